@@ -1,0 +1,72 @@
+"""driftline: run machine-learning models in production and keep them honest.
+
+``import driftline`` stays light: names are imported on first use, so the CLI
+and the SDK start fast and heavy extras (torch, ray, sentence-transformers)
+load only when a feature needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "Workspace": "driftline.workspace",
+    "Settings": "driftline.settings",
+    "Signature": "driftline.schema",
+    "ModelVersion": "driftline.registry",
+    "AuditEvent": "driftline.audit",
+    "DriftlineError": "driftline.errors",
+    "ConfigError": "driftline.errors",
+    "InputError": "driftline.errors",
+    "SchemaError": "driftline.errors",
+    "ArtifactError": "driftline.errors",
+    "UntrustedArtifactError": "driftline.errors",
+    "NotFoundError": "driftline.errors",
+    "ConflictError": "driftline.errors",
+    "IntegrityError": "driftline.errors",
+    "TamperedArtifactError": "driftline.errors",
+    "AuditChainError": "driftline.errors",
+    "StorageError": "driftline.errors",
+    "MissingDependencyError": "driftline.errors",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+if TYPE_CHECKING:
+    from driftline.audit import AuditEvent
+    from driftline.errors import (
+        ArtifactError,
+        AuditChainError,
+        ConfigError,
+        ConflictError,
+        DriftlineError,
+        InputError,
+        IntegrityError,
+        MissingDependencyError,
+        NotFoundError,
+        SchemaError,
+        StorageError,
+        TamperedArtifactError,
+        UntrustedArtifactError,
+    )
+    from driftline.registry import ModelVersion
+    from driftline.schema import Signature
+    from driftline.settings import Settings
+    from driftline.workspace import Workspace
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'driftline' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,121 @@
+"""Every error driftline raises, in one tree.
+
+Each class also inherits the builtin it resembles, so ``except ValueError``
+keeps working for callers who do not know driftline::
+
+    DriftlineError
+    ├── ConfigError (ValueError)            a setting, flag or file is wrong
+    ├── InputError (ValueError)             data or an argument is wrong
+    │   ├── SchemaError                     a batch does not match a signature
+    │   └── ArtifactError                   a model file cannot be read
+    │       └── UntrustedArtifactError      it would run code we do not trust
+    ├── NotFoundError (LookupError)         no such model, version or alias
+    ├── ConflictError                       it exists already
+    ├── IntegrityError                      stored data was changed behind our back
+    │   ├── TamperedArtifactError           an artifact's sha256 does not match
+    │   └── AuditChainError                 the audit chain is broken
+    ├── StorageError (OSError)              the database or artifact store failed
+    └── MissingDependencyError (ImportError) an optional extra is not installed
+
+The surfaces choose what each means to a person: the CLI's exit codes and the
+HTTP status codes are decided in one place each (``driftline.cli`` and the
+server edge), never here.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArtifactError",
+    "AuditChainError",
+    "ConfigError",
+    "ConflictError",
+    "DriftlineError",
+    "InputError",
+    "IntegrityError",
+    "MissingDependencyError",
+    "NotFoundError",
+    "SchemaError",
+    "StorageError",
+    "TamperedArtifactError",
+    "UntrustedArtifactError",
+]
+
+
+class DriftlineError(Exception):
+    """Base of every error driftline raises on purpose."""
+
+
+class ConfigError(DriftlineError, ValueError):
+    """A setting, flag or configuration file is wrong."""
+
+
+class InputError(DriftlineError, ValueError):
+    """Data or an argument given by the caller is wrong."""
+
+
+class SchemaError(InputError):
+    """A batch does not match the signature it is checked against.
+
+    ``field`` and ``row`` name the first offending place when known.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, row: int | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.row = row
+
+
+class ArtifactError(InputError):
+    """A model artifact cannot be read or is of an unknown kind."""
+
+
+class UntrustedArtifactError(ArtifactError):
+    """Loading an artifact would execute types nobody has trusted."""
+
+    def __init__(self, message: str, *, untrusted: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.untrusted = list(untrusted or [])
+
+
+class NotFoundError(DriftlineError, LookupError):
+    """No model, version, alias or other named thing matches."""
+
+
+class ConflictError(DriftlineError):
+    """The thing to create exists already."""
+
+
+class IntegrityError(DriftlineError):
+    """Stored data no longer matches what driftline wrote."""
+
+
+class TamperedArtifactError(IntegrityError):
+    """An artifact's content does not match the sha256 recorded at registration."""
+
+
+class AuditChainError(IntegrityError):
+    """The audit chain does not verify; ``seq`` names the first bad event."""
+
+    def __init__(self, message: str, *, seq: int | None = None) -> None:
+        super().__init__(message)
+        self.seq = seq
+
+
+class StorageError(DriftlineError, OSError):
+    """The metadata database or the artifact store failed."""
+
+
+class MissingDependencyError(DriftlineError, ImportError):
+    """An optional extra is needed; the message says what to install."""
+
+
+def require(module: str, extra: str) -> object:
+    """Import an optional module or raise an install hint naming the extra."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"{module!r} is not installed; install it with: pip install 'driftline[{extra}]'"
+        ) from exc

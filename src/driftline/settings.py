@@ -1,0 +1,109 @@
+"""Settings: the one place that reads ``driftline.toml`` and ``DRIFTLINE_*`` variables.
+
+Everything else receives a :class:`Settings` object as an argument.
+
+| variable | key in driftline.toml | meaning |
+| --- | --- | --- |
+| ``DRIFTLINE_HOME`` | (none) | the workspace folder; default ``./.driftline`` |
+| ``DRIFTLINE_DATABASE_URL`` | ``database_url`` | SQLAlchemy URL of the metadata database; default SQLite in the workspace |
+| ``DRIFTLINE_ARTIFACTS_URL`` | ``artifacts_url`` | fsspec URL of the artifact store; default ``<home>/artifacts`` |
+| ``DRIFTLINE_S3_ENDPOINT_URL`` | ``s3_endpoint_url`` | endpoint of an S3-compatible server (MinIO, moto, ...) |
+| ``DRIFTLINE_ACTOR`` | ``actor`` | who the audit chain names for local actions; default the OS user |
+| ``DRIFTLINE_TRUSTED_TYPES`` | ``trusted_types`` | extra types (comma-separated) trusted when loading skops artifacts |
+
+Precedence: explicit arguments, then environment, then ``driftline.toml``, then defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from driftline.errors import ConfigError
+
+__all__ = ["CONFIG_FILE", "DEFAULT_HOME", "ENV_PREFIX", "Settings"]
+
+CONFIG_FILE = "driftline.toml"
+DEFAULT_HOME = ".driftline"
+ENV_PREFIX = "DRIFTLINE_"
+
+_FIELDS = ("database_url", "artifacts_url", "s3_endpoint_url", "actor", "trusted_types")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Where the workspace lives and how it reaches its stores."""
+
+    home: Path
+    database_url: str
+    artifacts_url: str
+    s3_endpoint_url: str | None = None
+    actor: str = "local"
+    trusted_types: tuple[str, ...] = ()
+
+    @classmethod
+    def load(
+        cls,
+        home: str | os.PathLike[str] | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Resolve settings for the workspace at ``home``.
+
+        ``environ`` defaults to ``os.environ``; pass a dict in tests.
+        """
+        env = os.environ if environ is None else environ
+        root = Path(home or env.get(f"{ENV_PREFIX}HOME") or DEFAULT_HOME).expanduser().absolute()
+        values: dict[str, Any] = {}
+        values.update(_read_toml(root / CONFIG_FILE))
+        for name in _FIELDS:
+            raw = env.get(ENV_PREFIX + name.upper())
+            if raw:
+                values[name] = raw
+        unknown = set(overrides) - set(_FIELDS)
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        values.update({k: v for k, v in overrides.items() if v is not None})
+
+        trusted = values.get("trusted_types", ())
+        if isinstance(trusted, str):
+            trusted = [t.strip() for t in trusted.split(",") if t.strip()]
+        if not isinstance(trusted, list | tuple) or not all(isinstance(t, str) for t in trusted):
+            raise ConfigError("trusted_types must be a list of fully qualified type names")
+        return cls(
+            home=root,
+            database_url=values.get("database_url") or f"sqlite:///{root / 'driftline.db'}",
+            artifacts_url=values.get("artifacts_url") or str(root / "artifacts"),
+            s3_endpoint_url=values.get("s3_endpoint_url"),
+            actor=values.get("actor") or _os_user(),
+            trusted_types=tuple(trusted),
+        )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    section = data.get("workspace", data)
+    unknown = {k for k in section if k not in _FIELDS and not isinstance(section[k], dict)}
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(_FIELDS)}"
+        )
+    return {k: section[k] for k in _FIELDS if k in section}
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
