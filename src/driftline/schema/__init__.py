@@ -1,0 +1,5 @@
+"""Signatures: what a model expects to receive and what it answers."""
+
+from driftline.schema._signature import ColumnSpec, OutputSpec, Signature
+
+__all__ = ["ColumnSpec", "OutputSpec", "Signature"]

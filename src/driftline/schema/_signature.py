@@ -1,0 +1,285 @@
+"""Infer a model's signature from training data and validate batches against it.
+
+A signature is plain data (``to_dict``/``from_dict``, versioned) so stored
+workspaces never depend on Python import paths.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from driftline.errors import InputError, SchemaError
+
+__all__ = ["ColumnSpec", "OutputSpec", "Signature"]
+
+Kind = Literal["integer", "number", "boolean", "category", "string", "datetime"]
+FORMAT = 1
+# A string column with more distinct values than this is free text, not a category.
+MAX_CATEGORIES = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnSpec:
+    """One input column: its kind, observed range or categories, and nullability."""
+
+    name: str
+    kind: Kind
+    nullable: bool = False
+    min: float | None = None
+    max: float | None = None
+    categories: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["categories"] = list(self.categories) if self.categories is not None else None
+        return d
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputSpec:
+    """What the model answers: a class among ``classes``, or a number."""
+
+    task: Literal["classification", "regression"]
+    target: str | None = None
+    classes: tuple[Any, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "target": self.target,
+            "classes": list(self.classes) if self.classes is not None else None,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Signature:
+    """Columns, types, ranges, categories and nullability of a model's inputs."""
+
+    columns: tuple[ColumnSpec, ...]
+    output: OutputSpec | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def __getitem__(self, name: str) -> ColumnSpec:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @classmethod
+    def infer(
+        cls,
+        data: pd.DataFrame,
+        *,
+        target: str | None = None,
+        classes: Sequence[Any] | None = None,
+    ) -> Signature:
+        """Infer a signature from training data; ``target`` is left out of the inputs.
+
+        The task is classification when ``classes`` is given or the target is
+        boolean, categorical, string, or integer with few distinct values.
+        """
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(f"training data must be a pandas DataFrame, got {type(data).__name__}")
+        if target is not None and target not in data.columns:
+            raise InputError(
+                f"target column {target!r} is not in the training data; "
+                f"columns are: {', '.join(map(str, data.columns))}"
+            )
+        specs = tuple(_infer_column(str(name), data[name]) for name in data.columns if name != target)
+        output = None
+        if target is not None:
+            output = _infer_output(data[target], target, classes)
+        return cls(columns=specs, output=output)
+
+    def validate(self, batch: pd.DataFrame, *, allow_extra: bool = False) -> None:
+        """Raise :class:`SchemaError` naming the first wrong field and row.
+
+        Checks presence, type and nullability, vectorized per column. Values
+        outside the training range and unseen categories are not errors here:
+        they are data-quality findings, reported by monitoring.
+        """
+        missing = [n for n in self.names if n not in batch.columns]
+        if missing:
+            raise SchemaError(
+                f"missing column(s) {', '.join(map(repr, missing))}; expected: {', '.join(self.names)}",
+                field=missing[0],
+            )
+        if not allow_extra:
+            extra = [str(c) for c in batch.columns if c not in set(self.names)]
+            if extra:
+                raise SchemaError(
+                    f"unexpected column(s) {', '.join(map(repr, extra))}; "
+                    f"expected only: {', '.join(self.names)}",
+                    field=extra[0],
+                )
+        for spec in self.columns:
+            _check_column(spec, batch[spec.name])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "columns": [c.to_dict() for c in self.columns],
+            "output": self.output.to_dict() if self.output else None,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Signature:
+        if d.get("format") != FORMAT:
+            raise InputError(f"unsupported signature format {d.get('format')!r}; expected {FORMAT}")
+        cols = tuple(
+            ColumnSpec(
+                name=c["name"],
+                kind=c["kind"],
+                nullable=c["nullable"],
+                min=c.get("min"),
+                max=c.get("max"),
+                categories=tuple(c["categories"]) if c.get("categories") is not None else None,
+            )
+            for c in d["columns"]
+        )
+        out = d.get("output")
+        output = (
+            OutputSpec(
+                task=out["task"],
+                target=out.get("target"),
+                classes=tuple(out["classes"]) if out.get("classes") is not None else None,
+            )
+            if out
+            else None
+        )
+        return cls(columns=cols, output=output)
+
+
+def _kind_of(series: pd.Series) -> Kind:
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(dtype):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "category"
+    values = series.dropna()
+    if len(values) and not all(isinstance(v, str) for v in values.head(1000)):
+        raise InputError(
+            f"column {series.name!r} mixes types ({sorted({type(v).__name__ for v in values.head(1000)})}); "
+            "give it one type before registering"
+        )
+    return "category" if values.nunique() <= MAX_CATEGORIES else "string"
+
+
+def _infer_column(name: str, series: pd.Series) -> ColumnSpec:
+    kind = _kind_of(series)
+    nullable = bool(series.isna().any())
+    lo = hi = None
+    cats = None
+    present = series.dropna()
+    if kind in ("integer", "number") and len(present):
+        lo, hi = float(present.min()), float(present.max())
+    elif kind == "datetime" and len(present):
+        lo, hi = float(present.min().timestamp()), float(present.max().timestamp())
+    elif kind == "category":
+        cats = tuple(sorted(str(v) for v in present.unique()))
+    return ColumnSpec(name=name, kind=kind, nullable=nullable, min=lo, max=hi, categories=cats)
+
+
+def _infer_output(y: pd.Series, target: str, classes: Sequence[Any] | None) -> OutputSpec:
+    if classes is not None:
+        return OutputSpec("classification", target, tuple(_plain(c) for c in classes))
+    kind = _kind_of(y)
+    if kind in ("boolean", "category", "string") or (kind == "integer" and y.nunique() <= 20):
+        return OutputSpec(
+            "classification", target, tuple(_plain(c) for c in sorted(y.dropna().unique()))
+        )
+    return OutputSpec("regression", target)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars to plain Python, so the signature serializes to JSON."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _first(mask: Any) -> int:
+    return int(np.flatnonzero(np.asarray(mask))[0])
+
+
+def _check_column(spec: ColumnSpec, series: pd.Series) -> None:
+    isna = series.isna().to_numpy()
+    if not spec.nullable and isna.any():
+        row = _first(isna)
+        raise SchemaError(
+            f"column {spec.name!r} must not be missing (it never was in training), "
+            f"got a missing value in row {row}",
+            field=spec.name,
+            row=row,
+        )
+    present = series[~isna]
+    if not len(present):
+        return
+    if spec.kind in ("integer", "number"):
+        if pd.api.types.is_bool_dtype(present.dtype) or not pd.api.types.is_numeric_dtype(
+            present.dtype
+        ):
+            bad = present.map(lambda v: isinstance(v, bool) or not isinstance(v, int | float))
+            if present.dtype != object or bad.any():
+                row = int(np.flatnonzero(~isna)[_first(bad)]) if bad.any() else _first(~isna)
+                value = series.iloc[row]
+                raise SchemaError(
+                    f"column {spec.name!r} must be a number, got {value!r} in row {row}",
+                    field=spec.name,
+                    row=row,
+                )
+        if spec.kind == "integer":
+            values = present.to_numpy(dtype=float)
+            frac = values != np.floor(values)
+            if frac.any():
+                row = int(np.flatnonzero(~isna)[_first(frac)])
+                raise SchemaError(
+                    f"column {spec.name!r} must be a whole number, got {series.iloc[row]!r} in row {row}",
+                    field=spec.name,
+                    row=row,
+                )
+    elif spec.kind == "boolean":
+        bad = ~present.map(lambda v: isinstance(v, bool | np.bool_))
+        if bad.any():
+            row = int(np.flatnonzero(~isna)[_first(bad)])
+            raise SchemaError(
+                f"column {spec.name!r} must be true or false, got {series.iloc[row]!r} in row {row}",
+                field=spec.name,
+                row=row,
+            )
+    elif spec.kind in ("category", "string"):
+        if isinstance(present.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
+            present.dtype
+        ):
+            bad = ~present.map(lambda v: isinstance(v, str))
+        else:
+            bad = pd.Series(True, index=present.index)
+        if bad.any():
+            row = int(np.flatnonzero(~isna)[_first(bad)])
+            raise SchemaError(
+                f"column {spec.name!r} must be text, got {series.iloc[row]!r} in row {row}",
+                field=spec.name,
+                row=row,
+            )
+    elif spec.kind == "datetime" and not pd.api.types.is_datetime64_any_dtype(present.dtype):
+        parsed = pd.to_datetime(present, errors="coerce", utc=True)
+        bad = parsed.isna().to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(~isna)[_first(bad)])
+            raise SchemaError(
+                f"column {spec.name!r} must be a date-time, got {series.iloc[row]!r} in row {row}",
+                field=spec.name,
+                row=row,
+            )

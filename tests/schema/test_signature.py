@@ -1,0 +1,91 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.pandas import column, data_frames
+
+from driftline import InputError, SchemaError, Signature
+
+
+@pytest.fixture
+def train() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "age": [23, 45, 61, 37],
+            "income": [1.5, np.nan, 3.25, 2.0],
+            "region": ["north", "south", "north", "east"],
+            "member": [True, False, True, True],
+            "churned": [0, 1, 0, 1],
+        }
+    )
+
+
+def test_infer_kinds_ranges_categories_nullability(train: pd.DataFrame) -> None:
+    sig = Signature.infer(train, target="churned")
+    assert sig.names == ["age", "income", "region", "member"]
+    assert (sig["age"].kind, sig["age"].min, sig["age"].max) == ("integer", 23.0, 61.0)
+    assert sig["income"].kind == "number" and sig["income"].nullable
+    assert not sig["age"].nullable
+    assert sig["region"].categories == ("east", "north", "south")
+    assert sig["member"].kind == "boolean"
+    assert sig.output is not None
+    assert (sig.output.task, sig.output.classes) == ("classification", (0, 1))
+
+
+def test_regression_target() -> None:
+    df = pd.DataFrame({"x": np.arange(50.0), "y": np.linspace(0, 1, 50)})
+    sig = Signature.infer(df, target="y")
+    assert sig.output is not None and sig.output.task == "regression"
+
+
+def test_unknown_target_is_named(train: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match="target column 'label' is not in the training data"):
+        Signature.infer(train, target="label")
+
+
+def test_validate_accepts_good_batch(train: pd.DataFrame) -> None:
+    Signature.infer(train, target="churned").validate(train.drop(columns="churned"))
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "row", "message"),
+    [
+        (lambda b: b.drop(columns="age"), "age", None, "missing column"),
+        (lambda b: b.assign(extra=1), "extra", None, "unexpected column"),
+        (lambda b: b.assign(age=[23, "forty", 3, 4]), "age", 1, "must be a number, got 'forty' in row 1"),
+        (lambda b: b.assign(age=[23, 2.5, 3, 4]), "age", 1, "whole number"),
+        (lambda b: b.assign(age=[23, 1, None, 4]), "age", 2, "must not be missing"),
+        (lambda b: b.assign(region=["a", "b", "c", 7]), "region", 3, "must be text"),
+        (lambda b: b.assign(member=[True, "yes", True, True]), "member", 1, "true or false"),
+    ],
+)
+def test_validate_names_field_and_row(train, change, field, row, message) -> None:  # type: ignore[no-untyped-def]
+    sig = Signature.infer(train, target="churned")
+    with pytest.raises(SchemaError, match=message) as info:
+        sig.validate(change(train.drop(columns="churned")))
+    assert info.value.field == field
+    assert info.value.row == row
+
+
+def test_unseen_category_and_out_of_range_are_not_schema_errors(train: pd.DataFrame) -> None:
+    sig = Signature.infer(train, target="churned")
+    batch = train.drop(columns="churned").assign(region="west", age=200)
+    sig.validate(batch)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    data_frames(
+        [
+            column("a", dtype=float),
+            column("b", dtype=int),
+            column("c", elements=st.sampled_from(["x", "y", "z"])),
+            column("d", dtype=bool),
+        ]
+    )
+)
+def test_signature_round_trips_through_dict(df: pd.DataFrame) -> None:
+    sig = Signature.infer(df)
+    assert Signature.from_dict(sig.to_dict()) == sig
+    sig.validate(df)
