@@ -1,0 +1,26 @@
+"""Storage: the metadata database, its migrations, and the artifact store.
+
+Knows nothing of statistics or models; services compose it.
+"""
+
+from driftline.store._artifacts import ArtifactStore
+from driftline.store._db import Database
+from driftline.store._schema import (
+    AliasRow,
+    AuditEventRow,
+    AuditHeadRow,
+    Base,
+    ModelRow,
+    ModelVersionRow,
+)
+
+__all__ = [
+    "AliasRow",
+    "ArtifactStore",
+    "AuditEventRow",
+    "AuditHeadRow",
+    "Base",
+    "Database",
+    "ModelRow",
+    "ModelVersionRow",
+]
