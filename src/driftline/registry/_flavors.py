@@ -1,0 +1,191 @@
+"""Turn a model into stored bytes and back, safely.
+
+- scikit-learn objects are stored with skops and loaded only when every type
+  in the file is trusted: skops' own defaults, types from scikit-learn, NumPy
+  and SciPy, and those the workspace's settings add.
+- ONNX files are loaded with onnxruntime; they carry no code.
+- Pickle (and joblib) files can run any code when loaded: refused unless the
+  caller says ``trust=True``, a decision the audit chain records.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from driftline.errors import ArtifactError, UntrustedArtifactError
+
+__all__ = ["Flavor", "OnnxModel", "dump", "load", "model_classes"]
+
+Flavor = Literal["sklearn", "onnx", "pickle"]
+
+# Top-level packages whose types we trust inside a skops file: their classes
+# restore state without running user code.
+TRUSTED_PACKAGES = ("sklearn", "numpy", "scipy")
+_PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".pck")
+
+
+def dump(model: Any, *, trust: bool = False) -> tuple[Flavor, bytes]:
+    """Serialize an estimator, or read a model file given as a path."""
+    if isinstance(model, str | Path):
+        return _from_file(Path(model), trust=trust)
+    if isinstance(model, bytes | bytearray):
+        raise ArtifactError("pass a model object or a file path, not raw bytes")
+    if not hasattr(model, "predict") and not hasattr(model, "transform"):
+        raise ArtifactError(
+            f"{type(model).__name__} is not a model: expected a scikit-learn estimator or "
+            "pipeline (with predict), or the path of a .skops, .onnx or pickle file"
+        )
+    import skops.io as sio
+
+    try:
+        data: bytes = sio.dumps(model)
+    except (TypeError, AttributeError, NotImplementedError) as exc:
+        raise ArtifactError(f"skops cannot store {type(model).__name__}: {exc}") from exc
+    return "sklearn", data
+
+
+def _from_file(path: Path, *, trust: bool) -> tuple[Flavor, bytes]:
+    if not path.is_file():
+        raise ArtifactError(f"model file {str(path)!r} does not exist")
+    data = path.read_bytes()
+    suffix = path.suffix.lower()
+    if suffix == ".onnx":
+        _check_onnx(data, path)
+        return "onnx", data
+    if suffix == ".skops":
+        return "sklearn", data
+    if suffix in _PICKLE_SUFFIXES or data[:1] == b"\x80":
+        if not trust:
+            raise UntrustedArtifactError(
+                f"{path.name} is a pickle file, and loading a pickle can run any code it "
+                "contains; register it only if you trust its source, with trust=True "
+                "(CLI: --trust-pickle), or save the model with skops instead"
+            )
+        return "pickle", data
+    raise ArtifactError(
+        f"cannot tell what kind of model {path.name} is: expected a .skops, .onnx, "
+        ".pkl or .joblib file"
+    )
+
+
+def _check_onnx(data: bytes, path: Path) -> None:
+    import onnx
+
+    try:
+        onnx.checker.check_model(onnx.load_model_from_string(data))
+    except Exception as exc:  # onnx raises several unrelated types for bad files
+        raise ArtifactError(f"{path.name} is not a valid ONNX model: {exc}") from exc
+
+
+def untrusted_types(data: bytes, extra_trusted: Sequence[str] = ()) -> list[str]:
+    """Types in a skops file that are neither skops defaults nor from trusted packages."""
+    import skops.io as sio
+
+    try:
+        found = sio.get_untrusted_types(data=data)
+    except Exception as exc:  # skops raises zipfile/json errors on corrupt files
+        raise ArtifactError(f"the artifact is not a readable skops file: {exc}") from exc
+    allowed = set(extra_trusted)
+    return sorted(
+        t for t in found if t not in allowed and t.split(".", 1)[0] not in TRUSTED_PACKAGES
+    )
+
+
+def load(
+    flavor: str, data: bytes, *, extra_trusted: Sequence[str] = (), pickle_trusted: bool = False
+) -> Any:
+    """Rebuild a model from verified bytes."""
+    if flavor == "sklearn":
+        bad = untrusted_types(data, extra_trusted)
+        if bad:
+            raise UntrustedArtifactError(
+                f"the skops artifact contains untrusted type(s) {', '.join(bad)}; loading "
+                "them could run code. If you trust them, add them to trusted_types in "
+                "driftline.toml (or DRIFTLINE_TRUSTED_TYPES)",
+                untrusted=bad,
+            )
+        import skops.io as sio
+
+        found = sio.get_untrusted_types(data=data)
+        return sio.loads(data, trusted=found)
+    if flavor == "onnx":
+        return OnnxModel(data)
+    if flavor == "pickle":
+        if not pickle_trusted:
+            raise UntrustedArtifactError("this pickle artifact was never trusted; refusing it")
+        return pickle.load(io.BytesIO(data))  # noqa: S301 - trust was given and audited
+    raise ArtifactError(f"unknown artifact flavor {flavor!r}")
+
+
+def model_classes(model: Any) -> list[Any] | None:
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        return None
+    return [c.item() if isinstance(c, np.generic) else c for c in np.asarray(classes).tolist()]
+
+
+class OnnxModel:
+    """An ONNX model behind the familiar ``predict`` / ``predict_proba`` calls."""
+
+    def __init__(self, data: bytes) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(
+                data, sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ArtifactError(f"onnxruntime cannot load the model: {exc}") from exc
+        self.inputs = self.session.get_inputs()
+        self.outputs = [o.name for o in self.session.get_outputs()]
+
+    def _feed(self, X: Any) -> dict[str, Any]:
+        import pandas as pd
+
+        if len(self.inputs) == 1:
+            arr = X.to_numpy() if isinstance(X, pd.DataFrame) else np.asarray(X)
+            return {self.inputs[0].name: _as_onnx(arr, self.inputs[0].type)}
+        if not isinstance(X, pd.DataFrame):
+            raise ArtifactError(
+                f"this ONNX model takes {len(self.inputs)} named inputs; pass a DataFrame "
+                f"with columns {', '.join(i.name for i in self.inputs)}"
+            )
+        return {
+            i.name: _as_onnx(X[[i.name]].to_numpy(), i.type) for i in self.inputs
+        }
+
+    def run(self, X: Any) -> list[Any]:
+        return list(self.session.run(None, self._feed(X)))
+
+    def predict(self, X: Any) -> np.ndarray:
+        return np.asarray(self.run(X)[0]).ravel()
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        out = self.run(X)
+        if len(out) < 2:
+            raise ArtifactError("this ONNX model has no probability output")
+        probs = out[1]
+        if isinstance(probs, list):  # ZipMap output: one dict per row
+            keys = sorted(probs[0]) if probs else []
+            return np.array([[row[k] for k in keys] for row in probs], dtype=float)
+        return np.asarray(probs, dtype=float)
+
+
+def _as_onnx(arr: np.ndarray, onnx_type: str) -> np.ndarray:
+    if "float" in onnx_type and "double" not in onnx_type:
+        return arr.astype(np.float32)
+    if "double" in onnx_type:
+        return arr.astype(np.float64)
+    if "int64" in onnx_type:
+        return arr.astype(np.int64)
+    if "string" in onnx_type:
+        return arr.astype(str).astype(object)
+    return arr

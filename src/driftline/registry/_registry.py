@@ -1,0 +1,411 @@
+"""The registry service: register versions, move aliases, find and load models.
+
+Every function takes the workspace first; every state change writes its audit
+event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from driftline import audit
+from driftline.errors import InputError, NotFoundError, UntrustedArtifactError
+from driftline.registry import _flavors
+from driftline.registry._card import build_card
+from driftline.registry._lineage import data_fingerprint, git_revision
+from driftline.registry._version import (
+    ModelSummary,
+    ModelVersion,
+    check_alias,
+    check_name,
+    parse_ref,
+)
+from driftline.schema import Signature
+from driftline.store import AliasRow, ModelRow, ModelVersionRow
+
+if TYPE_CHECKING:
+    from driftline.stats import Profile
+    from driftline.workspace import Workspace
+
+__all__ = [
+    "get",
+    "list_models",
+    "list_versions",
+    "load_model",
+    "load_profile",
+    "register",
+    "remove_alias",
+    "set_alias",
+]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; everything driftline writes is UTC.
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def register(
+    ws: Workspace,
+    name: str,
+    model: Any,
+    *,
+    train: pd.DataFrame | None = None,
+    target: str | None = None,
+    description: str = "",
+    metrics: Mapping[str, float] | None = None,
+    intended_use: str | None = None,
+    limitations: Sequence[str] = (),
+    parent: str | None = None,
+    code_revision: str | None = None,
+    trust: bool = False,
+    actor: str | None = None,
+) -> ModelVersion:
+    """Register a new immutable version of model ``name``.
+
+    ``model`` is a scikit-learn estimator or pipeline, or the path of a
+    ``.skops``, ``.onnx`` or (with ``trust=True``) pickle file. ``train`` is
+    the training data, ``target`` its label column: from them come the
+    signature, the reference profile and the lineage fingerprint.
+    """
+    check_name(name)
+    if target is not None and train is None:
+        raise InputError("target was given without train: pass the training data too")
+    if train is not None and not isinstance(train, pd.DataFrame):
+        raise InputError(f"train must be a pandas DataFrame, got {type(train).__name__}")
+    clean_metrics = _check_metrics(metrics or {})
+
+    flavor, blob = _flavors.dump(model, trust=trust)
+    # Refuse now what could not be loaded later; load trusted pickles to learn their classes.
+    loaded = model if not isinstance(model, str) and not hasattr(model, "__fspath__") else None
+    if flavor == "sklearn":
+        bad = _flavors.untrusted_types(blob, ws.settings.trusted_types)
+        if bad:
+            raise UntrustedArtifactError(
+                f"the model contains untrusted type(s) {', '.join(bad)}, which could run code "
+                "when loaded; add them to trusted_types in driftline.toml if you trust them",
+                untrusted=bad,
+            )
+    if loaded is None and flavor != "onnx":
+        loaded = _flavors.load(
+            flavor, blob, extra_trusted=ws.settings.trusted_types, pickle_trusted=trust
+        )
+
+    signature = None
+    if train is not None:
+        classes = _flavors.model_classes(loaded) if loaded is not None else None
+        signature = Signature.infer(train, target=target, classes=classes)
+        _check_feature_names(loaded, signature)
+
+    parent_ref = get(ws, parent).ref if parent else None
+    lineage = {
+        "data_fingerprint": data_fingerprint(train) if train is not None else None,
+        "code_revision": code_revision if code_revision is not None else git_revision(),
+        "parent": parent_ref,
+    }
+    key, sha = ws.artifacts.put_blob(blob)
+    profile_key = None
+    if train is not None:
+        profile_key, _ = ws.artifacts.put_blob(_profile_bytes(train))
+
+    who = actor or ws.settings.actor
+    created = _now()
+    with ws.db.write() as s:
+        row = s.scalar(select(ModelRow).where(ModelRow.name == name))
+        if row is None:
+            row = ModelRow(name=name, description=description, created_at=created)
+            s.add(row)
+            s.flush()
+        number = (
+            s.scalar(select(func.max(ModelVersionRow.version)).where(ModelVersionRow.model_id == row.id))
+            or 0
+        ) + 1
+        card = build_card(
+            model=name,
+            version=number,
+            description=description,
+            intended_use=intended_use,
+            limitations=list(limitations),
+            train=train,
+            signature=signature,
+            metrics=clean_metrics,
+            lineage=lineage,
+            flavor=flavor,
+            sha256=sha,
+            created_at=created.isoformat(timespec="seconds"),
+            created_by=who,
+        )
+        s.add(
+            ModelVersionRow(
+                model_id=row.id,
+                version=number,
+                flavor=flavor,
+                artifact_key=key,
+                artifact_sha256=sha,
+                artifact_size=len(blob),
+                profile_key=profile_key,
+                signature=signature.to_dict() if signature else None,
+                metrics=clean_metrics,
+                lineage=lineage,
+                card=card,
+                description=description,
+                trusted=flavor == "pickle",
+                created_at=created,
+                created_by=who,
+            )
+        )
+        subject = f"{name}:{number}"
+        if flavor == "pickle":
+            audit.append(
+                s,
+                actor=who,
+                action="artifact.trust",
+                subject=subject,
+                payload={"kind": "pickle", "sha256": sha, "decision": "trusted by caller"},
+            )
+        audit.append(
+            s,
+            actor=who,
+            action="model.register",
+            subject=subject,
+            payload={"version": number, "flavor": flavor, "sha256": sha, "parent": parent_ref},
+        )
+    return get(ws, f"{name}:{number}")
+
+
+def _check_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
+    out = {}
+    for k, v in metrics.items():
+        if not isinstance(k, str) or not k:
+            raise InputError(f"metric names must be non-empty text, got {k!r}")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise InputError(f"metric {k!r} must be a finite number, got {v!r}")
+        out[k] = float(v)
+    return out
+
+
+def _check_feature_names(model: Any, signature: Signature) -> None:
+    fitted = getattr(model, "feature_names_in_", None)
+    if fitted is None:
+        return
+    fitted = [str(c) for c in fitted]
+    if sorted(fitted) != sorted(signature.names):
+        raise InputError(
+            f"the model was fitted on columns {fitted} but the training data (less the "
+            f"target) has {signature.names}; pass the data the model was trained on"
+        )
+
+
+def _profile_bytes(train: pd.DataFrame) -> bytes:
+    from driftline.stats import Profile
+
+    profile = Profile.build(train)
+    return json.dumps(profile.to_dict(), separators=(",", ":")).encode("utf-8")
+
+
+def _model_row(s: Session, name: str) -> ModelRow:
+    row = s.scalar(select(ModelRow).where(ModelRow.name == name))
+    if row is None:
+        names = list(s.scalars(select(ModelRow.name).order_by(ModelRow.name)))
+        hint = difflib.get_close_matches(name, names, n=1)
+        msg = f"no model named {name!r}"
+        if hint:
+            msg += f"; did you mean {hint[0]!r}?"
+        elif names:
+            msg += f"; registered models: {', '.join(names[:20])}"
+        else:
+            msg += "; nothing is registered yet"
+        raise NotFoundError(msg)
+    return row
+
+
+def _aliases_of(s: Session, model_id: int) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for alias, vid in s.execute(
+        select(AliasRow.alias, AliasRow.version_id).where(AliasRow.model_id == model_id)
+    ):
+        out.setdefault(vid, []).append(alias)
+    return out
+
+
+def _to_version(name: str, row: ModelVersionRow, aliases: Sequence[str]) -> ModelVersion:
+    return ModelVersion(
+        name=name,
+        version=row.version,
+        flavor=row.flavor,
+        sha256=row.artifact_sha256,
+        artifact_key=row.artifact_key,
+        artifact_size=row.artifact_size,
+        profile_key=row.profile_key,
+        signature=Signature.from_dict(row.signature) if row.signature else None,
+        metrics=dict(row.metrics),
+        lineage=dict(row.lineage),
+        card=dict(row.card),
+        description=row.description,
+        trusted=row.trusted,
+        created_at=_utc(row.created_at),
+        created_by=row.created_by,
+        aliases=tuple(sorted(aliases)),
+    )
+
+
+def _resolve(s: Session, ref: str) -> tuple[ModelRow, ModelVersionRow]:
+    name, selector = parse_ref(ref)
+    model = _model_row(s, name)
+    versions = select(ModelVersionRow).where(ModelVersionRow.model_id == model.id)
+    if selector is None:
+        row = s.scalar(versions.order_by(ModelVersionRow.version.desc()).limit(1))
+    elif isinstance(selector, int):
+        row = s.scalar(versions.where(ModelVersionRow.version == selector))
+        if row is None:
+            numbers = list(s.scalars(select(ModelVersionRow.version).where(ModelVersionRow.model_id == model.id)))
+            raise NotFoundError(
+                f"model {name!r} has no version {selector}; "
+                + (f"versions are 1 to {max(numbers)}" if numbers else "it has no versions")
+            )
+    else:
+        alias = s.get(AliasRow, (model.id, selector))
+        if alias is None:
+            known = sorted(s.scalars(select(AliasRow.alias).where(AliasRow.model_id == model.id)))
+            raise NotFoundError(
+                f"model {name!r} has no alias {selector!r}; "
+                + (f"its aliases are: {', '.join(known)}" if known else "it has no aliases yet")
+                + f" (set one with: driftline alias set {name} VERSION {selector})"
+            )
+        row = s.get(ModelVersionRow, alias.version_id)
+    if row is None:
+        raise NotFoundError(f"model {name!r} has no versions")
+    return model, row
+
+
+def get(ws: Workspace, ref: str) -> ModelVersion:
+    """Find a version by ``name``, ``name:VERSION`` or ``name@ALIAS``."""
+    with ws.db.read() as s:
+        model, row = _resolve(s, ref)
+        return _to_version(model.name, row, _aliases_of(s, model.id).get(row.id, []))
+
+
+def list_versions(ws: Workspace, name: str) -> list[ModelVersion]:
+    with ws.db.read() as s:
+        model = _model_row(s, check_name(name))
+        aliases = _aliases_of(s, model.id)
+        rows = s.scalars(
+            select(ModelVersionRow)
+            .where(ModelVersionRow.model_id == model.id)
+            .order_by(ModelVersionRow.version)
+        )
+        return [_to_version(model.name, r, aliases.get(r.id, [])) for r in rows]
+
+
+def list_models(ws: Workspace) -> list[ModelSummary]:
+    with ws.db.read() as s:
+        out = []
+        for model in s.scalars(select(ModelRow).order_by(ModelRow.name)):
+            count, latest, updated = s.execute(
+                select(
+                    func.count(ModelVersionRow.id),
+                    func.max(ModelVersionRow.version),
+                    func.max(ModelVersionRow.created_at),
+                ).where(ModelVersionRow.model_id == model.id)
+            ).one()
+            aliases = {
+                a: v
+                for a, v in s.execute(
+                    select(AliasRow.alias, ModelVersionRow.version)
+                    .join(ModelVersionRow, ModelVersionRow.id == AliasRow.version_id)
+                    .where(AliasRow.model_id == model.id)
+                    .order_by(AliasRow.alias)
+                )
+            }
+            out.append(
+                ModelSummary(
+                    name=model.name,
+                    description=model.description,
+                    versions=count,
+                    latest=latest or 0,
+                    aliases=aliases,
+                    updated_at=_utc(updated or model.created_at),
+                )
+            )
+        return out
+
+
+def set_alias(
+    ws: Workspace, name: str, version: int, alias: str, *, actor: str | None = None
+) -> ModelVersion:
+    """Point ``alias`` at ``version``; the move is audited with where it pointed before."""
+    check_alias(alias)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InputError(f"version must be a whole number, got {version!r}")
+    with ws.db.write() as s:
+        model, row = _resolve(s, f"{check_name(name)}:{version}")
+        current = s.get(AliasRow, (model.id, alias))
+        previous = None
+        if current is not None:
+            prev_row = s.get(ModelVersionRow, current.version_id)
+            previous = prev_row.version if prev_row else None
+            if current.version_id != row.id:
+                current.version_id, current.updated_at = row.id, _now()
+        else:
+            s.add(AliasRow(model_id=model.id, alias=alias, version_id=row.id, updated_at=_now()))
+        if previous != version:
+            audit.append(
+                s,
+                actor=actor or ws.settings.actor,
+                action="alias.set",
+                subject=f"{name}@{alias}",
+                payload={"alias": alias, "version": version, "previous": previous},
+            )
+    return get(ws, f"{name}@{alias}")
+
+
+def remove_alias(ws: Workspace, name: str, alias: str, *, actor: str | None = None) -> None:
+    check_alias(alias)
+    with ws.db.write() as s:
+        model = _model_row(s, check_name(name))
+        current = s.get(AliasRow, (model.id, alias))
+        if current is None:
+            raise NotFoundError(f"model {name!r} has no alias {alias!r}")
+        prev_row = s.get(ModelVersionRow, current.version_id)
+        s.delete(current)
+        audit.append(
+            s,
+            actor=actor or ws.settings.actor,
+            action="alias.remove",
+            subject=f"{name}@{alias}",
+            payload={"alias": alias, "previous": prev_row.version if prev_row else None},
+        )
+
+
+def load_model(ws: Workspace, ref: str | ModelVersion) -> Any:
+    """The model object of a version, after checking its sha256 and trusted types."""
+    mv = ref if isinstance(ref, ModelVersion) else get(ws, ref)
+    data = ws.artifacts.get_verified(mv.artifact_key, mv.sha256)
+    return _flavors.load(
+        mv.flavor, data, extra_trusted=ws.settings.trusted_types, pickle_trusted=mv.trusted
+    )
+
+
+def load_profile(ws: Workspace, ref: str | ModelVersion) -> Profile:
+    """The reference profile of a version's training data."""
+    from driftline.stats import Profile
+
+    mv = ref if isinstance(ref, ModelVersion) else get(ws, ref)
+    if mv.profile_key is None:
+        raise NotFoundError(
+            f"{mv.ref} was registered without training data, so it has no reference profile"
+        )
+    return Profile.from_dict(json.loads(ws.artifacts.get(mv.profile_key)))
+
