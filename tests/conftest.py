@@ -75,7 +75,17 @@ def postgres_server() -> Iterator[str]:
     port = free_port()
     run = {"check": True, "capture_output": True, "text": True}
     subprocess.run(
-        [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"],
+        [
+            *prefix,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+        ],
         **run,
     )
     subprocess.run(
@@ -125,8 +135,8 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[str]:
     try:
-        from moto.server import ThreadedMotoServer
         import s3fs  # noqa: F401
+        from moto.server import ThreadedMotoServer
     except ImportError:
         unavailable("moto[server] and s3fs are needed for the S3 tests")
         return

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 import driftline
 
 
@@ -11,13 +13,13 @@ def test_all_names_resolve() -> None:
         assert getattr(driftline, name) is not None, name
 
 
+def test_all_lists_every_lazy_export() -> None:
+    assert sorted(driftline.__all__) == sorted(["__version__", *driftline._EXPORTS])
+
+
 def test_unknown_attribute_is_an_attribute_error() -> None:
-    try:
+    with pytest.raises(AttributeError, match="does_not_exist"):
         driftline.does_not_exist  # noqa: B018
-    except AttributeError as exc:
-        assert "does_not_exist" in str(exc)
-    else:
-        raise AssertionError("expected AttributeError")
 
 
 def test_import_is_light() -> None:

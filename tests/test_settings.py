@@ -35,7 +35,7 @@ def test_trusted_types_from_environment_are_comma_separated(tmp_path: Path) -> N
 
 def test_bad_toml_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "driftline.toml").write_text("database_url = ")
-    with pytest.raises(ConfigError, match="driftline.toml is not valid TOML"):
+    with pytest.raises(ConfigError, match=r"driftline\.toml is not valid TOML"):
         Settings.load(tmp_path, environ={})
 
 

@@ -34,7 +34,27 @@ _EXPORTS: dict[str, str] = {
     "MissingDependencyError": "driftline.errors",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "ArtifactError",
+    "AuditChainError",
+    "AuditEvent",
+    "ConfigError",
+    "ConflictError",
+    "DriftlineError",
+    "InputError",
+    "IntegrityError",
+    "MissingDependencyError",
+    "ModelVersion",
+    "NotFoundError",
+    "SchemaError",
+    "Settings",
+    "Signature",
+    "StorageError",
+    "TamperedArtifactError",
+    "UntrustedArtifactError",
+    "Workspace",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from driftline.audit import AuditEvent

@@ -10,7 +10,9 @@ from driftline import Workspace, audit
 def chained(workspace: Workspace) -> Workspace:
     with workspace.db.write() as s:
         for i in range(1, 7):
-            audit.append(s, actor="alice", action="test.event", subject=f"thing:{i}", payload={"i": i})
+            audit.append(
+                s, actor="alice", action="test.event", subject=f"thing:{i}", payload={"i": i}
+            )
     return workspace
 
 
@@ -97,8 +99,12 @@ def test_failed_transaction_writes_no_event(chained: Workspace) -> None:
     class Boom(Exception):
         pass
 
-    with pytest.raises(Boom), chained.db.write() as s:
-        audit.append(s, actor="bob", action="test.lost", subject="x")
-        raise Boom
+    def change_then_fail() -> None:
+        with chained.db.write() as s:
+            audit.append(s, actor="bob", action="test.lost", subject="x")
+            raise Boom
+
+    with pytest.raises(Boom):
+        change_then_fail()
     assert [e.action for e in chained.audit_events()][-1] == "test.event"
     assert chained.verify_audit().ok

@@ -31,5 +31,7 @@ def pipeline(churn: pd.DataFrame) -> Pipeline:
             ("cat", OneHotEncoder(handle_unknown="ignore"), ["region"]),
         ]
     )
-    model = Pipeline([("pre", pre), ("rf", RandomForestClassifier(n_estimators=10, random_state=0))])
+    model = Pipeline(
+        [("pre", pre), ("rf", RandomForestClassifier(n_estimators=10, random_state=0))]
+    )
     return model.fit(churn.drop(columns="churned"), churn["churned"])

@@ -25,7 +25,12 @@ def double(x):  # type: ignore[no-untyped-def]
 
 def test_register_records_everything(workspace: Workspace, churn, pipeline) -> None:  # type: ignore[no-untyped-def]
     mv = workspace.register(
-        "churn", pipeline, train=churn, target="churned", description="who leaves", metrics={"auc": 0.81}
+        "churn",
+        pipeline,
+        train=churn,
+        target="churned",
+        description="who leaves",
+        metrics={"auc": 0.81},
     )
     assert (mv.name, mv.version, mv.flavor) == ("churn", 1, "sklearn")
     assert len(mv.sha256) == 64
@@ -135,7 +140,9 @@ def test_trusted_types_from_settings_are_accepted(tmp_path: Path, churn) -> None
     np.testing.assert_allclose(ws.load_model("custom").predict_proba(X), model.predict_proba(X))
 
 
-def test_pickle_needs_explicit_trust_which_is_audited(workspace, churn, pipeline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pickle_needs_explicit_trust_which_is_audited(
+    workspace, churn, pipeline, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "model.pkl"
     path.write_bytes(pickle.dumps(pipeline))
     with pytest.raises(UntrustedArtifactError, match="pickle"):
@@ -155,24 +162,30 @@ def test_onnx_file_round_trip(workspace, churn, tmp_path: Path) -> None:  # type
     X = churn[["age", "tenure"]].astype("float32")
     model = LogisticRegression().fit(X, churn["churned"])
     path = tmp_path / "m.onnx"
-    path.write_bytes(to_onnx(model, X.to_numpy()[:1], options={"zipmap": False}).SerializeToString())
+    path.write_bytes(
+        to_onnx(model, X.to_numpy()[:1], options={"zipmap": False}).SerializeToString()
+    )
     mv = workspace.register("lr", path, train=churn[["age", "tenure", "churned"]], target="churned")
     assert mv.flavor == "onnx"
     loaded = workspace.load_model("lr")
     np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), atol=1e-5)
 
 
-def test_bad_inputs_are_refused_before_anything_is_stored(workspace, churn, pipeline, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_inputs_are_refused_before_anything_is_stored(
+    workspace, churn, pipeline, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InputError, match="not a model"):
         workspace.register("x", object())
     with pytest.raises(InputError, match="does not exist"):
         workspace.register("x", tmp_path / "missing.skops")
     with pytest.raises(InputError, match="fitted on columns"):
-        workspace.register("x", pipeline, train=churn.rename(columns={"age": "years"}), target="churned")
+        workspace.register(
+            "x", pipeline, train=churn.rename(columns={"age": "years"}), target="churned"
+        )
     with pytest.raises(InputError, match="finite number"):
         workspace.register("x", pipeline, metrics={"auc": float("nan")})
+    (tmp_path / "bad.onnx").write_bytes(b"not onnx")
     with pytest.raises(InputError, match="not a valid ONNX"):
-        (tmp_path / "bad.onnx").write_bytes(b"not onnx")
         workspace.register("x", tmp_path / "bad.onnx")
     assert workspace.models() == []
     assert workspace.audit_events() == []

@@ -53,7 +53,12 @@ def test_validate_accepts_good_batch(train: pd.DataFrame) -> None:
     [
         (lambda b: b.drop(columns="age"), "age", None, "missing column"),
         (lambda b: b.assign(extra=1), "extra", None, "unexpected column"),
-        (lambda b: b.assign(age=[23, "forty", 3, 4]), "age", 1, "must be a number, got 'forty' in row 1"),
+        (
+            lambda b: b.assign(age=[23, "forty", 3, 4]),
+            "age",
+            1,
+            "must be a number, got 'forty' in row 1",
+        ),
         (lambda b: b.assign(age=[23, 2.5, 3, 4]), "age", 1, "whole number"),
         (lambda b: b.assign(age=[23, 1, None, 4]), "age", 2, "must not be missing"),
         (lambda b: b.assign(region=["a", "b", "c", 7]), "region", 3, "must be text"),

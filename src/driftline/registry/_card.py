@@ -36,11 +36,13 @@ def build_card(
     notes = list(limitations)
     if train is not None and signature is not None:
         target = signature.output.target if signature.output else None
-        features = []
+        features: list[dict[str, Any]] = []
         for spec in signature.columns:
             if spec.categories is not None:
                 shown = ", ".join(spec.categories[:8])
-                values = shown + (f" (+{len(spec.categories) - 8} more)" if len(spec.categories) > 8 else "")
+                values = shown + (
+                    f" (+{len(spec.categories) - 8} more)" if len(spec.categories) > 8 else ""
+                )
             elif spec.min is not None:
                 values = f"{spec.min:g} to {spec.max:g}"
             else:
@@ -49,7 +51,7 @@ def build_card(
                 {
                     "name": spec.name,
                     "kind": spec.kind,
-                    "values": values,
+                    "observed": values,
                     "missing_rate": float(train[spec.name].isna().mean()) if len(train) else 0.0,
                 }
             )
@@ -78,7 +80,7 @@ def build_card(
             f"Trained on {len(train):,} rows; inputs outside the ranges and categories above "
             "are extrapolation, and monitoring flags them."
         )
-        missing = [f["name"] for f in features if f["missing_rate"] > 0]
+        missing = [str(f["name"]) for f in features if f["missing_rate"] > 0]
         if missing:
             notes.append(f"Columns with missing values in training: {', '.join(missing)}.")
     else:

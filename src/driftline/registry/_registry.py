@@ -129,7 +129,9 @@ def register(
             s.add(row)
             s.flush()
         number = (
-            s.scalar(select(func.max(ModelVersionRow.version)).where(ModelVersionRow.model_id == row.id))
+            s.scalar(
+                select(func.max(ModelVersionRow.version)).where(ModelVersionRow.model_id == row.id)
+            )
             or 0
         ) + 1
         card = build_card(
@@ -270,7 +272,11 @@ def _resolve(s: Session, ref: str) -> tuple[ModelRow, ModelVersionRow]:
     elif isinstance(selector, int):
         row = s.scalar(versions.where(ModelVersionRow.version == selector))
         if row is None:
-            numbers = list(s.scalars(select(ModelVersionRow.version).where(ModelVersionRow.model_id == model.id)))
+            numbers = list(
+                s.scalars(
+                    select(ModelVersionRow.version).where(ModelVersionRow.model_id == model.id)
+                )
+            )
             raise NotFoundError(
                 f"model {name!r} has no version {selector}; "
                 + (f"versions are 1 to {max(numbers)}" if numbers else "it has no versions")
@@ -408,4 +414,3 @@ def load_profile(ws: Workspace, ref: str | ModelVersion) -> Profile:
             f"{mv.ref} was registered without training data, so it has no reference profile"
         )
     return Profile.from_dict(json.loads(ws.artifacts.get(mv.profile_key)))
-

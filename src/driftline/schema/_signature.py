@@ -93,7 +93,9 @@ class Signature:
                 f"target column {target!r} is not in the training data; "
                 f"columns are: {', '.join(map(str, data.columns))}"
             )
-        specs = tuple(_infer_column(str(name), data[name]) for name in data.columns if name != target)
+        specs = tuple(
+            _infer_column(str(name), data[name]) for name in data.columns if name != target
+        )
         output = None
         if target is not None:
             output = _infer_output(data[target], target, classes)
@@ -274,10 +276,9 @@ def _check_column(spec: ColumnSpec, series: pd.Series) -> None:
                 row=row,
             )
     elif spec.kind == "datetime" and not pd.api.types.is_datetime64_any_dtype(present.dtype):
-        parsed = pd.to_datetime(present, errors="coerce", utc=True)
-        bad = parsed.isna().to_numpy()
-        if bad.any():
-            row = int(np.flatnonzero(~isna)[_first(bad)])
+        unparsed = pd.to_datetime(present, errors="coerce", utc=True).isna().to_numpy()
+        if unparsed.any():
+            row = int(np.flatnonzero(~isna)[_first(unparsed)])
             raise SchemaError(
                 f"column {spec.name!r} must be a date-time, got {series.iloc[row]!r} in row {row}",
                 field=spec.name,

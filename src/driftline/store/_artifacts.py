@@ -6,6 +6,7 @@ content, writes are idempotent, and the sha256 in the key is checked on read.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
 from typing import Any
@@ -88,10 +89,8 @@ class ArtifactStore:
         return bool(self.fs.exists(self._path(key)))
 
     def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             self.fs.rm_file(self._path(key))
-        except FileNotFoundError:
-            pass
 
     def put_blob(self, data: bytes) -> tuple[str, str]:
         """Store content under its sha256; returns ``(key, sha256)``."""

@@ -75,7 +75,9 @@ class Database:
                 conn.execution_options(driftline_write=True)
                 with conn.begin():
                     if self.dialect == "postgresql":
-                        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
+                        conn.execute(
+                            text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK}
+                        )
                     with Session(bind=conn, expire_on_commit=False) as session:
                         yield session
                         session.flush()
