@@ -1,0 +1,15 @@
+"""Numbers about data: mergeable profiles of tables.
+
+A :class:`Profile` summarizes a table (counts, missing values, moments,
+histograms on reference bins, category counts, a uniform row sample) and
+merges with the profile of another partition into the profile of the union.
+"""
+
+from __future__ import annotations
+
+from driftline.stats._column import ColumnProfile
+from driftline.stats._moments import Moments
+from driftline.stats._profile import Profile
+from driftline.stats._reservoir import Reservoir
+
+__all__ = ["ColumnProfile", "Moments", "Profile", "Reservoir"]

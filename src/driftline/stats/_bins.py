@@ -1,0 +1,138 @@
+"""Bin edges and category lists, learned once from the data a profile is built on.
+
+Edges are quantiles of the non-missing values; categories are the most frequent
+values (ties broken by the value, so the choice does not depend on row order).
+Where a source can be read only once, the caller passes the first chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from driftline.stats._kinds import Kind, numeric_values, string_values
+
+__all__ = ["BinLearner", "Bins"]
+
+# Values per column kept to choose edges in the first pass over a file: the edges are
+# exact quantiles below this many rows and quantiles of a uniform sample above it.
+EDGE_SAMPLE_SIZE = 200_000
+
+
+@dataclass
+class Bins:
+    """Edges (numbers, datetimes) and categories (strings) per column."""
+
+    edges: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def quantile_edges(values: np.ndarray, bins: int) -> tuple[float, ...]:
+    """Distinct inner quantile edges giving up to ``bins`` bins with open ends."""
+    present = values[~np.isnan(values)]
+    if present.size == 0 or bins <= 1:
+        return ()
+    qs = np.quantile(present, np.linspace(0.0, 1.0, bins + 1)[1:-1])
+    return tuple(float(q) for q in np.unique(qs))
+
+
+def top_categories(counts: dict[str, int], max_categories: int) -> tuple[str, ...]:
+    """The ``max_categories`` most frequent values, most frequent first."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(value for value, _ in ranked[:max_categories])
+
+
+class BinLearner:
+    """Learns bins over one or more chunks in a single pass with bounded memory.
+
+    Numeric columns keep a uniform sample of up to ``EDGE_SAMPLE_SIZE`` values
+    (bottom-k on random keys, so every value is kept when there are fewer);
+    categorical columns keep counts, pruned to the most frequent values when
+    the number of distinct values grows past ``100 * max_categories`` (so the
+    top list is exact for all but extremely long-tailed columns).
+    """
+
+    def __init__(
+        self,
+        kinds: dict[str, Kind],
+        *,
+        bins: int,
+        max_categories: int,
+        seed: int,
+        sample_size: int | None = EDGE_SAMPLE_SIZE,
+    ) -> None:
+        self.kinds = kinds
+        self.sample_size = sample_size
+        self.bins = bins
+        self.max_categories = max_categories
+        self._rng = np.random.default_rng(seed)
+        self._samples: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._counts: dict[str, dict[str, int]] = {
+            name: {} for name, kind in kinds.items() if kind == "categorical"
+        }
+        self._cap = max(10_000, 100 * max_categories)
+
+    def observe(self, chunk: pa.Table) -> None:
+        for name, kind in self.kinds.items():
+            column = chunk.column(name)
+            if kind in ("numeric", "datetime"):
+                self._observe_numeric(name, numeric_values(name, column, kind))
+            elif kind == "categorical":
+                self._observe_strings(name, string_values(column))
+
+    def _observe_numeric(self, name: str, values: np.ndarray) -> None:
+        values = values[~np.isnan(values)]
+        # Without a cap every value is kept, so the keys need not be random.
+        exact = self.sample_size is None
+        keys = np.zeros(values.size) if exact else self._rng.random(values.size)
+        old_keys, old_values = self._samples.get(name, (np.empty(0), np.empty(0)))
+        keys = np.concatenate([old_keys, keys])
+        values = np.concatenate([old_values, values])
+        if self.sample_size is not None and keys.size > self.sample_size:
+            keep = np.argpartition(keys, self.sample_size)[: self.sample_size]
+            keys, values = keys[keep], values[keep]
+        self._samples[name] = (keys, values)
+
+    def _observe_strings(self, name: str, values: pa.Array) -> None:
+        counts = self._counts[name]
+        for item in pc.value_counts(values.drop_null()).to_pylist():
+            counts[item["values"]] = counts.get(item["values"], 0) + int(item["counts"])
+        if len(counts) > self._cap:
+            kept = top_categories(counts, self._cap // 2)
+            self._counts[name] = {value: counts[value] for value in kept}
+
+    def result(self) -> Bins:
+        bins = Bins()
+        for name, kind in self.kinds.items():
+            if kind in ("numeric", "datetime"):
+                _, values = self._samples.get(name, (None, np.empty(0)))
+                bins.edges[name] = quantile_edges(values, self.bins)
+            elif kind == "categorical":
+                bins.categories[name] = top_categories(self._counts[name], self.max_categories)
+        return bins
+
+
+def learn_bins(
+    chunks: Iterable[pa.Table],
+    kinds: dict[str, Kind],
+    *,
+    bins: int,
+    max_categories: int,
+    seed: int,
+    exact: bool = False,
+) -> Bins:
+    """Bins learned from every chunk; ``exact`` keeps every value (in-memory tables)."""
+    learner = BinLearner(
+        kinds,
+        bins=bins,
+        max_categories=max_categories,
+        seed=seed,
+        sample_size=None if exact else EDGE_SAMPLE_SIZE,
+    )
+    for chunk in chunks:
+        learner.observe(chunk)
+    return learner.result()

@@ -1,0 +1,207 @@
+"""The summary of one column: counts, moments, histogram and category counts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from driftline.errors import InputError
+from driftline.stats._kinds import KINDS, Kind, is_numeric_kind
+from driftline.stats._moments import Moments
+
+__all__ = ["BOOLEAN_CATEGORIES", "ColumnProfile"]
+
+BOOLEAN_CATEGORIES = ("false", "true")
+
+
+def _empty_counts() -> np.ndarray:
+    return np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnProfile:
+    """Mergeable summary of one column.
+
+    ``histogram`` counts the non-missing values in the bins
+    ``(-inf, edges[0]], (edges[0], edges[1]], ..., (edges[-1], +inf)``, so it has
+    ``len(edges) + 1`` entries. ``category_counts`` has one entry per category
+    and a last one, ``other``, for every value outside ``categories``. Numbers
+    and datetimes have a histogram; categories and booleans have category
+    counts; numbers, booleans and datetimes have moments.
+    """
+
+    name: str
+    kind: Kind
+    missing: int = 0
+    moments: Moments = field(default_factory=Moments)
+    edges: tuple[float, ...] = ()
+    histogram: np.ndarray = field(default_factory=_empty_counts)
+    categories: tuple[str, ...] = ()
+    category_counts: np.ndarray = field(default_factory=_empty_counts)
+
+    @classmethod
+    def empty(
+        cls, name: str, kind: Kind, edges: Sequence[float] = (), categories: Sequence[str] = ()
+    ) -> ColumnProfile:
+        """A profile of no rows with these bins; the start of every build."""
+        if kind == "boolean":
+            categories = BOOLEAN_CATEGORIES
+        has_hist = kind in ("numeric", "datetime")
+        has_cats = kind in ("categorical", "boolean")
+        return cls(
+            name=name,
+            kind=kind,
+            edges=tuple(float(e) for e in edges) if has_hist else (),
+            histogram=np.zeros(len(edges) + 1 if has_hist else 0, dtype=np.int64),
+            categories=tuple(categories) if has_cats else (),
+            category_counts=np.zeros(len(categories) + 1 if has_cats else 0, dtype=np.int64),
+        )
+
+    # -- what people read ------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        """Number of non-missing values."""
+        if self.kind == "categorical":
+            return int(self.category_counts.sum())
+        return self.moments.count
+
+    @property
+    def n(self) -> int:
+        """Number of rows, missing included."""
+        return self.count + self.missing
+
+    @property
+    def mean(self) -> float:
+        return self.moments.mean if self.moments.count else math.nan
+
+    @property
+    def variance(self) -> float:
+        return self.moments.variance
+
+    @property
+    def std(self) -> float:
+        return self.moments.std
+
+    @property
+    def min(self) -> float | None:
+        return self.moments.min
+
+    @property
+    def max(self) -> float | None:
+        return self.moments.max
+
+    @property
+    def other(self) -> int:
+        """Values counted outside the reference's categories."""
+        return int(self.category_counts[-1]) if self.category_counts.size else 0
+
+    @property
+    def is_numeric(self) -> bool:
+        return is_numeric_kind(self.kind)
+
+    def counts(self) -> np.ndarray:
+        """The binned counts drift tests compare: histogram or category counts."""
+        return self.histogram if self.kind in ("numeric", "datetime") else self.category_counts
+
+    # -- building and merging ------------------------------------------------------------------
+
+    def observe(self, values: np.ndarray | pa.Array) -> ColumnProfile:
+        """This profile plus a chunk: float64 with NaN (numeric kinds) or Arrow strings."""
+        if self.kind == "categorical":
+            if not isinstance(values, pa.Array):
+                raise TypeError("categorical columns are observed as Arrow string arrays")
+            return self._plus(values.null_count, Moments(), None, self._category_counts(values))
+        values = np.asarray(values, dtype=np.float64)
+        present = values[~np.isnan(values)]
+        missing = int(values.size - present.size)
+        histogram: np.ndarray | None = None
+        counts: np.ndarray | None = None
+        if self.kind == "boolean":
+            ones = int(np.count_nonzero(present))
+            counts = np.array([present.size - ones, ones, 0], dtype=np.int64)
+        else:
+            index = np.searchsorted(np.asarray(self.edges, dtype=float), present, side="left")
+            histogram = np.bincount(index, minlength=len(self.edges) + 1).astype(np.int64)
+        return self._plus(missing, Moments.of(present), histogram, counts)
+
+    def _category_counts(self, values: pa.Array) -> np.ndarray:
+        k = len(self.categories)
+        codes = pc.index_in(values, value_set=pa.array(self.categories, pa.string()))
+        codes_np = codes.to_numpy(zero_copy_only=False)
+        present = ~np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        # index_in gives null both for missing values and for values outside the categories.
+        codes_np = np.where(np.isnan(codes_np.astype(float)), k, codes_np)[present]
+        return np.bincount(codes_np.astype(np.int64), minlength=k + 1).astype(np.int64)
+
+    def _plus(
+        self,
+        missing: int,
+        moments: Moments,
+        histogram: np.ndarray | None,
+        counts: np.ndarray | None,
+    ) -> ColumnProfile:
+        return ColumnProfile(
+            name=self.name,
+            kind=self.kind,
+            missing=self.missing + missing,
+            moments=self.moments.merge(moments),
+            edges=self.edges,
+            histogram=self.histogram if histogram is None else self.histogram + histogram,
+            categories=self.categories,
+            category_counts=self.category_counts
+            if counts is None
+            else self.category_counts + counts,
+        )
+
+    def merge(self, other: ColumnProfile) -> ColumnProfile:
+        """The profile of the union; raises InputError when the bins differ."""
+        if (self.name, self.kind) != (other.name, other.kind):
+            raise InputError(
+                f"cannot merge column {self.name!r} ({self.kind}) with column {other.name!r} "
+                f"({other.kind}); build both profiles from data with the same columns"
+            )
+        if self.edges != other.edges or self.categories != other.categories:
+            raise InputError(
+                f"column {self.name!r} has different bin edges or categories in the two "
+                f"profiles; build both with the same reference "
+                f"(Profile.build(data, reference=ref)) so they can merge"
+            )
+        return self._plus(other.missing, other.moments, other.histogram, other.category_counts)
+
+    # -- plain data ------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "kind": self.kind, "missing": self.missing}
+        if self.is_numeric:
+            d["moments"] = self.moments.to_dict()
+        if self.kind in ("numeric", "datetime"):
+            d["edges"] = list(self.edges)
+            d["histogram"] = self.histogram.tolist()
+        if self.kind in ("categorical", "boolean"):
+            d["categories"] = list(self.categories)
+            d["category_counts"] = self.category_counts.tolist()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ColumnProfile:
+        kind = d.get("kind")
+        if kind not in KINDS:
+            raise InputError(f"column kind must be one of {KINDS}, got {kind!r} in a saved profile")
+        base = cls.empty(str(d["name"]), kind, d.get("edges", ()), d.get("categories", ()))
+        return cls(
+            name=base.name,
+            kind=base.kind,
+            missing=int(d["missing"]),
+            moments=Moments.from_dict(d["moments"]) if "moments" in d else Moments(),
+            edges=base.edges,
+            histogram=np.asarray(d.get("histogram", base.histogram), dtype=np.int64),
+            categories=base.categories,
+            category_counts=np.asarray(d.get("category_counts", base.category_counts), np.int64),
+        )

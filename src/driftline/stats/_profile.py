@@ -1,0 +1,290 @@
+"""Profile: a mergeable summary of a table."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from driftline.errors import InputError, SchemaError
+from driftline.stats._bins import Bins, learn_bins
+from driftline.stats._column import ColumnProfile
+from driftline.stats._input import Source, open_source, rebatch
+from driftline.stats._kinds import Kind, is_numeric_kind, kind_of, numeric_values, string_values
+from driftline.stats._reservoir import Reservoir, chunk_keys
+
+__all__ = ["FORMAT", "Profile"]
+
+FORMAT = 1
+
+
+class Profile:
+    """A mergeable summary of a table: per-column statistics and a uniform row sample.
+
+    Build one with :meth:`Profile.build`; combine profiles of partitions with
+    :meth:`merge` (associative and commutative, so partitions can be profiled
+    anywhere, in any order); store it with :meth:`to_dict`.
+
+    Example::
+
+        >>> import pandas as pd
+        >>> ref = Profile.build(pd.DataFrame({"age": [31, 45, 27, 60]}), bins=2)
+        >>> ref.columns["age"].mean
+        40.75
+        >>> part = Profile.build(pd.DataFrame({"age": [50]}), reference=ref)
+        >>> ref.merge(part).n_rows
+        5
+    """
+
+    def __init__(self, columns: Mapping[str, ColumnProfile], n_rows: int, reservoir: Reservoir):
+        self.columns: dict[str, ColumnProfile] = dict(columns)
+        self.n_rows = int(n_rows)
+        self.reservoir = reservoir
+
+    def __repr__(self) -> str:
+        kinds = ", ".join(f"{name}: {col.kind}" for name, col in self.columns.items())
+        return f"Profile(n_rows={self.n_rows}, columns={{{kinds}}})"
+
+    def sample(self, column: str) -> np.ndarray:
+        """The reservoir's values of one column (missing ones dropped)."""
+        if column not in self.columns:
+            raise SchemaError(
+                f"no column {column!r} in this profile; it has {sorted(self.columns)}",
+                field=column,
+            )
+        values = self.reservoir.values.get(column, np.empty(0))
+        if values.dtype == object:
+            return values[np.array([v is not None for v in values], dtype=bool)]
+        return values[~np.isnan(values)]
+
+    # -- building --------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        data: Any,
+        *,
+        reference: Profile | None = None,
+        columns: Sequence[str] | None = None,
+        bins: int = 10,
+        max_categories: int = 50,
+        reservoir_size: int = 1000,
+        chunk_size: int = 100_000,
+        seed: int = 0,
+    ) -> Profile:
+        """Profile ``data``, reading it in chunks of ``chunk_size`` rows.
+
+        ``data`` is a pandas or polars DataFrame, a pyarrow Table or
+        RecordBatchReader, a 2-D numpy array (columns ``x0``, ``x1``, ...) or the
+        path of a Parquet file (or folder of them) or a CSV file.
+
+        With ``reference``, the columns, kinds, bin edges and categories are the
+        reference's, so the two profiles can be compared and merged. Without it
+        they are learned from ``data``: exactly for an in-memory table; for a
+        file in a first pass (exact quantiles up to 200,000 rows, quantiles of
+        a uniform sample of that many rows beyond); for a RecordBatchReader,
+        which can be read only once, from its first chunk.
+
+        ``bins`` is the number of quantile bins of numbers and datetimes (fewer
+        when values repeat), ``max_categories`` the number of most frequent
+        categories counted by name (the rest count as ``other``),
+        ``reservoir_size`` the number of sampled rows, and ``seed`` makes the
+        sample reproducible.
+        """
+        _check_positive(bins=bins, max_categories=max_categories, chunk_size=chunk_size)
+        _check_positive(reservoir_size=reservoir_size, allow_zero=True)
+        source = open_source(data, csv_types=_csv_types(reference, columns))
+        names = _choose_columns(source.schema, reference, columns)
+        if reference is not None:
+            empty = {name: reference.columns[name] for name in names}
+            start = {
+                n: ColumnProfile.empty(n, c.kind, c.edges, c.categories) for n, c in empty.items()
+            }
+            chunks = _chunks(source, names, chunk_size)
+        else:
+            kinds = {name: kind_of(name, source.schema.field(name).type) for name in names}
+            learned, chunks = _learn(source, names, kinds, chunk_size, bins, max_categories, seed)
+            start = {
+                name: ColumnProfile.empty(
+                    name, kind, learned.edges.get(name, ()), learned.categories.get(name, ())
+                )
+                for name, kind in kinds.items()
+            }
+        return _accumulate(start, chunks, reservoir_size, seed)
+
+    # -- combining -----------------------------------------------------------------------
+
+    def merge(self, other: Profile) -> Profile:
+        """The profile of the union of both tables; InputError when they do not match."""
+        if not isinstance(other, Profile):
+            raise InputError(f"can merge a Profile only with a Profile, got {type(other).__name__}")
+        if list(self.columns) != list(other.columns):
+            raise InputError(
+                f"cannot merge profiles of different columns: {list(self.columns)} and "
+                f"{list(other.columns)}; build both with the same reference"
+            )
+        columns = {name: col.merge(other.columns[name]) for name, col in self.columns.items()}
+        return Profile(columns, self.n_rows + other.n_rows, self.reservoir.merge(other.reservoir))
+
+    # -- plain data ------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict, versioned by its ``format`` key."""
+        return {
+            "format": FORMAT,
+            "n_rows": self.n_rows,
+            "columns": [col.to_dict() for col in self.columns.values()],
+            "reservoir": self.reservoir.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Profile:
+        """The profile :meth:`to_dict` described."""
+        version = d.get("format") if isinstance(d, Mapping) else None
+        if version != FORMAT:
+            raise InputError(
+                f"a saved profile must have format {FORMAT}, got {version!r}; it was written "
+                f"by another version of driftline: rebuild it from the data"
+            )
+        columns = [ColumnProfile.from_dict(c) for c in d["columns"]]
+        numeric = {c.name: c.is_numeric for c in columns}
+        reservoir = Reservoir.from_dict(d["reservoir"], numeric)
+        return cls({c.name: c for c in columns}, int(d["n_rows"]), reservoir)
+
+
+def _check_positive(*, allow_zero: bool = False, **values: int) -> None:
+    for name, value in values.items():
+        low = 0 if allow_zero else 1
+        if not isinstance(value, int | np.integer) or value < low:
+            raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+def _csv_types(reference: Profile | None, columns: Sequence[str] | None) -> dict[str, pa.DataType]:
+    # Without this a CSV column of zip codes would be read as integers in one file and
+    # as strings in the next; the reference fixes what each column is.
+    if reference is None:
+        return {}
+    wanted = {"categorical": pa.string(), "numeric": pa.float64(), "boolean": pa.bool_()}
+    return {
+        name: wanted[col.kind]
+        for name, col in reference.columns.items()
+        if col.kind in wanted and (columns is None or name in columns)
+    }
+
+
+def _choose_columns(
+    schema: pa.Schema, reference: Profile | None, columns: Sequence[str] | None
+) -> list[str]:
+    if isinstance(columns, str):
+        raise InputError(f"columns must be a list of names, got the string {columns!r}")
+    if columns is not None:
+        names = list(columns)
+    elif reference is not None:
+        names = list(reference.columns)
+    else:
+        names = list(schema.names)
+    if reference is not None:
+        unknown = [name for name in names if name not in reference.columns]
+        if unknown:
+            raise SchemaError(
+                f"columns {unknown} are not in the reference profile, which has "
+                f"{list(reference.columns)}; build the reference with them or drop them",
+                field=unknown[0],
+            )
+    missing = [name for name in names if name not in schema.names]
+    if missing:
+        raise SchemaError(
+            f"the data has no columns {missing}; it has {schema.names}",
+            field=missing[0],
+        )
+    if len(set(names)) != len(names):
+        raise InputError(f"column names must be unique, got {names}")
+    return names
+
+
+def _chunks(source: Source, names: list[str], chunk_size: int) -> Iterator[pa.Table]:
+    try:
+        yield from rebatch(source.batches(names), chunk_size)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InputError(
+            f"could not read the data in chunks: {exc}; if a CSV column changes type "
+            f"midway, build with reference= (which fixes the types) or convert the file"
+        ) from exc
+
+
+def _learn(
+    source: Source,
+    names: list[str],
+    kinds: dict[str, Kind],
+    chunk_size: int,
+    bins: int,
+    max_categories: int,
+    seed: int,
+) -> tuple[Bins, Iterator[pa.Table]]:
+    """Learn bins as the source allows; return them with the chunks to profile."""
+
+    def learn(chunks: Iterable[pa.Table], exact: bool) -> Bins:
+        return learn_bins(
+            chunks, kinds, bins=bins, max_categories=max_categories, seed=seed, exact=exact
+        )
+
+    if source.access == "memory" and source.table is not None:
+        return learn([source.table.select(names)], True), _chunks(source, names, chunk_size)
+    if source.access == "file":
+        learned = learn(_chunks(source, names, chunk_size), False)
+        return learned, _chunks(source, names, chunk_size)
+    chunks = _chunks(source, names, chunk_size)
+    first = next(chunks, None)
+    if first is None:
+        return Bins(), iter(())
+    learned = learn([first], True)
+    return learned, itertools.chain([first], chunks)
+
+
+def _accumulate(
+    columns: dict[str, ColumnProfile],
+    chunks: Iterator[pa.Table],
+    reservoir_size: int,
+    seed: int,
+) -> Profile:
+    empty = {
+        name: np.empty(0, dtype=float if col.is_numeric else object)
+        for name, col in columns.items()
+    }
+    reservoir = Reservoir(reservoir_size, np.empty(0), empty)
+    n_rows = 0
+    for chunk in chunks:
+        values: dict[str, Any] = {}
+        digest: list[np.ndarray] = []
+        for name, col in columns.items():
+            if is_numeric_kind(col.kind):
+                values[name] = numeric_values(name, chunk.column(name), col.kind)
+                columns[name] = col.observe(values[name])
+                digest.append(values[name])
+            else:
+                values[name] = string_values(chunk.column(name))
+                columns[name] = col.observe(values[name])
+                digest.append(columns[name].category_counts - col.category_counts)
+        if reservoir_size:
+            keys = chunk_keys(seed, n_rows, chunk.num_rows, digest)
+            reservoir = _offer(reservoir, keys, values)
+        n_rows += chunk.num_rows
+    return Profile(columns, n_rows, reservoir)
+
+
+def _offer(reservoir: Reservoir, keys: np.ndarray, values: dict[str, Any]) -> Reservoir:
+    # Only rows that could enter are materialized: strings cost a Python object each.
+    if keys.size > reservoir.size:
+        candidates = np.sort(np.argpartition(keys, reservoir.size)[: reservoir.size])
+    else:
+        candidates = np.arange(keys.size)
+    taken: dict[str, np.ndarray] = {}
+    for name, column in values.items():
+        if isinstance(column, np.ndarray):
+            taken[name] = column[candidates]
+        else:
+            taken[name] = np.array(column.take(pa.array(candidates)).to_pylist(), dtype=object)
+    return reservoir.add(keys[candidates], taken)

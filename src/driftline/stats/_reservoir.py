@@ -1,0 +1,104 @@
+"""A uniform row sample that merges: bottom-k sampling.
+
+Every row gets an independent uniform random key and the reservoir keeps the
+``size`` rows with the smallest keys. The rows with the smallest keys of a
+union are the smallest of each part's smallest, so merging two reservoirs is
+"concatenate, keep the ``size`` smallest keys": exactly associative and
+commutative, and the merged reservoir is a uniform sample without replacement
+of the union, which is what a weighted merge of classic reservoirs approximates.
+
+Keys come from a generator seeded by the profile's seed, the chunk's offset in
+its stream and a digest of the chunk's values. The digest is what keeps keys of
+different partitions independent when every worker builds with the default
+seed; partitions with identical content get identical keys, which for a
+sample of the union only matters when a data set is merged with itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Reservoir", "chunk_keys"]
+
+
+@dataclass(frozen=True, eq=False)
+class Reservoir:
+    """Up to ``size`` sampled rows: their keys (ascending) and values per column.
+
+    Numbers, booleans and datetimes are float64 arrays with NaN for missing;
+    categories are object arrays of ``str`` with ``None`` for missing.
+    """
+
+    size: int
+    keys: np.ndarray = field(default_factory=lambda: np.empty(0))
+    values: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.keys.size)
+
+    def add(self, keys: np.ndarray, values: Mapping[str, np.ndarray]) -> Reservoir:
+        """The reservoir after offering rows with these keys (values already filtered)."""
+        return self.merge(Reservoir(self.size, keys, values), size=self.size)
+
+    def merge(self, other: Reservoir, *, size: int | None = None) -> Reservoir:
+        """The reservoir of the union; its size is the smaller of the two sizes."""
+        size = min(self.size, other.size) if size is None else size
+        if len(other) == 0 and len(self) <= size:
+            return Reservoir(size, self.keys, self.values)
+        keys = np.concatenate([self.keys, other.keys])
+        # Equal keys are the only way the order of the operands could show; 53-bit random
+        # keys of different rows practically never are.
+        order = np.argsort(keys, kind="stable")[:size]
+        columns = list(self.values) or list(other.values)
+        values = {
+            name: _concat(self.values.get(name), other.values.get(name))[order] for name in columns
+        }
+        return Reservoir(size, keys[order], values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "size": self.size,
+            "keys": self.keys.tolist(),
+            "values": {name: _plain(v) for name, v in self.values.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], numeric: Mapping[str, bool]) -> Reservoir:
+        values: dict[str, np.ndarray] = {}
+        for name, items in d["values"].items():
+            if numeric[name]:
+                values[name] = np.array([np.nan if v is None else v for v in items], dtype=float)
+            else:
+                values[name] = np.array(list(items), dtype=object)
+        return cls(int(d["size"]), np.asarray(d["keys"], dtype=float), values)
+
+
+def chunk_keys(seed: int, offset: int, n: int, digest_of: Sequence[np.ndarray]) -> np.ndarray:
+    """Independent uniform keys for the ``n`` rows of a chunk starting at ``offset``."""
+    h = hashlib.blake2b(digest_size=8)
+    for array in digest_of:
+        h.update(np.ascontiguousarray(array).tobytes())
+    digest = int.from_bytes(h.digest(), "little")
+    rng = np.random.default_rng([seed, offset, digest])
+    return rng.random(n)
+
+
+def _concat(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray:
+    if a is None:
+        return b if b is not None else np.empty(0)
+    if b is None:
+        return a
+    if a.dtype == object or b.dtype == object:
+        return np.concatenate([a.astype(object), b.astype(object)])
+    return np.concatenate([a, b])
+
+
+def _plain(values: np.ndarray) -> list[Any]:
+    if values.dtype == object:
+        return [None if v is None else str(v) for v in values]
+    return [None if np.isnan(v) else float(v) for v in values]

@@ -1,0 +1,63 @@
+"""The reservoir is a uniform sample, before and after merging (chi-square, fixed seeds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from scipy import stats as sps
+
+from driftline.stats import Profile
+
+N_ROWS, SIZE, TRIALS = 120, 12, 400
+
+
+def _inclusions(tables: list[pa.Table], seeds: range) -> np.ndarray:
+    """How often each row id lands in the (merged) reservoir over ``seeds``."""
+    ref = Profile.build(tables[0], bins=2, reservoir_size=SIZE)
+    counts = np.zeros(N_ROWS, dtype=np.int64)
+    for seed in seeds:
+        parts = [
+            Profile.build(t, reference=ref, reservoir_size=SIZE, chunk_size=25, seed=seed)
+            for t in tables
+        ]
+        merged = parts[0]
+        for part in parts[1:]:
+            merged = merged.merge(part)
+        ids = merged.reservoir.values["id"].astype(int)
+        assert len(set(ids)) == len(ids) == SIZE  # without replacement
+        counts += np.bincount(ids, minlength=N_ROWS)
+    return counts
+
+
+def _uniform_p_value(counts: np.ndarray) -> float:
+    return float(sps.chisquare(counts).pvalue)
+
+
+def test_reservoir_of_one_build_is_uniform() -> None:
+    table = pa.table({"id": np.arange(N_ROWS)})
+    counts = _inclusions([table], range(TRIALS))
+    assert counts.sum() == TRIALS * SIZE
+    assert _uniform_p_value(counts) > 1e-3
+
+
+def test_merged_reservoir_is_uniform_over_the_union() -> None:
+    # Unequal parts, all built with the same seed: a naive merge would over-sample the small one.
+    ids = np.arange(N_ROWS)
+    tables = [
+        pa.table({"id": ids[:90]}),
+        pa.table({"id": ids[90:110]}),
+        pa.table({"id": ids[110:]}),
+    ]
+    counts = _inclusions(tables, range(TRIALS))
+    assert _uniform_p_value(counts) > 1e-3
+    share_small = counts[90:110].sum() / counts.sum()
+    assert abs(share_small - 20 / N_ROWS) < 0.03
+
+
+def test_reservoir_is_deterministic_under_a_seed() -> None:
+    table = pa.table({"id": np.arange(N_ROWS)})
+    a = Profile.build(table, reservoir_size=SIZE, seed=7).reservoir.values["id"]
+    b = Profile.build(table, reservoir_size=SIZE, seed=7).reservoir.values["id"]
+    c = Profile.build(table, reservoir_size=SIZE, seed=8).reservoir.values["id"]
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
