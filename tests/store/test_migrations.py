@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import inspect, text
 
@@ -42,7 +43,7 @@ def test_workspace_made_by_an_older_version_opens(fixture: str, tmp_path: Path) 
         assert champion.version == 1 and champion.metrics == {"accuracy": 1.0}
         assert ws.get("old").lineage["parent"] == "old:1"
         model = ws.load_model(champion)
-        np.testing.assert_array_equal(model.predict(np.array([[0.0], [3.0]])), [0, 1])
+        np.testing.assert_array_equal(model.predict(pd.DataFrame({"x": [0.0, 3.0]})), [0, 1])
         assert ws.load_profile(champion).n_rows == 8
         assert ws.verify_audit().ok
         ws.register("old", model)  # and it accepts new work

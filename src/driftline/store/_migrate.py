@@ -51,7 +51,8 @@ def migrate(db: Database, *, target: str | None = None) -> str:
         if have == want:
             return want
         scripts = ScriptDirectory.from_config(_config())
-        if have is not None and scripts.get_revision(have) is None:
+        known = {script.revision for script in scripts.walk_revisions()}
+        if have is not None and have not in known:
             raise StorageError(
                 f"the metadata database is at schema revision {have!r}, which this driftline "
                 "does not know; it was written by a newer version: upgrade driftline"
