@@ -223,3 +223,40 @@ def test_docstring_examples_run() -> None:
     result = doctest.testmod(driftline.stats._profile, raise_on_error=False)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_awkward_but_common_columns() -> None:
+    ns = pd.Series(
+        pd.to_datetime(["2024-01-01 00:00:00.000000001", "2024-06-01", None], format="ISO8601")
+    )
+    frame = pd.DataFrame(
+        {
+            "ns": ns.astype("datetime64[ns]"),
+            "utc": ns.dt.tz_localize("UTC"),
+            "big": np.array([2**62, 2**62 + 1, 7], dtype=np.int64),
+            "cat": pd.Categorical([3, 1, 3]),
+            "day": pd.Series(
+                [pd.Timestamp("2024-01-02").date(), None, pd.Timestamp("1970-01-01").date()]
+            ),
+        }
+    )
+    profile = Profile.build(frame)
+    kinds = {name: col.kind for name, col in profile.columns.items()}
+    assert kinds == {
+        "ns": "datetime",
+        "utc": "datetime",
+        "big": "numeric",
+        "cat": "categorical",
+        "day": "datetime",
+    }
+    assert profile.columns["ns"].min == pytest.approx(1704067200.0)
+    assert profile.columns["ns"].missing == 1
+    assert profile.columns["utc"].mean == profile.columns["ns"].mean
+    assert profile.columns["big"].max == pytest.approx(2.0**62)
+    assert profile.columns["cat"].categories == ("3", "1")
+    assert profile.columns["day"].max == 1704153600.0
+
+
+def test_a_mixed_object_column_says_how_to_fix_it() -> None:
+    with pytest.raises(InputError, match="astype\\(str\\)"):
+        Profile.build(pd.DataFrame({"mixed": [1, "two", 3.0]}))

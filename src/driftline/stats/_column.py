@@ -15,13 +15,23 @@ from driftline.errors import InputError
 from driftline.stats._kinds import KINDS, Kind, is_numeric_kind
 from driftline.stats._moments import Moments
 
-__all__ = ["BOOLEAN_CATEGORIES", "ColumnProfile"]
+__all__ = ["BOOLEAN_CATEGORIES", "ColumnProfile", "category_codes"]
 
 BOOLEAN_CATEGORIES = ("false", "true")
 
 
 def _empty_counts() -> np.ndarray:
     return np.zeros(0, dtype=np.int64)
+
+
+def category_codes(values: pa.Array, categories: Sequence[str]) -> np.ndarray:
+    """Each value's index in ``categories``; ``len(categories)`` for other, -1 for missing."""
+    k = len(categories)
+    codes = pc.index_in(values, value_set=pa.array(categories, pa.string()))
+    # index_in gives null both for missing values and for values outside the categories.
+    codes = pc.fill_null(codes, k).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes[values.is_null().to_numpy(zero_copy_only=False)] = -1
+    return codes
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,12 +122,15 @@ class ColumnProfile:
 
     # -- building and merging ------------------------------------------------------------------
 
-    def observe(self, values: np.ndarray | pa.Array) -> ColumnProfile:
-        """This profile plus a chunk: float64 with NaN (numeric kinds) or Arrow strings."""
+    def observe(self, values: np.ndarray) -> ColumnProfile:
+        """This profile plus a chunk: float64 with NaN, or category codes for categories.
+
+        Category codes come from :func:`category_codes`.
+        """
         if self.kind == "categorical":
-            if not isinstance(values, pa.Array):
-                raise TypeError("categorical columns are observed as Arrow string arrays")
-            return self._plus(values.null_count, Moments(), None, self._category_counts(values))
+            missing = int(np.count_nonzero(values < 0))
+            counts = np.bincount(values[values >= 0], minlength=len(self.categories) + 1)
+            return self._plus(missing, Moments(), None, counts.astype(np.int64))
         values = np.asarray(values, dtype=np.float64)
         present = values[~np.isnan(values)]
         missing = int(values.size - present.size)
@@ -130,15 +143,6 @@ class ColumnProfile:
             index = np.searchsorted(np.asarray(self.edges, dtype=float), present, side="left")
             histogram = np.bincount(index, minlength=len(self.edges) + 1).astype(np.int64)
         return self._plus(missing, Moments.of(present), histogram, counts)
-
-    def _category_counts(self, values: pa.Array) -> np.ndarray:
-        k = len(self.categories)
-        codes = pc.index_in(values, value_set=pa.array(self.categories, pa.string()))
-        codes_np = codes.to_numpy(zero_copy_only=False)
-        present = ~np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-        # index_in gives null both for missing values and for values outside the categories.
-        codes_np = np.where(np.isnan(codes_np.astype(float)), k, codes_np)[present]
-        return np.bincount(codes_np.astype(np.int64), minlength=k + 1).astype(np.int64)
 
     def _plus(
         self,

@@ -63,7 +63,13 @@ def _to_table(data: Any, what: str) -> pa.Table:
 
         if isinstance(data, pd.DataFrame):
             frame = data.rename(columns=str) if not all(isinstance(c, str) for c in data) else data
-            return pa.Table.from_pandas(frame, preserve_index=False)
+            try:
+                return pa.Table.from_pandas(frame, preserve_index=False)
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                raise InputError(
+                    f"{what} has a column Arrow cannot read ({exc}); give every column one "
+                    f"type, e.g. df[col] = df[col].astype(str) for mixed text and numbers"
+                ) from exc
     if module == "polars" and hasattr(data, "to_arrow"):
         return data.to_arrow()
     if isinstance(data, np.ndarray):

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from driftline.errors import InputError, SchemaError
 from driftline.stats._bins import Bins, learn_bins
-from driftline.stats._column import ColumnProfile
+from driftline.stats._column import ColumnProfile, category_codes
 from driftline.stats._input import Source, open_source, rebatch
 from driftline.stats._kinds import Kind, is_numeric_kind, kind_of, numeric_values, string_values
 from driftline.stats._reservoir import Reservoir, chunk_keys
@@ -266,8 +266,9 @@ def _accumulate(
                 digest.append(values[name])
             else:
                 values[name] = string_values(chunk.column(name))
-                columns[name] = col.observe(values[name])
-                digest.append(columns[name].category_counts - col.category_counts)
+                codes = category_codes(values[name], col.categories)
+                columns[name] = col.observe(codes)
+                digest.append(codes)
         if reservoir_size:
             keys = chunk_keys(seed, n_rows, chunk.num_rows, digest)
             reservoir = _offer(reservoir, keys, values)
