@@ -15,6 +15,11 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "Workspace": "driftline.workspace",
+    "Profile": "driftline.stats",
+    "ColumnProfile": "driftline.stats",
+    "drift": "driftline.drift",
+    "DriftReport": "driftline.drift",
+    "DriftResult": "driftline.drift",
     "Settings": "driftline.settings",
     "Signature": "driftline.schema",
     "ModelVersion": "driftline.registry",
@@ -38,14 +43,18 @@ __all__ = [
     "ArtifactError",
     "AuditChainError",
     "AuditEvent",
+    "ColumnProfile",
     "ConfigError",
     "ConflictError",
+    "DriftReport",
+    "DriftResult",
     "DriftlineError",
     "InputError",
     "IntegrityError",
     "MissingDependencyError",
     "ModelVersion",
     "NotFoundError",
+    "Profile",
     "SchemaError",
     "Settings",
     "Signature",
@@ -54,10 +63,12 @@ __all__ = [
     "UntrustedArtifactError",
     "Workspace",
     "__version__",
+    "drift",
 ]
 
 if TYPE_CHECKING:
     from driftline.audit import AuditEvent
+    from driftline.drift import DriftReport, DriftResult, drift
     from driftline.errors import (
         ArtifactError,
         AuditChainError,
@@ -76,6 +87,7 @@ if TYPE_CHECKING:
     from driftline.registry import ModelVersion
     from driftline.schema import Signature
     from driftline.settings import Settings
+    from driftline.stats import ColumnProfile, Profile
     from driftline.workspace import Workspace
 
 

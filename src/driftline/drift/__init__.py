@@ -1,0 +1,61 @@
+"""Did the data move? Per-column drift tests that do not cry wolf on big data.
+
+With millions of rows every test finds a "significant" difference between
+two days of data, because nothing real is exactly stable. So a column
+drifts only when two things hold:
+
+1. **It is not noise**: its p-value, corrected across the tested columns
+   (Benjamini-Hochberg by default, Bonferroni on request), is at most
+   ``alpha`` (0.05).
+2. **It matters**: its effect size exceeds a floor chosen per measure:
+
+   ============================  ========  ===================================
+   effect size (detector)        floor     what the floor means
+   ============================  ========  ===================================
+   Wasserstein / reference sd    0.1       mass moved a tenth of a std. dev.
+   (``wasserstein``, ``auto``)
+   KS statistic D (``ks``)       0.1       CDFs 10 points apart somewhere
+   Jensen-Shannon distance,      0.1       a 50/50 yes/no column at 62/38
+   base 2 (``chi2``, ``auto``,
+   ``jensen_shannon``)
+   PSI (``psi``)                 0.1       "moderate" by credit-scoring custom
+   ============================  ========  ===================================
+
+Binned tests (chi-square, PSI, Jensen-Shannon) read every row's counts from
+the profiles; sample tests (KS, Wasserstein) read the profiles' uniform row
+samples, which keeps their p-values exact and their cost fixed. Small samples
+are guarded by the p-value, big ones by the floor.
+
+Every detector follows the estimator contract (``fit(reference)`` then
+``test(current) -> DriftResult``); :func:`drift` runs one and returns a
+:class:`DriftReport`. :mod:`driftline.drift.checks` is the conformance kit.
+"""
+
+from __future__ import annotations
+
+from driftline.drift._api import METHODS, drift
+from driftline.drift._auto import AutoDetector
+from driftline.drift._base import ColumnDetector, ColumnTest
+from driftline.drift._chisquare import ChiSquareDetector
+from driftline.drift._jensen_shannon import JensenShannonDetector
+from driftline.drift._ks import KSDetector
+from driftline.drift._psi import PSIDetector
+from driftline.drift._report import DriftReport
+from driftline.drift._result import ColumnDrift, DriftResult
+from driftline.drift._wasserstein import WassersteinDetector
+
+__all__ = [
+    "METHODS",
+    "AutoDetector",
+    "ChiSquareDetector",
+    "ColumnDetector",
+    "ColumnDrift",
+    "ColumnTest",
+    "DriftReport",
+    "DriftResult",
+    "JensenShannonDetector",
+    "KSDetector",
+    "PSIDetector",
+    "WassersteinDetector",
+    "drift",
+]
