@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
-PY_DIRS := $(wildcard $(PY_DIRS))
+PY_DIRS := $(wildcard src tests benchmarks examples)
 
 .PHONY: demo test lint format install clean
 

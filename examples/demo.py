@@ -73,7 +73,9 @@ def main() -> None:
     for event in ws.audit_events():
         out.print(f"#{event.seq} {event.time[:19]} {event.actor} {event.action} {event.subject}")
     result = ws.verify_audit()
-    out.print(f"chain verified: {result.ok}, {result.checked} events, head {result.head_hash[:16]}…")
+    out.print(
+        f"chain verified: {result.ok}, {result.checked} events, head {result.head_hash[:16]}…"
+    )
     out.rule()
     out.print(f"try: .venv/bin/driftline --home {HOME} models show tumor@champion")
     ws.close()
