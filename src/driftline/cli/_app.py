@@ -13,7 +13,7 @@ try:  # typer >= 0.22 vendors click privately; its exceptions are not click's
 except ImportError:  # pragma: no cover - older typer
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
-from driftline.cli import _audit, _models
+from driftline.cli import _audit, _models, _monitor
 from driftline.cli._context import Context, console, echo_json
 from driftline.errors import (
     DriftlineError,
@@ -37,6 +37,8 @@ app = typer.Typer(
 app.add_typer(_models.models_app, name="models")
 app.add_typer(_models.alias_app, name="alias")
 app.add_typer(_audit.audit_app, name="audit")
+app.add_typer(_monitor.monitor_app, name="monitor")
+app.add_typer(_monitor.alerts_app, name="alerts")
 
 
 @app.callback()

@@ -6,15 +6,18 @@ Knows nothing of statistics or models; services compose it.
 from driftline.store._artifacts import ArtifactStore
 from driftline.store._db import Database
 from driftline.store._schema import (
+    AlertRow,
     AliasRow,
     AuditEventRow,
     AuditHeadRow,
     Base,
     ModelRow,
     ModelVersionRow,
+    MonitorWindowRow,
 )
 
 __all__ = [
+    "AlertRow",
     "AliasRow",
     "ArtifactStore",
     "AuditEventRow",
@@ -23,4 +26,5 @@ __all__ = [
     "Database",
     "ModelRow",
     "ModelVersionRow",
+    "MonitorWindowRow",
 ]

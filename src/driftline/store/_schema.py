@@ -94,3 +94,45 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class MonitorWindowRow(Base):
+    """What monitoring found in one time window of one model version's traffic."""
+
+    __tablename__ = "monitor_windows"
+    __table_args__ = (
+        UniqueConstraint(
+            "model", "version", "window_start", "window_end", name="uq_monitor_window"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[dt.datetime]
+    window_end: Mapped[dt.datetime]
+    rows: Mapped[int] = mapped_column(Integer)
+    evaluated: Mapped[bool] = mapped_column(Boolean)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    drift: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    quality: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    computed_at: Mapped[dt.datetime]
+
+
+class AlertRow(Base):
+    """An alert: opened when a rule's threshold is crossed, resolved past its clear level."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(100), index=True)
+    rule: Mapped[str] = mapped_column(String(100))
+    severity: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    metric: Mapped[str] = mapped_column(String(100))
+    value: Mapped[float]
+    threshold: Mapped[float]
+    opened_at: Mapped[dt.datetime]
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    window_start: Mapped[dt.datetime]

@@ -1,0 +1,124 @@
+"""``driftline monitor run`` and ``driftline alerts list``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from driftline.cli._context import Context, console, echo_json
+
+monitor_app = typer.Typer(help="Watch a model's traffic window by window.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Alerts raised by monitoring.", no_args_is_help=True)
+
+
+@monitor_app.command("run")
+def run(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="NAME, NAME:VERSION or NAME@ALIAS"),
+    data: Path = typer.Option(
+        ...,
+        "--data",
+        help="Logged predictions: Parquet file or folder, or CSV, with a time column.",
+    ),
+    window: str = typer.Option("1d", "--window", help="Window length: 15m, 1h, 1d, 1w."),
+    since: str | None = typer.Option(
+        None, "--since", help="Start: a date-time or a period back (7d)."
+    ),
+    until: str | None = typer.Option(None, "--until", help="End: a date-time."),
+    time_column: str = typer.Option("timestamp", "--time-column", help="Column holding the time."),
+    policy: Path | None = typer.Option(None, "--policy", help="Policy TOML with [[alert]] rules."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Compare each window of traffic with the training data; raise and clear alerts."""
+    from driftline import monitor
+
+    obj: Context = ctx.obj
+    now = dt.datetime.now(dt.UTC)
+    start = monitor.parse_since(since, now=now) if since else None
+    end = monitor.parse_since(until, now=now) if until else None
+    rules = monitor.load_rules(policy) if policy else monitor.DEFAULT_RULES
+    with obj.workspace() as ws:
+        result = monitor.run(
+            ws,
+            ref,
+            data,
+            window=window,
+            time_column=time_column,
+            since=start,
+            until=end,
+            rules=rules,
+        )
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    out = console()
+    table = Table(
+        "window (UTC)",
+        "rows",
+        "drifted",
+        "missing",
+        "columns that changed",
+        title=f"{result.model}:{result.version}, {len(result.windows)} windows of {result.window}",
+        title_justify="left",
+    )
+    for w in result.windows:
+        if not w.evaluated:
+            table.add_row(
+                f"{w.start:%Y-%m-%d %H:%M}", str(w.rows), "-", "-", "too few rows to judge"
+            )
+            continue
+        table.add_row(
+            f"{w.start:%Y-%m-%d %H:%M}",
+            str(w.rows),
+            f"{w.metrics.get('drift_share', 0):.0%}",
+            f"{w.metrics.get('missing_rate', 0):.1%}",
+            ", ".join(w.drifted_columns) or "-",
+        )
+    out.print(table)
+    for alert in result.opened:
+        out.print(f"[bold red]alert opened[/] ({alert.severity}, {alert.rule}): {alert.message}")
+    for alert in result.resolved:
+        out.print(
+            f"[green]alert resolved[/] ({alert.rule}): {alert.metric} back to {alert.value:.3g}"
+        )
+    if not result.opened and not result.resolved:
+        out.print("no alert opened or resolved")
+
+
+@alerts_app.command("list")
+def list_alerts(
+    ctx: typer.Context,
+    model: str | None = typer.Option(None, "--model", help="Only this model."),
+    status: str | None = typer.Option(None, "--status", help="open or resolved."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """List alerts, newest first."""
+    from driftline import monitor
+    from driftline.errors import InputError
+
+    if status not in (None, "open", "resolved"):
+        raise InputError(f"--status must be open or resolved, got {status!r}")
+    obj: Context = ctx.obj
+    with obj.workspace() as ws:
+        found = monitor.alerts(ws, model=model, status=status)
+    if as_json:
+        echo_json([a.to_dict() for a in found])
+        return
+    if not found:
+        console().print("no alerts")
+        return
+    table = Table("#", "model", "rule", "severity", "status", "opened", "message")
+    for a in found:
+        table.add_row(
+            str(a.id),
+            a.model,
+            a.rule,
+            a.severity,
+            a.status,
+            f"{a.opened_at:%Y-%m-%d %H:%M}",
+            a.message,
+        )
+    console().print(table)

@@ -1,0 +1,115 @@
+"""Alert rules: a threshold with hysteresis and a minimum window size.
+
+A rule opens an alert when a window's metric crosses ``above`` (or falls under
+``below``) and resolves it only when the metric comes back past ``clear``, so
+a metric hovering at the threshold does not flap. Windows with fewer than
+``min_rows`` rows are not judged at all: too little data to say.
+
+Rules live in a model's policy TOML::
+
+    [[alert]]
+    name = "input-drift"
+    metric = "drift_share"     # see METRICS
+    above = 0.1
+    clear = 0.05
+    min_rows = 100
+    severity = "warning"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from driftline.errors import ConfigError
+
+__all__ = ["DEFAULT_RULES", "METRICS", "AlertRule", "load_rules"]
+
+METRICS = {
+    "rows": "rows in the window",
+    "drift_share": "share of the model's input columns that drifted",
+    "drift_score": "largest effect size among the input columns",
+    "drift_detected": "1 when any input column drifted, else 0",
+    "missing_rate": "share of input values that are missing",
+    "quality_critical": "number of critical data-quality findings",
+    "quality_warnings": "number of data-quality warnings",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class AlertRule:
+    name: str
+    metric: str
+    above: float | None = None
+    below: float | None = None
+    clear: float | None = None
+    min_rows: int = 100
+    severity: Literal["info", "warning", "critical"] = "warning"
+
+    def __post_init__(self) -> None:
+        if self.metric not in METRICS:
+            raise ConfigError(
+                f"alert rule {self.name!r}: unknown metric {self.metric!r}; "
+                f"known: {', '.join(METRICS)}"
+            )
+        if (self.above is None) == (self.below is None):
+            raise ConfigError(f"alert rule {self.name!r} needs exactly one of 'above' or 'below'")
+        if self.above is not None and self.clear is not None and self.clear > self.above:
+            raise ConfigError(f"alert rule {self.name!r}: clear must not exceed above")
+        if self.below is not None and self.clear is not None and self.clear < self.below:
+            raise ConfigError(f"alert rule {self.name!r}: clear must not be under below")
+        if self.severity not in ("info", "warning", "critical"):
+            raise ConfigError(
+                f"alert rule {self.name!r}: severity must be info, warning or critical"
+            )
+
+    @property
+    def threshold(self) -> float:
+        return float(self.above if self.above is not None else self.below)  # type: ignore[arg-type]
+
+    def fires(self, value: float) -> bool:
+        return value > self.above if self.above is not None else value < self.threshold
+
+    def clears(self, value: float) -> bool:
+        level = self.clear if self.clear is not None else self.threshold
+        return value <= level if self.above is not None else value >= level
+
+    def step(self, is_open: bool, value: float) -> Literal["open", "resolve"] | None:
+        """What this window does to the alert: open it, resolve it, or nothing."""
+        if not is_open and self.fires(value):
+            return "open"
+        if is_open and self.clears(value):
+            return "resolve"
+        return None
+
+
+DEFAULT_RULES = (
+    AlertRule("input-drift", "drift_share", above=0.1, clear=0.05, severity="warning"),
+    AlertRule("data-quality", "quality_critical", above=0, clear=0, severity="critical"),
+)
+
+
+def load_rules(path: str | Path) -> tuple[AlertRule, ...]:
+    """Rules from the ``[[alert]]`` tables of a policy TOML file."""
+    file = Path(path)
+    try:
+        data: dict[str, Any] = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"policy file {str(file)!r} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file.name} is not valid TOML: {exc}") from exc
+    tables = data.get("alert", [])
+    if not isinstance(tables, list) or not tables:
+        raise ConfigError(f"{file.name} has no [[alert]] rules")
+    fields = {f.name for f in dataclasses.fields(AlertRule)}
+    rules = []
+    for i, table in enumerate(tables, 1):
+        unknown = set(table) - fields
+        if unknown:
+            raise ConfigError(f"{file.name}: alert rule {i} has unknown key(s) {sorted(unknown)}")
+        if "name" not in table or "metric" not in table:
+            raise ConfigError(f"{file.name}: alert rule {i} needs a name and a metric")
+        rules.append(AlertRule(**table))
+    return tuple(rules)

@@ -1,0 +1,365 @@
+"""Run monitoring over logged predictions, window by window.
+
+For each window: drift of the inputs against the version's reference profile,
+missing values (and data quality when available), stored in the metadata
+database; then alert rules turn the window's metrics into alerts. Re-running
+over the same windows replaces their results but judges alerts only on
+windows newer than any judged before, so a re-run never re-opens old alerts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pads
+from sqlalchemy import delete, func, select
+
+from driftline import audit
+from driftline.drift import drift
+from driftline.errors import InputError
+from driftline.monitor._rules import DEFAULT_RULES, AlertRule
+from driftline.monitor._windows import parse_period, windows
+from driftline.store import AlertRow, MonitorWindowRow
+
+if TYPE_CHECKING:
+    from driftline.registry import ModelVersion
+    from driftline.workspace import Workspace
+
+__all__ = ["Alert", "MonitorRun", "WindowResult", "alerts", "run"]
+
+
+@dataclasses.dataclass(frozen=True)
+class WindowResult:
+    start: dt.datetime
+    end: dt.datetime
+    rows: int
+    evaluated: bool
+    metrics: dict[str, float]
+    drifted_columns: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["start"], d["end"] = self.start.isoformat(), self.end.isoformat()
+        return d
+
+
+@dataclasses.dataclass(frozen=True)
+class Alert:
+    id: int
+    model: str
+    rule: str
+    severity: str
+    status: str
+    message: str
+    metric: str
+    value: float
+    threshold: float
+    opened_at: dt.datetime
+    resolved_at: dt.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["opened_at"] = self.opened_at.isoformat()
+        d["resolved_at"] = self.resolved_at.isoformat() if self.resolved_at else None
+        return d
+
+
+@dataclasses.dataclass(frozen=True)
+class MonitorRun:
+    model: str
+    version: int
+    window: str
+    windows: list[WindowResult]
+    opened: list[Alert]
+    resolved: list[Alert]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "version": self.version,
+            "window": self.window,
+            "windows": [w.to_dict() for w in self.windows],
+            "opened": [a.to_dict() for a in self.opened],
+            "resolved": [a.to_dict() for a in self.resolved],
+        }
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def _dataset(data: Any, time_column: str) -> pads.Dataset:
+    if isinstance(data, pd.DataFrame):
+        table = pa.Table.from_pandas(data, preserve_index=False)
+    elif isinstance(data, pa.Table):
+        table = data
+    elif isinstance(data, str | Path):
+        path = Path(data)
+        if not path.exists():
+            raise InputError(f"prediction log {str(path)!r} does not exist")
+        dataset = pads.dataset(path, format="csv" if path.suffix == ".csv" else "parquet")
+        table = None
+    else:
+        raise InputError(
+            f"data must be a DataFrame, an Arrow table or a Parquet path, got {type(data).__name__}"
+        )
+    if table is not None:
+        dataset = pads.dataset(table)
+    if time_column not in dataset.schema.names:
+        raise InputError(
+            f"the prediction log has no time column {time_column!r}; its columns are: "
+            f"{', '.join(dataset.schema.names)} (choose one with --time-column)"
+        )
+    kind = dataset.schema.field(time_column).type
+    if not pa.types.is_timestamp(kind):
+        # Text or numbers: parse once into a timestamp column, in memory.
+        frame = dataset.to_table().to_pandas()
+        try:
+            frame[time_column] = pd.to_datetime(frame[time_column], utc=True)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"column {time_column!r} does not hold date-times: {exc}") from exc
+        dataset = pads.dataset(pa.Table.from_pandas(frame, preserve_index=False))
+    return dataset
+
+
+def _bounds(dataset: pads.Dataset, time_column: str) -> tuple[dt.datetime, dt.datetime] | None:
+    times = dataset.to_table(columns=[time_column]).column(time_column)
+    import pyarrow.compute as pc
+
+    lo, hi = pc.min(times).as_py(), pc.max(times).as_py()
+    if lo is None:
+        return None
+    return _utc(lo), _utc(hi)
+
+
+def _window_frame(
+    dataset: pads.Dataset, time_column: str, start: dt.datetime, end: dt.datetime
+) -> pd.DataFrame:
+    kind = dataset.schema.field(time_column).type
+    tz = getattr(kind, "tz", None)
+    lo, hi = (start, end) if tz else (start.replace(tzinfo=None), end.replace(tzinfo=None))
+    field = pads.field(time_column)
+    scalar_type = pa.timestamp(kind.unit, tz=tz)
+    condition = (field >= pa.scalar(lo, type=scalar_type)) & (
+        field < pa.scalar(hi, type=scalar_type)
+    )
+    return dataset.to_table(filter=condition).to_pandas()
+
+
+def _metrics(
+    ws: Workspace, mv: ModelVersion, frame: pd.DataFrame, columns: list[str]
+) -> tuple[dict[str, float], dict[str, Any] | None, list[str]]:
+    metrics: dict[str, float] = {"rows": float(len(frame))}
+    if not columns or frame.empty:
+        return metrics, None, []
+    inputs = frame[columns]
+    metrics["missing_rate"] = float(inputs.isna().to_numpy().mean())
+    report = drift(ws.load_profile(mv), inputs, columns=columns)
+    drifted = list(report.drifted_columns)
+    metrics["drift_share"] = len(drifted) / len(columns)
+    metrics["drift_detected"] = float(report.drift_detected)
+    metrics["drift_score"] = float(report.score)
+    return metrics, report.to_dict(), drifted
+
+
+def run(
+    ws: Workspace,
+    ref: str,
+    data: Any,
+    *,
+    window: str = "1d",
+    time_column: str = "timestamp",
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    rules: Sequence[AlertRule] = DEFAULT_RULES,
+    actor: str | None = None,
+) -> MonitorRun:
+    """Monitor ``ref``'s logged predictions in ``data``, one ``window`` at a time."""
+    period = parse_period(window)
+    mv = ws.get(ref)
+    if mv.signature is None or mv.profile_key is None:
+        raise InputError(
+            f"{mv.ref} was registered without training data, so there is no reference to "
+            "compare its traffic with; register it again with train= (CLI: --train)"
+        )
+    dataset = _dataset(data, time_column)
+    present = set(dataset.schema.names)
+    columns = [c for c in mv.signature.names if c in present]
+    if not columns:
+        raise InputError(
+            f"the prediction log has none of {mv.ref}'s input columns "
+            f"({', '.join(mv.signature.names)})"
+        )
+    bounds = _bounds(dataset, time_column)
+    results: list[WindowResult] = []
+    if bounds is not None:
+        lo = max(bounds[0], since) if since else bounds[0]
+        hi = min(bounds[1], until) if until else bounds[1]
+        min_rows = min((r.min_rows for r in rules), default=1)
+        for start, end in windows(lo, hi, period) if lo <= hi else []:
+            frame = _window_frame(dataset, time_column, start, end)
+            if frame.empty:
+                continue
+            evaluated = len(frame) >= min_rows
+            metrics, report, drifted = (
+                _metrics(ws, mv, frame, columns)
+                if evaluated
+                else ({"rows": float(len(frame))}, None, [])
+            )
+            results.append(WindowResult(start, end, len(frame), evaluated, metrics, drifted))
+            _store_window(ws, mv, results[-1], report)
+    opened, resolved = _judge(ws, mv, results, rules, actor or ws.settings.actor)
+    return MonitorRun(mv.name, mv.version, window, results, opened, resolved)
+
+
+def _store_window(
+    ws: Workspace, mv: ModelVersion, result: WindowResult, report: dict[str, Any] | None
+) -> None:
+    with ws.db.write() as s:
+        s.execute(
+            delete(MonitorWindowRow).where(
+                MonitorWindowRow.model == mv.name,
+                MonitorWindowRow.version == mv.version,
+                MonitorWindowRow.window_start == result.start,
+                MonitorWindowRow.window_end == result.end,
+            )
+        )
+        s.add(
+            MonitorWindowRow(
+                model=mv.name,
+                version=mv.version,
+                window_start=result.start,
+                window_end=result.end,
+                rows=result.rows,
+                evaluated=result.evaluated,
+                metrics=result.metrics,
+                drift=report,
+                quality=None,
+                computed_at=dt.datetime.now(dt.UTC),
+            )
+        )
+
+
+def _describe(rule: AlertRule, mv: ModelVersion, result: WindowResult, value: float) -> str:
+    when = f"{result.start:%Y-%m-%d %H:%M} to {result.end:%H:%M} UTC"
+    if rule.metric == "drift_share":
+        cols = ", ".join(result.drifted_columns[:5]) + (
+            "…" if len(result.drifted_columns) > 5 else ""
+        )
+        total = round(len(result.drifted_columns) / value) if value else 0
+        return (
+            f"The inputs of {mv.name} changed between {when}: {len(result.drifted_columns)} of "
+            f"{total} columns no longer look like the training data ({cols})."
+        )
+    label = rule.metric.replace("_", " ")
+    direction = "above" if rule.above is not None else "below"
+    return (
+        f"{mv.name}: {label} was {value:.3g} between {when}, {direction} the alert level "
+        f"{rule.threshold:g}."
+    )
+
+
+def _judge(
+    ws: Workspace,
+    mv: ModelVersion,
+    results: list[WindowResult],
+    rules: Sequence[AlertRule],
+    actor: str,
+) -> tuple[list[Alert], list[Alert]]:
+    opened: list[Alert] = []
+    resolved: list[Alert] = []
+    with ws.db.write() as s:
+        judged = s.scalar(select(func.max(AlertRow.window_start)).where(AlertRow.model == mv.name))
+        for rule in rules:
+            row = s.scalar(
+                select(AlertRow).where(
+                    AlertRow.model == mv.name, AlertRow.rule == rule.name, AlertRow.status == "open"
+                )
+            )
+            last = _utc(judged) if judged else None
+            for result in results:
+                value = result.metrics.get(rule.metric)
+                if not result.evaluated or result.rows < rule.min_rows or value is None:
+                    continue
+                if last is not None and result.start <= last:
+                    continue  # judged by an earlier run
+                action = rule.step(row is not None, value)
+                if action == "open":
+                    row = AlertRow(
+                        model=mv.name,
+                        rule=rule.name,
+                        severity=rule.severity,
+                        status="open",
+                        message=_describe(rule, mv, result, value),
+                        metric=rule.metric,
+                        value=value,
+                        threshold=rule.threshold,
+                        opened_at=result.start,
+                        window_start=result.start,
+                    )
+                    s.add(row)
+                    s.flush()
+                    audit.append(
+                        s,
+                        actor=actor,
+                        action="alert.open",
+                        subject=f"{mv.name}/{rule.name}",
+                        payload={
+                            "alert": row.id,
+                            "value": value,
+                            "window": result.start.isoformat(),
+                        },
+                    )
+                    opened.append(_to_alert(row))
+                elif action == "resolve" and row is not None:
+                    row.status, row.resolved_at = "resolved", result.end
+                    row.window_start = result.start
+                    audit.append(
+                        s,
+                        actor=actor,
+                        action="alert.resolve",
+                        subject=f"{mv.name}/{rule.name}",
+                        payload={
+                            "alert": row.id,
+                            "value": value,
+                            "window": result.start.isoformat(),
+                        },
+                    )
+                    resolved.append(_to_alert(row))
+                    row = None
+                elif row is not None:
+                    row.window_start = result.start
+    return opened, resolved
+
+
+def _to_alert(row: AlertRow) -> Alert:
+    return Alert(
+        id=row.id,
+        model=row.model,
+        rule=row.rule,
+        severity=row.severity,
+        status=row.status,
+        message=row.message,
+        metric=row.metric,
+        value=row.value,
+        threshold=row.threshold,
+        opened_at=_utc(row.opened_at),
+        resolved_at=_utc(row.resolved_at) if row.resolved_at else None,
+    )
+
+
+def alerts(ws: Workspace, *, model: str | None = None, status: str | None = None) -> list[Alert]:
+    """Alerts, newest first."""
+    query = select(AlertRow).order_by(AlertRow.opened_at.desc(), AlertRow.id.desc())
+    if model:
+        query = query.where(AlertRow.model == model)
+    if status:
+        query = query.where(AlertRow.status == status)
+    with ws.db.read() as s:
+        return [_to_alert(r) for r in s.scalars(query)]
