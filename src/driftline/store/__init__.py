@@ -5,6 +5,7 @@ Knows nothing of statistics or models; services compose it.
 
 from driftline.store._artifacts import ArtifactStore
 from driftline.store._db import Database
+from driftline.store._log import META_COLUMNS, InferenceLog
 from driftline.store._schema import (
     AlertRow,
     AliasRow,
@@ -17,6 +18,7 @@ from driftline.store._schema import (
 )
 
 __all__ = [
+    "META_COLUMNS",
     "AlertRow",
     "AliasRow",
     "ArtifactStore",
@@ -24,6 +26,7 @@ __all__ = [
     "AuditHeadRow",
     "Base",
     "Database",
+    "InferenceLog",
     "ModelRow",
     "ModelVersionRow",
     "MonitorWindowRow",

@@ -1,0 +1,305 @@
+"""The inference log: every prediction answered, durable before its response is sent.
+
+Writes go to append-only segment files, one per process, as lines of
+``<crc32> <json>``. A writer thread collects what concurrent requests hand it
+and commits them as a group: one write, one ``fsync``, then every waiting
+request is released. A line torn by a crash fails its checksum and is
+dropped; every line whose ``append`` returned survives ``kill -9``.
+
+Closed segments (sealed on rotation or shutdown, or left by a dead process)
+compact into Parquet partitioned by model and day, which monitoring reads.
+Labels posted later are log records too, joined to predictions by request id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import queue
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+
+from driftline.errors import StorageError
+
+__all__ = ["META_COLUMNS", "InferenceLog"]
+
+META_COLUMNS = (
+    "request_id",
+    "timestamp",
+    "model",
+    "version",
+    "route",
+    "latency_ms",
+    "prediction",
+    "probabilities",
+)
+_OPEN, _SEALED = ".open", ".seg"
+_STOP = object()
+
+
+def _encode(record: dict[str, Any]) -> bytes:
+    body = json.dumps(record, separators=(",", ":"), default=str, allow_nan=True).encode("utf-8")
+    return b"%08x %s\n" % (zlib.crc32(body), body)
+
+
+def _decode(line: bytes) -> dict[str, Any] | None:
+    """A record, or None for a torn or corrupt line."""
+    if not line.endswith(b"\n") or len(line) < 10 or line[8:9] != b" ":
+        return None
+    body = line[9:-1]
+    try:
+        if int(line[:8], 16) != zlib.crc32(body):
+            return None
+        record: dict[str, Any] = json.loads(body)
+    except ValueError:
+        return None
+    return record
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class InferenceLog:
+    """Append prediction and label records durably; compact and read them as Arrow."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        segment_bytes: int = 64 * 1024 * 1024,
+        max_group: int = 4096,
+        fsync: bool = True,
+    ) -> None:
+        self.root = Path(root)
+        self.segments = self.root / "segments"
+        self.parquet = self.root / "parquet"
+        self.segments.mkdir(parents=True, exist_ok=True)
+        self.segment_bytes = segment_bytes
+        self.max_group = max_group
+        self.fsync = fsync
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._file: Any = None
+        self._path: Path | None = None
+        self._written = 0
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self.groups = 0  # commits so far: a measure of how well writes are grouped
+
+    # -- writing -----------------------------------------------------------------
+
+    def append(self, record: dict[str, Any]) -> Future[None]:
+        """Queue ``record``; the future completes once it is on disk."""
+        if self._closed:
+            raise StorageError("the inference log is closed")
+        self._start()
+        future: Future[None] = Future()
+        self._queue.put((_encode(record), future))
+        return future
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Append and wait until it is durable."""
+        self.append(record).result()
+
+    def _start(self) -> None:
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="driftline-log", daemon=True
+                    )
+                    self._thread.start()
+
+    def _open_segment(self) -> None:
+        stamp = time.time_ns()
+        self._path = self.segments / f"{stamp:020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}{_OPEN}"
+        self._file = open(self._path, "ab", buffering=0)  # noqa: SIM115 - held open across groups
+        self._written = 0
+
+    def _seal(self) -> None:
+        if self._file is None or self._path is None:
+            return
+        self._file.close()
+        self._path.rename(self._path.with_suffix(_SEALED))
+        self._file = self._path = None
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            item = self._queue.get()
+            batch = []
+            if item is _STOP:
+                stopping = True
+            else:
+                batch.append(item)
+            while len(batch) < self.max_group:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stopping = True
+                    continue
+                batch.append(item)
+            if batch:
+                self._commit(batch)
+        self._seal()
+
+    def _commit(self, batch: list[tuple[bytes, Future[None]]]) -> None:
+        try:
+            if self._file is None or self._written >= self.segment_bytes:
+                self._seal()
+                self._open_segment()
+            data = b"".join(line for line, _ in batch)
+            self._file.write(data)
+            if self.fsync:
+                os.fdatasync(self._file.fileno())
+            self._written += len(data)
+            self.groups += 1
+        except OSError as exc:
+            error = StorageError(f"could not write the inference log at {self.root}: {exc}")
+            for _, future in batch:
+                future.set_exception(error)
+            return
+        for _, future in batch:
+            future.set_result(None)
+
+    def close(self) -> None:
+        """Write what is queued, seal the segment, stop the writer."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join()
+
+    # -- reading -----------------------------------------------------------------
+
+    def _segment_files(self, *, closed_only: bool) -> list[Path]:
+        out = []
+        for path in sorted(self.segments.iterdir()):
+            if path.suffix == _SEALED:
+                out.append(path)
+            elif path.suffix == _OPEN:
+                pid = int(path.name.split("-")[1])
+                dead = not _alive(pid) and path != self._path
+                if not closed_only or dead:
+                    out.append(path)
+        return out
+
+    def records(self, *, closed_only: bool = False) -> Iterator[dict[str, Any]]:
+        """Every intact record in the segments not yet compacted, in write order."""
+        for path in self._segment_files(closed_only=closed_only):
+            with contextlib.suppress(FileNotFoundError), open(path, "rb") as f:
+                for line in f:
+                    record = _decode(line)
+                    if record is not None:
+                        yield record
+
+    def compact(self) -> int:
+        """Move closed segments into Parquet (``model=NAME/date=YYYY-MM-DD``); returns rows moved."""
+        moved = 0
+        for path in self._segment_files(closed_only=True):
+            rows = [r for r in _read_segment(path) if r.get("kind", "prediction") == "prediction"]
+            labels = [r for r in _read_segment(path) if r.get("kind") == "label"]
+            by_partition: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            for r in rows:
+                day = str(r["timestamp"])[:10]
+                by_partition.setdefault((str(r["model"]), day), []).append(r)
+            for (model, day), part in by_partition.items():
+                folder = self.parquet / f"model={model}" / f"date={day}"
+                _write_parquet_once(folder / f"{path.stem}.parquet", part)
+            if labels:
+                _write_parquet_once(self.parquet / "labels" / f"{path.stem}.parquet", labels)
+            moved += len(rows)
+            path.unlink()
+        return moved
+
+    def read(self, model: str) -> pa.Table:
+        """A model's predictions, compacted and not, with labels joined by request id."""
+        tables = []
+        folder = self.parquet / f"model={model}"
+        if folder.exists():
+            tables.append(pads.dataset(folder, format="parquet", partitioning="hive").to_table())
+        pending = [
+            r
+            for r in self.records()
+            if r.get("kind", "prediction") == "prediction" and r.get("model") == model
+        ]
+        if pending:
+            tables.append(_to_table(pending))
+        if not tables:
+            return pa.table({name: pa.array([], pa.string()) for name in ("request_id",)})
+        table = pa.concat_tables(
+            [t.drop_columns([c for c in ("date", "model") if c in t.column_names]) for t in tables],
+            promote_options="permissive",
+        )
+        labels = self._labels()
+        if labels:
+            ids = table.column("request_id").to_pylist()
+            table = table.append_column("label", pa.array([labels.get(i) for i in ids]))
+        return table
+
+    def _labels(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        folder = self.parquet / "labels"
+        if folder.exists():
+            t = pads.dataset(folder, format="parquet").to_table(columns=["request_id", "label"])
+            found.update(
+                zip(t.column("request_id").to_pylist(), t.column("label").to_pylist(), strict=True)
+            )
+        for r in self.records():
+            if r.get("kind") == "label":
+                found[r["request_id"]] = r["label"]
+        return found
+
+
+def _read_segment(path: Path) -> list[dict[str, Any]]:
+    with open(path, "rb") as f:
+        return [r for r in (_decode(line) for line in f) if r is not None]
+
+
+def _to_table(records: list[dict[str, Any]]) -> pa.Table:
+    flat = []
+    for r in records:
+        row = {k: r.get(k) for k in META_COLUMNS if k in r}
+        row["timestamp"] = dt.datetime.fromisoformat(str(r["timestamp"]))
+        for name, value in (r.get("inputs") or {}).items():
+            row[name if name not in META_COLUMNS else f"input:{name}"] = value
+        flat.append(row)
+    return pa.Table.from_pylist(flat)
+
+
+def _write_parquet_once(target: Path, records: list[dict[str, Any]]) -> None:
+    # Named after the segment: a crash between writing and deleting the segment
+    # re-runs into the same name, so nothing is counted twice.
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    table = (
+        _to_table(records)
+        if "inputs" in records[0] or "model" in records[0]
+        else pa.Table.from_pylist(records)
+    )
+    tmp = target.with_suffix(f".tmp-{uuid.uuid4().hex[:8]}")
+    pq.write_table(table, tmp)
+    os.replace(tmp, target)
