@@ -117,3 +117,15 @@ def test_merge_refuses_profiles_with_different_columns() -> None:
         a.merge(b)
     with pytest.raises(InputError, match="Profile"):
         a.merge(REFERENCE)  # type: ignore[arg-type]
+
+
+@FAST
+@given(frames())
+def test_to_dict_round_trips_any_profile(
+    profiles_close: Callable[..., None], a: pd.DataFrame
+) -> None:
+    import json
+
+    built = profile(a)
+    again = Profile.from_dict(json.loads(json.dumps(built.to_dict(), allow_nan=False)))
+    profiles_close(again, built)

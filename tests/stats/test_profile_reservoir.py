@@ -61,3 +61,18 @@ def test_reservoir_is_deterministic_under_a_seed() -> None:
     c = Profile.build(table, reservoir_size=SIZE, seed=8).reservoir.values["id"]
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
+
+
+def test_merged_reservoir_of_text_only_partitions_is_uniform() -> None:
+    # No numeric column to tell chunks apart: the category codes must keep keys independent.
+    labels = np.array([f"r{i:03d}" for i in range(N_ROWS)])
+    ref = Profile.build(pa.table({"label": labels}), max_categories=N_ROWS, reservoir_size=SIZE)
+    counts = np.zeros(N_ROWS, dtype=np.int64)
+    for seed in range(TRIALS):
+        parts = [
+            Profile.build(pa.table({"label": part}), reference=ref, reservoir_size=SIZE, seed=seed)
+            for part in (labels[:60], labels[60:])
+        ]
+        sampled = parts[0].merge(parts[1]).reservoir.values["label"]
+        counts += np.isin(labels, sampled.astype(str))
+    assert _uniform_p_value(counts) > 1e-3

@@ -129,8 +129,8 @@ class ColumnProfile:
         """
         if self.kind == "categorical":
             missing = int(np.count_nonzero(values < 0))
-            counts = np.bincount(values[values >= 0], minlength=len(self.categories) + 1)
-            return self._plus(missing, Moments(), None, counts.astype(np.int64))
+            found = np.bincount(values[values >= 0], minlength=len(self.categories) + 1)
+            return self._plus(missing, Moments(), None, found.astype(np.int64))
         values = np.asarray(values, dtype=np.float64)
         present = values[~np.isnan(values)]
         missing = int(values.size - present.size)

@@ -282,6 +282,8 @@ def _offer(reservoir: Reservoir, keys: np.ndarray, values: dict[str, Any]) -> Re
         candidates = np.sort(np.argpartition(keys, reservoir.size)[: reservoir.size])
     else:
         candidates = np.arange(keys.size)
+    if len(reservoir) == reservoir.size and reservoir.size:
+        candidates = candidates[keys[candidates] < reservoir.keys[-1]]
     taken: dict[str, np.ndarray] = {}
     for name, column in values.items():
         if isinstance(column, np.ndarray):
