@@ -14,6 +14,10 @@ keeps working for callers who do not know driftline::
     ├── IntegrityError                      stored data was changed behind our back
     │   ├── TamperedArtifactError           an artifact's sha256 does not match
     │   └── AuditChainError                 the audit chain is broken
+    ├── AuthError (PermissionError)         who is asking may not do this
+    │   ├── UnauthenticatedError            no valid token was given
+    │   └── ForbiddenError                  the token's role is too low
+    ├── UnavailableError                    not ready, or too busy to answer in time
     ├── StorageError (OSError)              the database or artifact store failed
     └── MissingDependencyError (ImportError) an optional extra is not installed
 
@@ -27,9 +31,11 @@ from __future__ import annotations
 __all__ = [
     "ArtifactError",
     "AuditChainError",
+    "AuthError",
     "ConfigError",
     "ConflictError",
     "DriftlineError",
+    "ForbiddenError",
     "InputError",
     "IntegrityError",
     "MissingDependencyError",
@@ -37,6 +43,8 @@ __all__ = [
     "SchemaError",
     "StorageError",
     "TamperedArtifactError",
+    "UnauthenticatedError",
+    "UnavailableError",
     "UntrustedArtifactError",
 ]
 
@@ -99,6 +107,22 @@ class AuditChainError(IntegrityError):
     def __init__(self, message: str, *, seq: int | None = None) -> None:
         super().__init__(message)
         self.seq = seq
+
+
+class AuthError(DriftlineError, PermissionError):
+    """The caller may not do this."""
+
+
+class UnauthenticatedError(AuthError):
+    """No token, or a token that is unknown, revoked or expired."""
+
+
+class ForbiddenError(AuthError):
+    """The token is valid but its role does not allow this action."""
+
+
+class UnavailableError(DriftlineError):
+    """Not ready yet, or too busy to answer before the deadline; try again."""
 
 
 class StorageError(DriftlineError, OSError):

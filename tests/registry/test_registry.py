@@ -16,6 +16,7 @@ from driftline import (
     TamperedArtifactError,
     UntrustedArtifactError,
     Workspace,
+    registry,
 )
 
 
@@ -224,3 +225,37 @@ def test_concurrent_registration_from_processes(workspace: Workspace) -> None:
     assert numbers == list(range(1, 13))
     assert workspace.verify_audit().ok
     assert workspace.verify_audit().checked == 12
+
+
+def test_sklearn_models_get_an_onnx_runtime_that_agrees(workspace, churn) -> None:  # type: ignore[no-untyped-def]
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.preprocessing import OneHotEncoder
+
+    pre = ColumnTransformer(
+        [
+            ("n", "passthrough", ["age", "tenure"]),
+            ("c", OneHotEncoder(handle_unknown="ignore"), ["region"]),
+        ]
+    )
+    model = Pipeline(
+        [("pre", pre), ("rf", RandomForestClassifier(n_estimators=20, random_state=0))]
+    )
+    X = churn.drop(columns="churned")
+    model.fit(X, churn["churned"])
+    mv = workspace.register("churn", model, train=churn, target="churned")
+    onnx = mv.runtimes["onnx"]
+    assert onnx["label_agreement"] == 1.0 and onnx["proba_agreement"] == 1.0
+    runtime = registry.load_onnx(workspace, mv)
+    assert runtime is not None
+    np.testing.assert_allclose(runtime.predict_proba(X), model.predict_proba(X), atol=1e-6)
+    assert "key" not in mv.to_dict()["runtimes"]["onnx"]
+
+
+def test_a_conversion_that_disagrees_is_not_kept(workspace, churn, pipeline) -> None:  # type: ignore[no-untyped-def]
+    # ONNX's Scaler multiplies by 1/scale where scikit-learn divides; the last-bit
+    # differences move float32 tree splits on a few rows, so this pipeline stays
+    # on scikit-learn.
+    mv = workspace.register("churn", pipeline, train=churn, target="churned")
+    assert "onnx" not in mv.runtimes
+    assert registry.load_onnx(workspace, mv) is None

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from driftline import audit
 from driftline.errors import InputError, NotFoundError, UntrustedArtifactError
-from driftline.registry import _flavors
+from driftline.registry import _flavors, _onnx
 from driftline.registry._card import build_card
 from driftline.registry._lineage import data_fingerprint, git_revision
 from driftline.registry._version import (
@@ -41,6 +41,7 @@ __all__ = [
     "list_models",
     "list_versions",
     "load_model",
+    "load_onnx",
     "load_profile",
     "register",
     "remove_alias",
@@ -116,6 +117,12 @@ def register(
         "parent": parent_ref,
     }
     key, sha = ws.artifacts.put_blob(blob)
+    runtimes: dict[str, Any] = {}
+    if flavor == "sklearn" and signature is not None and train is not None and loaded is not None:
+        converted = _onnx.convert(loaded, signature, train)
+        if converted is not None:
+            onnx_key, onnx_sha = ws.artifacts.put_blob(converted[0])
+            runtimes["onnx"] = {"key": onnx_key, "sha256": onnx_sha, **converted[1]}
     profile_key = None
     if train is not None:
         profile_key, _ = ws.artifacts.put_blob(_profile_bytes(train))
@@ -166,6 +173,7 @@ def register(
                 trusted=flavor == "pickle",
                 created_at=created,
                 created_by=who,
+                runtimes=runtimes,
             )
         )
         subject = f"{name}:{number}"
@@ -260,6 +268,7 @@ def _to_version(name: str, row: ModelVersionRow, aliases: Sequence[str]) -> Mode
         created_at=_utc(row.created_at),
         created_by=row.created_by,
         aliases=tuple(sorted(aliases)),
+        runtimes=dict(row.runtimes or {}),
     )
 
 
@@ -402,6 +411,15 @@ def load_model(ws: Workspace, ref: str | ModelVersion) -> Any:
     return _flavors.load(
         mv.flavor, data, extra_trusted=ws.settings.trusted_types, pickle_trusted=mv.trusted
     )
+
+
+def load_onnx(ws: Workspace, ref: str | ModelVersion) -> _flavors.OnnxModel | None:
+    """The ONNX conversion made at registration, sha256-verified; None when there is none."""
+    mv = ref if isinstance(ref, ModelVersion) else get(ws, ref)
+    info = mv.runtimes.get("onnx")
+    if not info:
+        return None
+    return _flavors.OnnxModel(ws.artifacts.get_verified(info["key"], info["sha256"]))
 
 
 def load_profile(ws: Workspace, ref: str | ModelVersion) -> Profile:

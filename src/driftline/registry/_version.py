@@ -73,6 +73,7 @@ class ModelVersion:
     created_at: dt.datetime
     created_by: str
     aliases: tuple[str, ...] = ()
+    runtimes: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def ref(self) -> str:
@@ -96,6 +97,9 @@ class ModelVersion:
             "lineage": self.lineage,
             "card": self.card,
             "trusted_pickle": self.trusted,
+            "runtimes": {
+                k: {n: v for n, v in r.items() if n != "key"} for k, r in self.runtimes.items()
+            },
             "created_at": self.created_at.isoformat(),
             "created_by": self.created_by,
         }

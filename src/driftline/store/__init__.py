@@ -12,9 +12,11 @@ from driftline.store._schema import (
     AuditEventRow,
     AuditHeadRow,
     Base,
+    DeploymentRow,
     ModelRow,
     ModelVersionRow,
     MonitorWindowRow,
+    TokenRow,
 )
 
 __all__ = [
@@ -26,8 +28,10 @@ __all__ = [
     "AuditHeadRow",
     "Base",
     "Database",
+    "DeploymentRow",
     "InferenceLog",
     "ModelRow",
     "ModelVersionRow",
     "MonitorWindowRow",
+    "TokenRow",
 ]

@@ -56,6 +56,9 @@ class ModelVersionRow(Base):
     trusted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime]
     created_by: Mapped[str] = mapped_column(String(200))
+    # Faster runtimes converted at registration that agreed with the original:
+    # {"onnx": {"key": ..., "sha256": ..., "max_abs_diff": ...}}.
+    runtimes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class AliasRow(Base):
@@ -136,3 +139,30 @@ class AlertRow(Base):
     opened_at: Mapped[dt.datetime]
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     window_start: Mapped[dt.datetime]
+
+
+class DeploymentRow(Base):
+    """How a model is served: which alias answers, and which get a canary share or a shadow copy."""
+
+    __tablename__ = "deployments"
+
+    model: Mapped[str] = mapped_column(String(100), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(100))
+    canary_alias: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    canary_percent: Mapped[float] = mapped_column(default=0.0)
+    shadow_alias: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    updated_at: Mapped[dt.datetime]
+
+
+class TokenRow(Base):
+    """An API token; only the sha256 of its secret is stored."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
