@@ -49,6 +49,14 @@ def test_concurrent_appends_are_grouped_and_all_kept(tmp_path: Path) -> None:
     assert log.groups < len(ids)  # concurrent writers shared fsyncs
 
 
+def test_fsync_mode_also_keeps_everything(tmp_path: Path) -> None:
+    log = InferenceLog(tmp_path, wait_for="fsync")
+    for i in range(5):
+        log.write(record(i))
+    log.close()
+    assert [r["request_id"] for r in log.records()] == [f"r{i}" for i in range(5)]
+
+
 def test_torn_and_corrupt_lines_are_dropped(tmp_path: Path) -> None:
     log = InferenceLog(tmp_path)
     log.write(record(1))
