@@ -1,0 +1,192 @@
+"""``driftline deploy``, ``driftline serve`` and ``driftline token``."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import json
+import os
+
+import typer
+from rich.table import Table
+
+from driftline.cli._context import Context, console, echo_json
+from driftline.errors import InputError
+
+token_app = typer.Typer(
+    help="API tokens with roles: viewer, predictor, operator, admin.", no_args_is_help=True
+)
+
+
+def deploy(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Model name."),
+    alias: str = typer.Option("champion", "--alias", help="Alias that answers."),
+    canary: str | None = typer.Option(
+        None, "--canary", help="Alias that answers a share of traffic."
+    ),
+    percent: float = typer.Option(0.0, "--percent", help="Canary share, 0 to 100."),
+    shadow: str | None = typer.Option(
+        None, "--shadow", help="Alias that gets a copy; never answers."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Deploy a model (a running server picks the change up within a second)."""
+    from driftline import serving
+
+    obj: Context = ctx.obj
+    with obj.workspace() as ws:
+        spec = serving.deploy(ws, name, alias=alias, canary=canary, percent=percent, shadow=shadow)
+    if as_json:
+        echo_json(spec.to_dict())
+        return
+    parts = [f"{name}@{alias} answers"]
+    if spec.canary_alias:
+        parts.append(
+            f"{name}@{spec.canary_alias} answers {spec.canary_percent:g}% (sticky per key)"
+        )
+    if spec.shadow_alias:
+        parts.append(f"{name}@{spec.shadow_alias} shadows every request")
+    console().print("deployed: " + "; ".join(parts))
+
+
+def undeploy(ctx: typer.Context, name: str = typer.Argument(..., help="Model name.")) -> None:
+    """Stop serving a model."""
+    from driftline import serving
+
+    obj: Context = ctx.obj
+    with obj.workspace() as ws:
+        serving.undeploy(ws, name)
+    console().print(f"undeployed {name}")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8080, "--port", min=0, max=65535, help="Port."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Worker processes sharing the workspace."
+    ),
+    use_auth: bool = typer.Option(False, "--auth", help="Require tokens (driftline token create)."),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="Allow a public address without --auth."
+    ),
+    max_batch_size: int = typer.Option(64, "--max-batch-size", min=1, help="Rows per model call."),
+    max_latency_ms: float = typer.Option(
+        2.0, "--max-latency-ms", min=0, help="Longest wait to fill a batch."
+    ),
+    timeout: float = typer.Option(
+        10.0, "--timeout", min=0.001, help="Seconds before a queued request gets 503."
+    ),
+    log_sync: str = typer.Option(
+        "write", "--log-sync", help="write (survives kill -9) or fsync (power loss)."
+    ),
+) -> None:
+    """Serve every deployed model over HTTP until stopped (Ctrl-C finishes in-flight requests)."""
+    import uvicorn
+
+    from driftline.serving import ServerConfig, create_app
+
+    if log_sync not in ("write", "fsync"):
+        raise InputError(f"--log-sync must be write or fsync, got {log_sync!r}")
+    if not _loopback(host) and not use_auth and not insecure:
+        raise InputError(
+            f"refusing to serve on {host} without authentication: add --auth (and create tokens "
+            "with 'driftline token create'), or --insecure if something else guards the port"
+        )
+    obj: Context = ctx.obj
+    config = ServerConfig(
+        auth=use_auth,
+        max_batch_size=max_batch_size,
+        max_latency_ms=max_latency_ms,
+        timeout_s=timeout,
+        log_wait_for=log_sync,
+    )
+    ws = obj.workspace()
+    options = {"host": host, "port": port, "log_level": "warning", "timeout_graceful_shutdown": 30}
+    console().print(
+        f"serving {ws.home} on http://{host}:{port} ({workers} worker(s), auth {'on' if use_auth else 'off'})"
+    )
+    if workers == 1:
+        uvicorn.run(create_app(ws, config), **options)  # type: ignore[arg-type]
+        return
+    from driftline.serving._app import CONFIG_ENV
+
+    os.environ["DRIFTLINE_HOME"] = str(ws.home)
+    os.environ[CONFIG_ENV] = json.dumps(dataclasses.asdict(config))
+    ws.close()
+    uvicorn.run(
+        "driftline.serving._app:create_app_from_env",
+        factory=True,
+        workers=workers,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    role: str = typer.Option(..., "--role", help="viewer, predictor, operator or admin."),
+    name: str = typer.Option("", "--name", help="Who or what uses it."),
+    expires: str | None = typer.Option(None, "--expires", help="Lifetime, like 30d or 12h."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Create a token; its secret is printed once."""
+    from driftline import auth
+    from driftline.monitor import parse_period
+
+    obj: Context = ctx.obj
+    with obj.workspace() as ws:
+        token, secret = auth.create(
+            ws, role=role, name=name, expires_in=parse_period(expires) if expires else None
+        )
+    if as_json:
+        echo_json({**token.to_dict(), "secret": secret})
+        return
+    console().print(f"token {token.id} ({token.role}) for {token.name}:")
+    console().print(secret, soft_wrap=True)
+    console().print("store it now: it is not shown again")
+
+
+@token_app.command("list")
+def token_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """List tokens (never their secrets)."""
+    from driftline import auth
+
+    obj: Context = ctx.obj
+    with obj.workspace() as ws:
+        tokens = auth.list_tokens(ws)
+    if as_json:
+        echo_json([t.to_dict() for t in tokens])
+        return
+    table = Table("id", "name", "role", "active", "created", "expires")
+    for t in tokens:
+        table.add_row(
+            t.id,
+            t.name,
+            t.role,
+            "yes" if t.active else "no",
+            f"{t.created_at:%Y-%m-%d}",
+            f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "-",
+        )
+    console().print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(ctx: typer.Context, token_id: str = typer.Argument(..., help="Token id.")) -> None:
+    """Revoke a token; servers stop accepting it within seconds."""
+    from driftline import auth
+
+    obj: Context = ctx.obj
+    with obj.workspace() as ws:
+        auth.revoke(ws, token_id)
+    console().print(f"revoked {token_id}")

@@ -1,0 +1,89 @@
+"""The FastAPI application: protocols mounted, errors mapped at the edge, lifecycle managed."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+import driftline
+from driftline.errors import DriftlineError
+from driftline.serving import _routes_mlflow, _routes_ops, _routes_v1, _routes_v2
+from driftline.serving._edge import error_response
+from driftline.serving._state import ServerConfig, ServerState
+from driftline.settings import ENV_PREFIX
+from driftline.workspace import Workspace
+
+__all__ = ["create_app", "create_app_from_env"]
+
+CONFIG_ENV = f"{ENV_PREFIX}SERVE_CONFIG"
+
+
+def create_app(ws: Workspace, config: ServerConfig | None = None) -> FastAPI:
+    """The HTTP service for every model deployed in ``ws``."""
+    state = ServerState(ws, config or ServerConfig())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await state.start()
+        try:
+            yield
+        finally:
+            await state.stop()
+
+    app = FastAPI(
+        title="driftline",
+        version=driftline.__version__,
+        summary="Models served with Open Inference Protocol V2, MLflow scoring and a native /v1 API.",
+        lifespan=lifespan,
+    )
+    app.state.driftline = state
+
+    @app.exception_handler(DriftlineError)
+    async def _driftline_error(request: Request, exc: DriftlineError) -> Response:
+        _count_error(request, exc)
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        message = (
+            f"{where}: {first.get('msg', 'invalid request')}"
+            if where
+            else str(first.get("msg", exc))
+        )
+        return JSONResponse({"error": message}, status_code=400)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        return JSONResponse(
+            {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        _count_error(request, exc)
+        return error_response(exc)
+
+    for router in (_routes_ops.router, _routes_v2.router, _routes_mlflow.router, _routes_v1.router):
+        app.include_router(router)
+    return app
+
+
+def _count_error(request: Request, exc: BaseException) -> None:
+    model = request.path_params.get("model") or request.path_params.get("name") or "-"
+    request.app.state.driftline.metrics.errors.labels(model, type(exc).__name__).inc()
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for uvicorn workers: the workspace from DRIFTLINE_*, the server config as JSON."""
+    raw = os.environ.get(CONFIG_ENV, "{}")
+    config = ServerConfig(**json.loads(raw))
+    return create_app(Workspace.open(create=False), config)

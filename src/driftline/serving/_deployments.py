@@ -1,0 +1,107 @@
+"""Deployments: which alias of a model answers, which gets a canary share, which a shadow copy."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from driftline import audit
+from driftline.errors import InputError, NotFoundError
+from driftline.store import DeploymentRow
+
+if TYPE_CHECKING:
+    from driftline.workspace import Workspace
+
+__all__ = ["DeploymentSpec", "deploy", "list_deployments", "undeploy"]
+
+
+@dataclasses.dataclass(frozen=True)
+class DeploymentSpec:
+    model: str
+    alias: str
+    canary_alias: str | None = None
+    canary_percent: float = 0.0
+    shadow_alias: str | None = None
+
+    def refs(self) -> dict[str, str]:
+        """Route name -> model reference."""
+        out = {"champion": f"{self.model}@{self.alias}"}
+        if self.canary_alias and self.canary_percent > 0:
+            out["canary"] = f"{self.model}@{self.canary_alias}"
+        if self.shadow_alias:
+            out["shadow"] = f"{self.model}@{self.shadow_alias}"
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _spec(row: DeploymentRow) -> DeploymentSpec:
+    return DeploymentSpec(
+        row.model, row.alias, row.canary_alias, float(row.canary_percent), row.shadow_alias
+    )
+
+
+def deploy(
+    ws: Workspace,
+    model: str,
+    *,
+    alias: str = "champion",
+    canary: str | None = None,
+    percent: float = 0.0,
+    shadow: str | None = None,
+    actor: str | None = None,
+) -> DeploymentSpec:
+    """Create or change the deployment of ``model``; every alias must resolve now."""
+    if not math.isfinite(percent) or not 0 <= percent <= 100:
+        raise InputError(f"--percent must be between 0 and 100, got {percent!r}")
+    if canary is None and percent:
+        raise InputError("--percent needs --canary: which alias gets that share of traffic?")
+    if canary is not None and not percent:
+        raise InputError("--canary needs --percent: how much of the traffic should it answer?")
+    spec = DeploymentSpec(model, alias, canary, float(percent), shadow)
+    for ref in spec.refs().values():
+        ws.get(ref)  # NotFoundError names what is missing
+    with ws.db.write() as s:
+        row = s.get(DeploymentRow, model)
+        now = dt.datetime.now(dt.UTC)
+        if row is None:
+            s.add(
+                DeploymentRow(
+                    model=model,
+                    alias=alias,
+                    canary_alias=canary,
+                    canary_percent=float(percent),
+                    shadow_alias=shadow,
+                    updated_at=now,
+                )
+            )
+        else:
+            row.alias, row.canary_alias, row.canary_percent = alias, canary, float(percent)
+            row.shadow_alias, row.updated_at = shadow, now
+        audit.append(
+            s,
+            actor=actor or ws.settings.actor,
+            action="deploy",
+            subject=model,
+            payload=spec.to_dict(),
+        )
+    return spec
+
+
+def undeploy(ws: Workspace, model: str, *, actor: str | None = None) -> None:
+    with ws.db.write() as s:
+        row = s.get(DeploymentRow, model)
+        if row is None:
+            raise NotFoundError(f"model {model!r} is not deployed")
+        s.delete(row)
+        audit.append(s, actor=actor or ws.settings.actor, action="undeploy", subject=model)
+
+
+def list_deployments(ws: Workspace) -> list[DeploymentSpec]:
+    with ws.db.read() as s:
+        return [_spec(r) for r in s.scalars(select(DeploymentRow).order_by(DeploymentRow.model))]

@@ -1,0 +1,168 @@
+"""Open Inference Protocol V2 over REST (KServe, Triton, MLServer clients work unchanged)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+import driftline
+from driftline.errors import InputError, NotFoundError
+from driftline.serving import _oip
+from driftline.serving._edge import requires
+from driftline.serving._router import Route
+
+router = APIRouter(prefix="/v2", tags=["v2"])
+
+_INFER_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["inputs"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "parameters": {"type": "object"},
+                        "inputs": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["name", "shape", "datatype"],
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "shape": {"type": "array", "items": {"type": "integer"}},
+                                    "datatype": {"type": "string"},
+                                    "parameters": {"type": "object"},
+                                    "data": {"type": "array"},
+                                },
+                            },
+                        },
+                        "outputs": {"type": "array", "items": {"type": "object"}},
+                    },
+                }
+            },
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+@router.get("")
+async def server_metadata() -> dict[str, Any]:
+    return {
+        "name": "driftline",
+        "version": driftline.__version__,
+        "extensions": ["binary_tensor_data"],
+    }
+
+
+@router.get("/health/live")
+async def live() -> dict[str, bool]:
+    return {"live": True}
+
+
+@router.get("/health/ready")
+async def ready(request: Request) -> Response:
+    is_ready = bool(request.app.state.driftline.ready)
+    return JSONResponse({"ready": is_ready}, status_code=200 if is_ready else 503)
+
+
+def _route(request: Request, model: str, version: str | None) -> Route:
+    deployment = request.app.state.driftline.deployment(model)
+    if version is None:
+        return deployment.champion
+    for route in deployment.routes.values():
+        if str(route.runtime.version.version) == version and route.name != "shadow":
+            return route
+    raise NotFoundError(f"version {version!r} of model {model!r} is not served")
+
+
+def _metadata(route: Route, model: str, versions: list[str]) -> dict[str, Any]:
+    platform = f"driftline_{route.runtime.engine}"
+    return _oip.model_metadata(model, versions, platform, route.runtime.signature)
+
+
+@router.get("/models/{model}")
+async def model_metadata(
+    model: str, request: Request, _: str = Depends(requires("viewer"))
+) -> dict[str, Any]:
+    deployment = request.app.state.driftline.deployment(model)
+    versions = sorted(
+        {str(r.runtime.version.version) for n, r in deployment.routes.items() if n != "shadow"}
+    )
+    return _metadata(deployment.champion, model, versions)
+
+
+@router.get("/models/{model}/versions/{version}")
+async def version_metadata(
+    model: str, version: str, request: Request, _: str = Depends(requires("viewer"))
+) -> dict[str, Any]:
+    return _metadata(_route(request, model, version), model, [version])
+
+
+@router.get("/models/{model}/ready")
+async def model_ready(
+    model: str, request: Request, _: str = Depends(requires("viewer"))
+) -> dict[str, Any]:
+    _route(request, model, None)
+    return {"name": model, "ready": True}
+
+
+@router.get("/models/{model}/versions/{version}/ready")
+async def version_ready(
+    model: str, version: str, request: Request, _: str = Depends(requires("viewer"))
+) -> dict[str, Any]:
+    _route(request, model, version)
+    return {"name": model, "version": version, "ready": True}
+
+
+async def _infer(request: Request, model: str, version: str | None) -> Response:
+    state = request.app.state.driftline
+    raw_length = request.headers.get(_oip.HEADER_LENGTH)
+    try:
+        header_length = int(raw_length) if raw_length is not None else None
+    except ValueError:
+        raise InputError(
+            f"{_oip.HEADER_LENGTH} must be a whole number, got {raw_length!r}"
+        ) from None
+    decoded = _oip.decode_infer_request(await request.body(), header_length)
+    route = _route(request, model, version)
+    frame = _oip.tensors_to_frame(decoded.inputs, route.runtime.signature)
+    key = decoded.parameters.get("routing_key")
+    answer = await state.predict(
+        model,
+        frame,
+        protocol="v2",
+        key=str(key) if key is not None else None,
+        request_id=decoded.id,
+        version=int(version) if version is not None else None,
+    )
+    produced = {"predict": _oip.OutputTensor.from_array("predict", answer.prediction.labels)}
+    if answer.prediction.probabilities is not None:
+        produced["predict_proba"] = _oip.OutputTensor.from_array(
+            "predict_proba", answer.prediction.probabilities
+        )
+    names, binary = _oip.resolve_outputs(decoded, list(produced))
+    body, headers = _oip.encode_infer_response(
+        model_name=model,
+        model_version=str(answer.route.runtime.version.version),
+        request_id=decoded.id,
+        outputs=[produced[n] for n in names],
+        binary=binary,
+    )
+    return Response(body, headers=headers)
+
+
+@router.post("/models/{model}/infer", openapi_extra=_INFER_BODY)
+async def infer(model: str, request: Request, _: str = Depends(requires("predictor"))) -> Response:
+    return await _infer(request, model, None)
+
+
+@router.post("/models/{model}/versions/{version}/infer", openapi_extra=_INFER_BODY)
+async def infer_version(
+    model: str, version: str, request: Request, _: str = Depends(requires("predictor"))
+) -> Response:
+    return await _infer(request, model, version)

@@ -1,0 +1,109 @@
+"""A loaded model version ready to answer: the fastest runtime that agrees, behind one call."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from driftline.errors import InputError
+
+if TYPE_CHECKING:
+    from driftline.registry import ModelVersion
+    from driftline.workspace import Workspace
+
+__all__ = ["ModelRuntime", "Prediction"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Prediction:
+    """Labels (or values) per row, and class probabilities for classifiers."""
+
+    labels: np.ndarray
+    probabilities: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def slice(self, start: int, stop: int) -> Prediction:
+        probs = self.probabilities[start:stop] if self.probabilities is not None else None
+        return Prediction(self.labels[start:stop], probs)
+
+
+class ModelRuntime:
+    """One version of one model, loaded once and called many times."""
+
+    def __init__(self, version: ModelVersion, model: Any, onnx: Any = None) -> None:
+        if version.signature is None:
+            raise InputError(
+                f"{version.ref} has no signature (it was registered without training data), "
+                "so requests cannot be checked; register it with train= to serve it"
+            )
+        self.version = version
+        self.signature = version.signature
+        self.model = model
+        self.onnx = onnx
+        self.engine = "onnx" if onnx is not None else "sklearn"
+        output = self.signature.output
+        self.classes = list(output.classes) if output and output.classes else None
+        self.is_classifier = bool(output and output.task == "classification")
+        self._proba = self.is_classifier and (onnx is not None or hasattr(model, "predict_proba"))
+        self.call_seconds = 0.0  # moving average of one model call, for the batcher
+
+    @classmethod
+    def load(cls, ws: Workspace, ref: str | ModelVersion) -> ModelRuntime:
+        from driftline import registry
+
+        mv = ref if not isinstance(ref, str) else registry.get(ws, ref)
+        model = registry.load_model(ws, mv)
+        onnx = registry.load_onnx(ws, mv)
+        runtime = cls(mv, model, onnx)
+        runtime.warm_up()
+        return runtime
+
+    @property
+    def name(self) -> str:
+        return self.version.name
+
+    def warm_up(self) -> None:
+        """One call before traffic arrives, so the first request pays no lazy set-up."""
+        row: dict[str, Any] = {}
+        for c in self.signature.columns:
+            if c.kind in ("integer", "number"):
+                row[c.name] = c.min if c.min is not None else 0.0
+            elif c.kind == "boolean":
+                row[c.name] = False
+            elif c.categories:
+                row[c.name] = c.categories[0]
+            else:
+                row[c.name] = ""
+        frame = pd.DataFrame([row], columns=self.signature.names)
+        for c in self.signature.columns:
+            if c.kind == "integer":
+                frame[c.name] = frame[c.name].astype("int64")
+        self.predict(frame)
+
+    def predict(self, frame: pd.DataFrame) -> Prediction:
+        """Answer a validated batch."""
+        started = time.perf_counter()
+        if self.onnx is not None:
+            outputs = self.onnx.run(frame)
+            labels = np.asarray(outputs[0]).ravel()
+            probs = (
+                np.asarray(outputs[1], dtype=float) if self._proba and len(outputs) > 1 else None
+            )
+        else:
+            labels = np.asarray(self.model.predict(frame))
+            probs = (
+                np.asarray(self.model.predict_proba(frame), dtype=float) if self._proba else None
+            )
+        if labels.dtype.kind == "O" and self.classes is not None:
+            labels = labels.astype(str) if all(isinstance(c, str) for c in self.classes) else labels
+        elapsed = time.perf_counter() - started
+        self.call_seconds = (
+            elapsed if not self.call_seconds else 0.9 * self.call_seconds + 0.1 * elapsed
+        )
+        return Prediction(labels, probs)

@@ -1,0 +1,274 @@
+"""The running server: deployments loaded, swapped when aliases move, and the prediction path."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from driftline.errors import DriftlineError, NotFoundError
+from driftline.serving._batcher import Batcher, BatchStats
+from driftline.serving._deployments import DeploymentSpec, list_deployments
+from driftline.serving._metrics import Metrics
+from driftline.serving._router import Deployment, Route
+from driftline.serving._runtime import ModelRuntime, Prediction
+from driftline.store import InferenceLog
+from driftline.workspace import Workspace
+
+__all__ = ["Answer", "ServerConfig", "ServerState"]
+
+logger = logging.getLogger("driftline.serving")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    auth: bool = False
+    max_batch_size: int = 64
+    max_latency_ms: float = 2.0
+    timeout_s: float = 10.0
+    reload_interval_s: float = 0.5
+    log_wait_for: str = "write"
+
+
+@dataclass(frozen=True)
+class Answer:
+    route: Route
+    prediction: Prediction
+    request_ids: list[str]
+
+
+class ServerState:
+    def __init__(self, ws: Workspace, config: ServerConfig) -> None:
+        self.ws = ws
+        self.config = config
+        self.metrics = Metrics()
+        self.log = InferenceLog(ws.home / "log", wait_for=config.log_wait_for)
+        self.deployments: dict[str, Deployment] = {}
+        self.ready = False
+        self._watcher: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self.token_cache: dict[str, Any] = {}
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.reload()
+        self.ready = True
+        self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    async def stop(self) -> None:
+        """Finish in-flight work, flush the log."""
+        self.ready = False
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        for deployment in self.deployments.values():
+            for route in deployment.routes.values():
+                await route.batcher.stop()
+        self.log.close()
+
+    def _snapshot(self) -> dict[str, tuple[DeploymentSpec, dict[str, int]]]:
+        out = {}
+        for spec in list_deployments(self.ws):
+            versions = {}
+            for route, ref in spec.refs().items():
+                try:
+                    versions[route] = self.ws.get(ref).version
+                except NotFoundError:
+                    logger.warning(
+                        "deployment %s: %s does not resolve; route %s off", spec.model, ref, route
+                    )
+            if "champion" in versions:
+                out[spec.model] = (spec, versions)
+        return out
+
+    def _build(
+        self, spec: DeploymentSpec, versions: dict[str, int], old: Deployment | None
+    ) -> Deployment:
+        routes: dict[str, Route] = {}
+        for name, number in versions.items():
+            reuse = old.routes.get(name) if old is not None else None
+            if reuse is not None and reuse.runtime.version.version == number:
+                routes[name] = reuse
+                continue
+            runtime = ModelRuntime.load(self.ws, f"{spec.model}:{number}")
+            batcher = Batcher(
+                runtime,
+                max_batch_size=self.config.max_batch_size,
+                max_latency_ms=self.config.max_latency_ms,
+                on_batch=self._on_batch_for(name),
+            )
+            routes[name] = Route(name, runtime, batcher)
+        return Deployment(spec, routes, versions)
+
+    async def reload(self) -> None:
+        """Load what changed; swap each deployment whole, so no request sees half a change."""
+        snapshot = await asyncio.to_thread(self._snapshot)
+        for model, (spec, versions) in snapshot.items():
+            old = self.deployments.get(model)
+            if old is not None and old.spec == spec and old.versions == versions:
+                continue
+            new = await asyncio.to_thread(self._build, spec, versions, old)
+            self.deployments[model] = new
+            if old is not None:
+                self._retire(old, new)
+            logger.info("deployment %s now serves %s", model, versions)
+        for model in set(self.deployments) - set(snapshot):
+            self._retire(self.deployments.pop(model), None)
+
+    def _retire(self, old: Deployment, new: Deployment | None) -> None:
+        kept = {id(r.batcher) for r in new.routes.values()} if new else set()
+        for route in old.routes.values():
+            if id(route.batcher) not in kept:
+                # Requests already queued on the old batcher still get their answer.
+                self._spawn(route.batcher.stop())
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.reload_interval_s)
+            try:
+                await self.reload()
+            except DriftlineError as exc:
+                logger.warning("could not reload deployments: %s", exc)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _on_batch_for(self, route: str) -> Any:
+        def record(runtime: ModelRuntime, stats: BatchStats) -> None:
+            self.metrics.batch_rows.labels(runtime.name, route).observe(stats.rows)
+            for waited in stats.queue_seconds:
+                self.metrics.queue_seconds.labels(runtime.name, route).observe(waited)
+
+        return record
+
+    # -- predictions -------------------------------------------------------------
+
+    def deployment(self, model: str) -> Deployment:
+        found = self.deployments.get(model)
+        if found is None:
+            served = ", ".join(sorted(self.deployments)) or "none"
+            raise NotFoundError(f"model {model!r} is not deployed here; deployed: {served}")
+        return found
+
+    async def predict(
+        self,
+        model: str,
+        frame: pd.DataFrame,
+        *,
+        protocol: str,
+        key: str | None = None,
+        request_id: str | None = None,
+        version: int | None = None,
+    ) -> Answer:
+        started = time.perf_counter()
+        deployment = self.deployment(model)
+        route = deployment.choose(key)
+        if version is not None:
+            matching = [
+                r
+                for r in deployment.routes.values()
+                if r.runtime.version.version == version and r.name != "shadow"
+            ]
+            if not matching:
+                raise NotFoundError(
+                    f"version {version} of {model!r} is not served; served: "
+                    + ", ".join(str(v) for k, v in deployment.versions.items() if k != "shadow")
+                )
+            route = matching[0]
+        route.runtime.signature.validate(frame)
+        prediction = await route.batcher.predict(frame, timeout=self.config.timeout_s)
+        latency = time.perf_counter() - started
+        base = request_id or uuid.uuid4().hex
+        ids = [base] if len(frame) == 1 else [f"{base}:{i}" for i in range(len(frame))]
+        await self._log(route, frame, prediction, ids, latency)
+        self.metrics.latency.labels(model, route.name).observe(latency)
+        self.metrics.requests.labels(model, route.name, protocol, "200").inc()
+        if deployment.shadow is not None:
+            self._spawn(self._shadow(deployment.shadow, frame, ids))
+        return Answer(route, prediction, ids)
+
+    async def _shadow(self, route: Route, frame: pd.DataFrame, ids: list[str]) -> None:
+        started = time.perf_counter()
+        try:
+            prediction = await route.batcher.predict(frame, timeout=self.config.timeout_s)
+            await self._log(
+                route,
+                frame,
+                prediction,
+                [f"{i}~shadow" for i in ids],
+                time.perf_counter() - started,
+            )
+        except Exception as exc:  # a shadow never fails the caller; count it
+            self.metrics.errors.labels(route.runtime.name, f"shadow:{type(exc).__name__}").inc()
+
+    async def _log(
+        self,
+        route: Route,
+        frame: pd.DataFrame,
+        prediction: Prediction,
+        ids: list[str],
+        latency: float,
+    ) -> None:
+        now = dt.datetime.now(dt.UTC).isoformat()
+        rows = frame.to_dict(orient="records")
+        labels = prediction.labels.tolist()
+        probs = prediction.probabilities.tolist() if prediction.probabilities is not None else None
+        futures = []
+        for i, row in enumerate(rows):
+            futures.append(
+                self.log.append(
+                    {
+                        "kind": "prediction",
+                        "request_id": ids[i],
+                        "timestamp": now,
+                        "model": route.runtime.name,
+                        "version": route.runtime.version.version,
+                        "route": route.name,
+                        "latency_ms": round(latency * 1000, 3),
+                        "inputs": {k: _plain(v) for k, v in row.items()},
+                        "prediction": labels[i],
+                        "probabilities": probs[i] if probs is not None else None,
+                    }
+                )
+            )
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
+
+    async def label(self, model: str, labels: list[tuple[str, Any]]) -> int:
+        self.deployment(model)
+        now = dt.datetime.now(dt.UTC).isoformat()
+        futures = [
+            self.log.append(
+                {
+                    "kind": "label",
+                    "model": model,
+                    "request_id": rid,
+                    "label": value,
+                    "timestamp": now,
+                }
+            )
+            for rid, value in labels
+        ]
+        await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
+        return len(futures)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value
