@@ -212,6 +212,11 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _shown(value: Any) -> str:
+    """How a bad value reads in a message: 2.5, not np.float64(2.5)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _first(mask: Any) -> int:
     return int(np.flatnonzero(np.asarray(mask))[0])
 
@@ -238,7 +243,7 @@ def _check_column(spec: ColumnSpec, series: pd.Series) -> None:
                 row = int(np.flatnonzero(~isna)[_first(bad)]) if bad.any() else _first(~isna)
                 value = series.iloc[row]
                 raise SchemaError(
-                    f"column {spec.name!r} must be a number, got {value!r} in row {row}",
+                    f"column {spec.name!r} must be a number, got {_shown(value)} in row {row}",
                     field=spec.name,
                     row=row,
                 )
@@ -248,7 +253,7 @@ def _check_column(spec: ColumnSpec, series: pd.Series) -> None:
             if frac.any():
                 row = int(np.flatnonzero(~isna)[_first(frac)])
                 raise SchemaError(
-                    f"column {spec.name!r} must be a whole number, got {series.iloc[row]!r} in row {row}",
+                    f"column {spec.name!r} must be a whole number, got {_shown(series.iloc[row])} in row {row}",
                     field=spec.name,
                     row=row,
                 )
@@ -257,7 +262,7 @@ def _check_column(spec: ColumnSpec, series: pd.Series) -> None:
         if bad.any():
             row = int(np.flatnonzero(~isna)[_first(bad)])
             raise SchemaError(
-                f"column {spec.name!r} must be true or false, got {series.iloc[row]!r} in row {row}",
+                f"column {spec.name!r} must be true or false, got {_shown(series.iloc[row])} in row {row}",
                 field=spec.name,
                 row=row,
             )
@@ -271,16 +276,16 @@ def _check_column(spec: ColumnSpec, series: pd.Series) -> None:
         if bad.any():
             row = int(np.flatnonzero(~isna)[_first(bad)])
             raise SchemaError(
-                f"column {spec.name!r} must be text, got {series.iloc[row]!r} in row {row}",
+                f"column {spec.name!r} must be text, got {_shown(series.iloc[row])} in row {row}",
                 field=spec.name,
                 row=row,
             )
     elif spec.kind == "datetime" and not pd.api.types.is_datetime64_any_dtype(present.dtype):
-        unparsed = pd.to_datetime(present, errors="coerce", utc=True).isna().to_numpy()
+        unparsed = pd.to_datetime(present, errors="coerce", utc=True, format="mixed").isna().to_numpy()
         if unparsed.any():
             row = int(np.flatnonzero(~isna)[_first(unparsed)])
             raise SchemaError(
-                f"column {spec.name!r} must be a date-time, got {series.iloc[row]!r} in row {row}",
+                f"column {spec.name!r} must be a date-time, got {_shown(series.iloc[row])} in row {row}",
                 field=spec.name,
                 row=row,
             )

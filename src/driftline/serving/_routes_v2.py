@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 import driftline
-from driftline.errors import InputError, NotFoundError
+from driftline.errors import NotFoundError
 from driftline.serving import _oip
 from driftline.serving._edge import requires
 from driftline.serving._router import Route
@@ -121,13 +121,7 @@ async def version_ready(
 
 async def _infer(request: Request, model: str, version: str | None) -> Response:
     state = request.app.state.driftline
-    raw_length = request.headers.get(_oip.HEADER_LENGTH)
-    try:
-        header_length = int(raw_length) if raw_length is not None else None
-    except ValueError:
-        raise InputError(
-            f"{_oip.HEADER_LENGTH} must be a whole number, got {raw_length!r}"
-        ) from None
+    header_length = _oip.parse_header_length(request.headers.get(_oip.HEADER_LENGTH))
     decoded = _oip.decode_infer_request(await request.body(), header_length)
     route = _route(request, model, version)
     frame = _oip.tensors_to_frame(decoded.inputs, route.runtime.signature)
