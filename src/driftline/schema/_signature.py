@@ -281,7 +281,9 @@ def _check_column(spec: ColumnSpec, series: pd.Series) -> None:
                 row=row,
             )
     elif spec.kind == "datetime" and not pd.api.types.is_datetime64_any_dtype(present.dtype):
-        unparsed = pd.to_datetime(present, errors="coerce", utc=True, format="mixed").isna().to_numpy()
+        unparsed = (
+            pd.to_datetime(present, errors="coerce", utc=True, format="mixed").isna().to_numpy()
+        )
         if unparsed.any():
             row = int(np.flatnonzero(~isna)[_first(unparsed)])
             raise SchemaError(
