@@ -186,3 +186,29 @@ def test_cli_monitor_run_on_parquet(
         assert code == 2 and "like 15m" in capsys.readouterr().err
     finally:
         del os.environ["DRIFTLINE_DATABASE_URL"]
+
+
+def test_reads_the_inference_log_by_default(ws: Workspace) -> None:
+    from driftline.store import InferenceLog
+
+    with pytest.raises(InputError, match="holds no predictions"):
+        monitor.run(ws, "credit")
+    log = InferenceLog(ws.home / "log")
+    data = traffic([0, 1.0], rows=300)
+    for i, row in enumerate(data.itertuples(index=False)):
+        log.append(
+            {
+                "kind": "prediction",
+                "request_id": f"r{i}",
+                "timestamp": row.timestamp.isoformat(),
+                "model": "credit",
+                "version": 1,
+                "route": "champion",
+                "inputs": {"age": row.age, "income": row.income},
+                "prediction": 0,
+            }
+        )
+    log.close()
+    run = monitor.run(ws, "credit", window="1d")
+    assert [w.rows for w in run.windows] == [300, 300]
+    assert [w.drifted_columns for w in run.windows] == [[], ["income"]]

@@ -95,6 +95,7 @@ def _utc(t: dt.datetime) -> dt.datetime:
 
 
 def _dataset(data: Any, time_column: str) -> pads.Dataset:
+    table = None
     if isinstance(data, pd.DataFrame):
         table = pa.Table.from_pandas(data, preserve_index=False)
     elif isinstance(data, pa.Table):
@@ -104,7 +105,6 @@ def _dataset(data: Any, time_column: str) -> pads.Dataset:
         if not path.exists():
             raise InputError(f"prediction log {str(path)!r} does not exist")
         dataset = pads.dataset(path, format="csv" if path.suffix == ".csv" else "parquet")
-        table = None
     else:
         raise InputError(
             f"data must be a DataFrame, an Arrow table or a Parquet path, got {type(data).__name__}"
@@ -126,6 +126,20 @@ def _dataset(data: Any, time_column: str) -> pads.Dataset:
             raise InputError(f"column {time_column!r} does not hold date-times: {exc}") from exc
         dataset = pads.dataset(pa.Table.from_pandas(frame, preserve_index=False))
     return dataset
+
+
+def _from_log(ws: Workspace, mv: ModelVersion) -> pa.Table:
+    import pyarrow.compute as pc
+
+    from driftline.store import InferenceLog
+
+    table = InferenceLog(ws.home / "log").read(mv.name)
+    if table.num_rows == 0 or "version" not in table.column_names:
+        raise InputError(
+            f"the inference log holds no predictions of {mv.name} yet; serve it "
+            "(driftline deploy, driftline serve) or pass --data"
+        )
+    return table.filter(pc.equal(table.column("version"), mv.version))
 
 
 def _bounds(dataset: pads.Dataset, time_column: str) -> tuple[dt.datetime, dt.datetime] | None:
@@ -171,7 +185,7 @@ def _metrics(
 def run(
     ws: Workspace,
     ref: str,
-    data: Any,
+    data: Any = None,
     *,
     window: str = "1d",
     time_column: str = "timestamp",
@@ -180,9 +194,15 @@ def run(
     rules: Sequence[AlertRule] = DEFAULT_RULES,
     actor: str | None = None,
 ) -> MonitorRun:
-    """Monitor ``ref``'s logged predictions in ``data``, one ``window`` at a time."""
+    """Monitor ``ref``'s predictions one ``window`` at a time.
+
+    ``data`` is a table or a Parquet/CSV path with a time column; by default
+    the workspace's inference log, restricted to this version's answers.
+    """
     period = parse_period(window)
     mv = ws.get(ref)
+    if data is None:
+        data = _from_log(ws, mv)
     if mv.signature is None or mv.profile_key is None:
         raise InputError(
             f"{mv.ref} was registered without training data, so there is no reference to "
