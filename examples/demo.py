@@ -1,48 +1,63 @@
-"""The main job on the embedded default: train, register, promote, inspect, audit.
+"""The main job on the embedded default: register, serve, watch, alert, audit.
 
 Run with `make demo`. It starts from a fresh workspace in ./demo-workspace each
-time, so every run tells the same story.
+time, so every run tells the same story: a model is trained and registered,
+served over HTTP, receives ordinary traffic and then traffic from a
+miscalibrated instrument, and monitoring notices and raises an alert.
 """
 
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
+import time
 from pathlib import Path
 
+import httpx
+import uvicorn
 from rich.console import Console
-from rich.markdown import Markdown
 from sklearn.datasets import load_breast_cancer
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
 import driftline
+from driftline import monitor, serving
 
 HOME = Path("demo-workspace")
+WINDOW_SECONDS = 4
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def send(client: httpx.Client, rows: list[dict[str, float]]) -> list[int]:
+    answers = []
+    for row in rows:
+        response = client.post("/v1/models/tumor/predict", json={"records": [row]})
+        response.raise_for_status()
+        answers.append(response.json()["predictions"][0])
+    return answers
 
 
 def main() -> None:
     out = Console()
     shutil.rmtree(HOME, ignore_errors=True)
     ws = driftline.Workspace.init(HOME)
-    out.rule("driftline demo")
-    out.print(f"workspace: {ws.home} (SQLite metadata, local artifacts)")
-
+    out.rule("1. register")
     data = load_breast_cancer(as_frame=True).frame
-    train, test = train_test_split(data, test_size=0.3, random_state=0, stratify=data["target"])
+    train, test = train_test_split(data, test_size=0.5, random_state=0, stratify=data["target"])
     features = train.drop(columns="target")
-    model = HistGradientBoostingClassifier(random_state=0).fit(features, train["target"])
+    model = RandomForestClassifier(n_estimators=100, random_state=0).fit(features, train["target"])
     proba = model.predict_proba(test.drop(columns="target"))[:, 1]
     metrics = {
         "accuracy": accuracy_score(test["target"], proba > 0.5),
         "roc_auc": roc_auc_score(test["target"], proba),
     }
-    out.print(
-        f"trained a gradient-boosted classifier on {len(train)} rows of scikit-learn's "
-        f"breast-cancer data: accuracy {metrics['accuracy']:.3f}, ROC AUC {metrics['roc_auc']:.3f} "
-        f"on {len(test)} held-out rows"
-    )
-
     mv = ws.register(
         "tumor",
         model,
@@ -50,34 +65,72 @@ def main() -> None:
         target="target",
         description="Flags tumors as benign (1) or malignant (0) from cell measurements.",
         metrics=metrics,
-        intended_use="A teaching example of driftline's registry; not for medical use.",
-    )
-    out.print(
-        f"registered [bold]{mv.ref}[/]: {mv.flavor} artifact, sha256 {mv.sha256[:16]}…, "
-        f"signature of {len(mv.signature.names) if mv.signature else 0} columns"
+        intended_use="A teaching example of driftline; not for medical use.",
     )
     ws.set_alias("tumor", mv.version, "champion")
-    out.print("pointed alias [bold]tumor@champion[/] at version 1")
+    engine = "ONNX Runtime" if "onnx" in mv.runtimes else "scikit-learn"
+    out.print(
+        f"registered [bold]{mv.ref}[/] as tumor@champion: a 100-tree forest on {len(train)} rows of "
+        f"scikit-learn's breast-cancer data, accuracy {metrics['accuracy']:.3f} on {len(test)} "
+        f"held-out rows; served by {engine}"
+    )
 
-    loaded = ws.load_model("tumor@champion")
-    agree = (loaded.predict_proba(test.drop(columns="target"))[:, 1] == proba).all()
-    out.print(f"loaded tumor@champion back (sha256 verified): predictions identical: {agree}")
+    out.rule("2. serve")
+    serving.deploy(ws, "tumor", alias="champion")
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(serving.create_app(ws), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if client.get("/v2/health/ready").status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    out.print(f"serving on http://127.0.0.1:{port} (Open Inference Protocol V2, MLflow, /v1)")
 
-    profile = ws.load_profile("tumor@champion")
-    out.print(f"reference profile: {profile.n_rows} rows, {len(profile.columns)} columns")
+    rows = test.drop(columns="target").to_dict(orient="records")
+    # Monitoring windows are aligned to the clock: start the ordinary traffic at a window's start.
+    time.sleep(WINDOW_SECONDS - time.time() % WINDOW_SECONDS)
+    answers = send(client, rows[:200])
+    agree = sum(a == b for a, b in zip(answers, (proba[:200] > 0.5).astype(int), strict=True))
+    out.print(f"200 ordinary requests answered; {agree} of 200 match the model called in-process")
+    # The next window: the instrument measuring cell size drifts 30% high.
+    time.sleep(WINDOW_SECONDS - time.time() % WINDOW_SECONDS)
+    broken = [
+        {k: v * 1.3 if "radius" in k or "area" in k else v for k, v in r.items()}
+        for r in rows[:200]
+    ]
+    send(client, broken)
+    out.print("200 more requests, from an instrument that now reads cell sizes 30% too high")
+    server.should_exit = True
+    thread.join()
 
-    out.rule("model card")
-    out.print(Markdown(mv.card_markdown()))
+    out.rule("3. watch")
+    run = monitor.run(ws, "tumor@champion", window=f"{WINDOW_SECONDS}s")
+    for w in run.windows:
+        changed = ", ".join(w.drifted_columns[:4]) + ("…" if len(w.drifted_columns) > 4 else "")
+        out.print(
+            f"window {w.start:%H:%M:%S}: {w.rows} predictions, changed columns: {changed or 'none'}"
+        )
+    for alert in run.opened:
+        out.print(f"[bold red]ALERT[/] ({alert.severity}): {alert.message}")
 
-    out.rule("audit chain")
+    out.rule("4. audit")
     for event in ws.audit_events():
-        out.print(f"#{event.seq} {event.time[:19]} {event.actor} {event.action} {event.subject}")
+        out.print(f"#{event.seq} {event.actor} {event.action} {event.subject}")
     result = ws.verify_audit()
     out.print(
         f"chain verified: {result.ok}, {result.checked} events, head {result.head_hash[:16]}…"
     )
     out.rule()
-    out.print(f"try: .venv/bin/driftline --home {HOME} models show tumor@champion")
+    out.print(f"look around: .venv/bin/driftline --home {HOME} models show tumor@champion --card")
+    out.print(f"             .venv/bin/driftline --home {HOME} alerts list")
     ws.close()
 
 

@@ -267,7 +267,10 @@ def _store_window(
 
 
 def _describe(rule: AlertRule, mv: ModelVersion, result: WindowResult, value: float) -> str:
-    when = f"{result.start:%Y-%m-%d %H:%M} to {result.end:%H:%M} UTC"
+    fmt = "%H:%M" if result.start.second == 0 and result.end.second == 0 else "%H:%M:%S"
+    when = (
+        f"{result.start:%Y-%m-%d} {result.start.strftime(fmt)} and {result.end.strftime(fmt)} UTC"
+    )
     if rule.metric == "drift_share":
         cols = ", ".join(result.drifted_columns[:5]) + (
             "…" if len(result.drifted_columns) > 5 else ""
