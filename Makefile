@@ -16,8 +16,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(PIP) install --quiet -e .
 	touch $@
 
+# torch first, from the local CPU wheel, so the deep extra never pulls a CUDA build.
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[test,deep,text]'
 	touch $@
 
 install: $(VENV)/.installed

@@ -15,6 +15,13 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "Workspace": "driftline.workspace",
+    "PCAEncoder": "driftline.represent",
+    "AutoencoderEncoder": "driftline.represent",
+    "ModelOutputEncoder": "driftline.represent",
+    "TextEncoder": "driftline.represent",
+    "RepresentationDetector": "driftline.represent",
+    "OutlierScorer": "driftline.represent",
+    "TwoSampleResult": "driftline.represent",
     "Profile": "driftline.stats",
     "ColumnProfile": "driftline.stats",
     "drift": "driftline.drift",
@@ -48,6 +55,7 @@ __all__ = [
     "AuditChainError",
     "AuditEvent",
     "AuthError",
+    "AutoencoderEncoder",
     "ColumnProfile",
     "ConfigError",
     "ConflictError",
@@ -58,14 +66,20 @@ __all__ = [
     "InputError",
     "IntegrityError",
     "MissingDependencyError",
+    "ModelOutputEncoder",
     "ModelVersion",
     "NotFoundError",
+    "OutlierScorer",
+    "PCAEncoder",
     "Profile",
+    "RepresentationDetector",
     "SchemaError",
     "Settings",
     "Signature",
     "StorageError",
     "TamperedArtifactError",
+    "TextEncoder",
+    "TwoSampleResult",
     "UnauthenticatedError",
     "UnavailableError",
     "UntrustedArtifactError",
@@ -97,6 +111,15 @@ if TYPE_CHECKING:
         UntrustedArtifactError,
     )
     from driftline.registry import ModelVersion
+    from driftline.represent import (
+        AutoencoderEncoder,
+        ModelOutputEncoder,
+        OutlierScorer,
+        PCAEncoder,
+        RepresentationDetector,
+        TextEncoder,
+        TwoSampleResult,
+    )
     from driftline.schema import Signature
     from driftline.settings import Settings
     from driftline.stats import ColumnProfile, Profile
