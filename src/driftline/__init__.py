@@ -15,6 +15,10 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "Workspace": "driftline.workspace",
+    "check_quality": "driftline.quality",
+    "QualityReport": "driftline.quality",
+    "Finding": "driftline.quality",
+    "render_html": "driftline.report",
     "PCAEncoder": "driftline.represent",
     "AutoencoderEncoder": "driftline.represent",
     "ModelOutputEncoder": "driftline.represent",
@@ -62,6 +66,7 @@ __all__ = [
     "DriftReport",
     "DriftResult",
     "DriftlineError",
+    "Finding",
     "ForbiddenError",
     "InputError",
     "IntegrityError",
@@ -72,6 +77,7 @@ __all__ = [
     "OutlierScorer",
     "PCAEncoder",
     "Profile",
+    "QualityReport",
     "RepresentationDetector",
     "SchemaError",
     "Settings",
@@ -85,7 +91,9 @@ __all__ = [
     "UntrustedArtifactError",
     "Workspace",
     "__version__",
+    "check_quality",
     "drift",
+    "render_html",
 ]
 
 if TYPE_CHECKING:
@@ -110,7 +118,9 @@ if TYPE_CHECKING:
         UnavailableError,
         UntrustedArtifactError,
     )
+    from driftline.quality import Finding, QualityReport, check_quality
     from driftline.registry import ModelVersion
+    from driftline.report import render_html
     from driftline.represent import (
         AutoencoderEncoder,
         ModelOutputEncoder,

@@ -13,7 +13,7 @@ try:  # typer >= 0.22 vendors click privately; its exceptions are not click's
 except ImportError:  # pragma: no cover - older typer
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
-from driftline.cli import _audit, _models, _monitor
+from driftline.cli import _audit, _data, _models, _monitor, _serve
 from driftline.cli._context import Context, console, echo_json
 from driftline.errors import (
     DriftlineError,
@@ -37,8 +37,14 @@ app = typer.Typer(
 app.add_typer(_models.models_app, name="models")
 app.add_typer(_models.alias_app, name="alias")
 app.add_typer(_audit.audit_app, name="audit")
+app.add_typer(_data.data_app, name="data")
+app.command("drift")(_data.drift_command)
 app.add_typer(_monitor.monitor_app, name="monitor")
 app.add_typer(_monitor.alerts_app, name="alerts")
+app.add_typer(_serve.token_app, name="token")
+app.command("deploy")(_serve.deploy)
+app.command("undeploy")(_serve.undeploy)
+app.command("serve")(_serve.serve)
 
 
 @app.callback()

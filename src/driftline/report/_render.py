@@ -1,0 +1,93 @@
+"""render_html(): one self-contained page per report, whatever the report.
+
+Each kind of report registers a page builder with :func:`build_page`
+(``functools.singledispatch`` on the report's type); the builder turns the
+report's numbers into a :class:`Page` for its template. An evaluation or gate
+report joins with one module holding ``@build_page.register`` and one
+template; nothing here changes.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+
+from driftline.errors import InputError
+from driftline.stats import Profile
+
+__all__ = ["Page", "build_page", "render_html"]
+
+
+@dataclass
+class Page:
+    """What a template needs: a title, the headline sentence, and its own context."""
+
+    template: str
+    title: str
+    headline: str
+    status: str  # "good" | "warn" | "bad": the color of the headline
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@functools.singledispatch
+def build_page(
+    report: Any, *, reference: Profile | None = None, current: Profile | None = None
+) -> Page:
+    """The page of a report; each report type registers its own builder."""
+    kinds = sorted(t.__name__ for t in build_page.registry if t is not object)
+    raise InputError(
+        f"cannot render a {type(report).__name__} as HTML; render_html takes one of {kinds}"
+    )
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("driftline.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(
+    report: Any,
+    *,
+    reference: Profile | None = None,
+    current: Profile | None = None,
+    title: str | None = None,
+) -> str:
+    """One self-contained HTML page (inline CSS and SVG, no script, no links) for a report.
+
+    ``report`` is a :class:`~driftline.drift.DriftReport` or a
+    :class:`~driftline.quality.QualityReport`. With the ``reference`` and
+    ``current`` profiles (``current`` built with ``reference=``), columns
+    also get a chart of both distributions: every column of a drift report,
+    the flagged columns of a quality report.
+
+    Example::
+
+        >>> import pandas as pd
+        >>> from driftline.drift import drift
+        >>> ref = pd.DataFrame({"x": range(100)})
+        >>> page = render_html(drift(ref, ref.assign(x=ref["x"] + 50)))
+        >>> "1 of 1 columns changed: x" in page
+        True
+    """
+    # Imported for their registrations: each adds its report type to build_page.
+    from driftline.report import _drift_page, _quality_page  # noqa: F401
+
+    for name, value in (("reference", reference), ("current", current)):
+        if value is not None and not isinstance(value, Profile):
+            raise InputError(f"{name} must be a driftline Profile, got {type(value).__name__}")
+    page = build_page(report, reference=reference, current=current)
+    if title:
+        page.title = title
+    from driftline import __version__
+
+    template = _environment().get_template(page.template)
+    return template.render(page=page, version=__version__, **page.context)
