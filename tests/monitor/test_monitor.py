@@ -212,3 +212,12 @@ def test_reads_the_inference_log_by_default(ws: Workspace) -> None:
     run = monitor.run(ws, "credit", window="1d")
     assert [w.rows for w in run.windows] == [300, 300]
     assert [w.drifted_columns for w in run.windows] == [[], ["income"]]
+
+
+def test_quality_findings_count_per_window_and_can_alert(ws: Workspace) -> None:
+    data = traffic([0, 0], rows=300)
+    day2 = data["timestamp"] >= T0 + dt.timedelta(days=1)
+    data.loc[day2, "age"] = data.loc[day2, "age"] + 80  # far beyond anything seen in training
+    run = monitor.run(ws, "credit", data, window="1d")
+    assert [w.metrics["quality_critical"] >= 1 for w in run.windows] == [False, True]
+    assert any(a.rule == "data-quality" and a.severity == "critical" for a in run.opened)

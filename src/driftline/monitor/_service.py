@@ -25,10 +25,12 @@ from driftline.drift import drift
 from driftline.errors import InputError
 from driftline.monitor._rules import DEFAULT_RULES, AlertRule
 from driftline.monitor._windows import parse_period, windows
+from driftline.quality import check_quality
 from driftline.store import AlertRow, MonitorWindowRow
 
 if TYPE_CHECKING:
     from driftline.registry import ModelVersion
+    from driftline.stats import Profile
     from driftline.workspace import Workspace
 
 __all__ = ["Alert", "MonitorRun", "WindowResult", "alerts", "run"]
@@ -167,19 +169,23 @@ def _window_frame(
 
 
 def _metrics(
-    ws: Workspace, mv: ModelVersion, frame: pd.DataFrame, columns: list[str]
-) -> tuple[dict[str, float], dict[str, Any] | None, list[str]]:
+    mv: ModelVersion, profile: Profile, frame: pd.DataFrame, columns: list[str]
+) -> tuple[dict[str, float], dict[str, Any] | None, dict[str, Any] | None, list[str]]:
     metrics: dict[str, float] = {"rows": float(len(frame))}
     if not columns or frame.empty:
-        return metrics, None, []
+        return metrics, None, None, []
     inputs = frame[columns]
     metrics["missing_rate"] = float(inputs.isna().to_numpy().mean())
-    report = drift(ws.load_profile(mv), inputs, columns=columns)
+    report = drift(profile, inputs, columns=columns)
     drifted = list(report.drifted_columns)
     metrics["drift_share"] = len(drifted) / len(columns)
     metrics["drift_detected"] = float(report.drift_detected)
     metrics["drift_score"] = float(report.score)
-    return metrics, report.to_dict(), drifted
+    quality = check_quality(profile, inputs, signature=mv.signature)
+    severities = [f.severity for f in quality.findings]
+    metrics["quality_critical"] = float(severities.count("critical"))
+    metrics["quality_warnings"] = float(severities.count("warning"))
+    return metrics, report.to_dict(), quality.to_dict(), drifted
 
 
 def run(
@@ -222,24 +228,29 @@ def run(
         lo = max(bounds[0], since) if since else bounds[0]
         hi = min(bounds[1], until) if until else bounds[1]
         min_rows = min((r.min_rows for r in rules), default=1)
+        profile = ws.load_profile(mv)
         for start, end in windows(lo, hi, period) if lo <= hi else []:
             frame = _window_frame(dataset, time_column, start, end)
             if frame.empty:
                 continue
             evaluated = len(frame) >= min_rows
-            metrics, report, drifted = (
-                _metrics(ws, mv, frame, columns)
+            metrics, report, quality, drifted = (
+                _metrics(mv, profile, frame, columns)
                 if evaluated
-                else ({"rows": float(len(frame))}, None, [])
+                else ({"rows": float(len(frame))}, None, None, [])
             )
             results.append(WindowResult(start, end, len(frame), evaluated, metrics, drifted))
-            _store_window(ws, mv, results[-1], report)
+            _store_window(ws, mv, results[-1], report, quality)
     opened, resolved = _judge(ws, mv, results, rules, actor or ws.settings.actor)
     return MonitorRun(mv.name, mv.version, window, results, opened, resolved)
 
 
 def _store_window(
-    ws: Workspace, mv: ModelVersion, result: WindowResult, report: dict[str, Any] | None
+    ws: Workspace,
+    mv: ModelVersion,
+    result: WindowResult,
+    report: dict[str, Any] | None,
+    quality: dict[str, Any] | None,
 ) -> None:
     with ws.db.write() as s:
         s.execute(
@@ -260,7 +271,7 @@ def _store_window(
                 evaluated=result.evaluated,
                 metrics=result.metrics,
                 drift=report,
-                quality=None,
+                quality=quality,
                 computed_at=dt.datetime.now(dt.UTC),
             )
         )
