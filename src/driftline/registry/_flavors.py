@@ -133,11 +133,16 @@ def model_classes(model: Any) -> list[Any] | None:
 class OnnxModel:
     """An ONNX model behind the familiar ``predict`` / ``predict_proba`` calls."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, *, threads: int = 1) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        # Serving calls are small and concurrent: one thread per call, no spinning,
+        # or onnxruntime's pool fights the server's event loop for the cores.
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = ort.InferenceSession(
                 data, sess_options=options, providers=["CPUExecutionProvider"]
@@ -162,6 +167,16 @@ class OnnxModel:
 
     def run(self, X: Any) -> list[Any]:
         return list(self.session.run(None, self._feed(X)))
+
+    def run_matrix(self, matrix: np.ndarray) -> list[Any]:
+        """Run on a 2-D numeric array whose columns are the inputs in order."""
+        if len(self.inputs) == 1:
+            feed = {self.inputs[0].name: _as_onnx(matrix, self.inputs[0].type)}
+        else:
+            feed = {
+                i.name: _as_onnx(matrix[:, k : k + 1], i.type) for k, i in enumerate(self.inputs)
+            }
+        return list(self.session.run(None, feed))
 
     def predict(self, X: Any) -> np.ndarray:
         return np.asarray(self.run(X)[0]).ravel()

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from driftline.errors import UnavailableError
@@ -31,10 +32,11 @@ __all__ = ["BatchStats", "Batcher"]
 
 @dataclass
 class _Item:
-    frame: pd.DataFrame
+    frame: np.ndarray | pd.DataFrame
     future: asyncio.Future[Prediction]
     deadline: float
     queued_at: float = field(default_factory=time.perf_counter)
+    started: bool = False  # taken into a model call
 
 
 @dataclass
@@ -79,12 +81,20 @@ class Batcher:
                 await self._task
         self._executor.shutdown(wait=True)
 
-    async def predict(self, frame: pd.DataFrame, *, timeout: float) -> Prediction:
+    async def predict(self, frame: np.ndarray | pd.DataFrame, *, timeout: float) -> Prediction:
         loop = asyncio.get_running_loop()
         item = _Item(frame, loop.create_future(), time.perf_counter() + timeout)
         self.start()
         await self._queue.put(item)
-        return await item.future
+        try:
+            # Shielded: on timeout the item must stay answerable if its call already began.
+            return await asyncio.wait_for(asyncio.shield(item.future), timeout)
+        except TimeoutError:
+            if item.started:
+                return await item.future  # its model call is running: keep its answer
+            # Still queued behind a slow call: shed now, not when the model comes free.
+            item.future.cancel()
+            raise _too_busy() from None
 
     async def _collect(self) -> list[_Item]:
         first = await self._queue.get()
@@ -123,19 +133,21 @@ class Batcher:
             if item.future.cancelled():
                 continue
             if now > item.deadline:
-                item.future.set_exception(
-                    UnavailableError("the model is too busy to answer before the deadline; retry")
-                )
+                item.future.set_exception(_too_busy())
             else:
                 live.append(item)
         if not live:
             return
+        for item in live:
+            item.started = True
         self._load = 0.8 * self._load + 0.2 * len(live)
-        frame = (
-            live[0].frame
-            if len(live) == 1
-            else pd.concat([i.frame for i in live], ignore_index=True)
-        )
+        frame: np.ndarray | pd.DataFrame
+        if len(live) == 1:
+            frame = live[0].frame
+        elif isinstance(live[0].frame, np.ndarray):
+            frame = np.concatenate([i.frame for i in live])
+        else:
+            frame = pd.concat([i.frame for i in live], ignore_index=True)  # type: ignore[misc]
         try:
             if self.runtime.call_seconds and self.runtime.call_seconds < self.inline_below_s:
                 result = self.runtime.predict(frame)
@@ -157,3 +169,7 @@ class Batcher:
             self.on_batch(
                 self.runtime, BatchStats(len(frame), len(live), [now - i.queued_at for i in live])
             )
+
+
+def _too_busy() -> UnavailableError:
+    return UnavailableError("the model is too busy to answer before the deadline; retry")

@@ -52,6 +52,11 @@ class ModelRuntime:
         self.is_classifier = bool(output and output.task == "classification")
         self._proba = self.is_classifier and (onnx is not None or hasattr(model, "predict_proba"))
         self.call_seconds = 0.0  # moving average of one model call, for the batcher
+        # All-numeric inputs travel as one float64 matrix (columns in signature order):
+        # batching them is one np.concatenate, and ONNX takes them as they are.
+        self.numeric = all(
+            c.kind in ("integer", "number", "boolean") for c in self.signature.columns
+        )
 
     @classmethod
     def load(cls, ws: Workspace, ref: str | ModelVersion) -> ModelRuntime:
@@ -84,18 +89,42 @@ class ModelRuntime:
         for c in self.signature.columns:
             if c.kind == "integer":
                 frame[c.name] = frame[c.name].astype("int64")
-        self.predict(frame)
+        self.predict(self.prepare(frame))
 
-    def predict(self, frame: pd.DataFrame) -> Prediction:
-        """Answer a validated batch."""
+    def prepare(self, frame: pd.DataFrame) -> np.ndarray | pd.DataFrame:
+        """A validated request in the form batches are made of."""
+        if self.numeric:
+            return frame[self.signature.names].to_numpy(dtype=np.float64)
+        return frame
+
+    def frame(self, payload: np.ndarray | pd.DataFrame) -> pd.DataFrame:
+        if isinstance(payload, pd.DataFrame):
+            return payload
+        frame = pd.DataFrame(payload, columns=self.signature.names)
+        for c in self.signature.columns:
+            if c.kind == "integer":
+                frame[c.name] = frame[c.name].astype("int64")
+            elif c.kind == "boolean":
+                frame[c.name] = frame[c.name].astype(bool)
+        return frame
+
+    def predict(self, payload: np.ndarray | pd.DataFrame) -> Prediction:
+        """Answer a validated batch (a DataFrame, or the matrix :meth:`prepare` made)."""
         started = time.perf_counter()
-        if self.onnx is not None:
-            outputs = self.onnx.run(frame)
+        if self.onnx is not None and isinstance(payload, np.ndarray):
+            outputs = self.onnx.run_matrix(payload)
+            labels = np.asarray(outputs[0]).ravel()
+            probs = (
+                np.asarray(outputs[1], dtype=float) if self._proba and len(outputs) > 1 else None
+            )
+        elif self.onnx is not None:
+            outputs = self.onnx.run(payload)
             labels = np.asarray(outputs[0]).ravel()
             probs = (
                 np.asarray(outputs[1], dtype=float) if self._proba and len(outputs) > 1 else None
             )
         else:
+            frame = self.frame(payload)
             labels = np.asarray(self.model.predict(frame))
             probs = (
                 np.asarray(self.model.predict_proba(frame), dtype=float) if self._proba else None

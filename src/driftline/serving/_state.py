@@ -190,11 +190,12 @@ class ServerState:
                 )
             route = matching[0]
         route.runtime.signature.validate(frame)
-        prediction = await route.batcher.predict(frame, timeout=self.config.timeout_s)
+        payload = route.runtime.prepare(frame)
+        prediction = await route.batcher.predict(payload, timeout=self.config.timeout_s)
         latency = time.perf_counter() - started
         base = request_id or uuid.uuid4().hex
         ids = [base] if len(frame) == 1 else [f"{base}:{i}" for i in range(len(frame))]
-        await self._log(route, frame, prediction, ids, latency)
+        await self._log(route, payload, prediction, ids, latency)
         self.metrics.latency.labels(model, route.name).observe(latency)
         self.metrics.requests.labels(model, route.name, protocol, "200").inc()
         if deployment.shadow is not None:
@@ -204,10 +205,12 @@ class ServerState:
     async def _shadow(self, route: Route, frame: pd.DataFrame, ids: list[str]) -> None:
         started = time.perf_counter()
         try:
-            prediction = await route.batcher.predict(frame, timeout=self.config.timeout_s)
+            route.runtime.signature.validate(frame)
+            payload = route.runtime.prepare(frame)
+            prediction = await route.batcher.predict(payload, timeout=self.config.timeout_s)
             await self._log(
                 route,
-                frame,
+                payload,
                 prediction,
                 [f"{i}~shadow" for i in ids],
                 time.perf_counter() - started,
@@ -218,13 +221,19 @@ class ServerState:
     async def _log(
         self,
         route: Route,
-        frame: pd.DataFrame,
+        payload: np.ndarray | pd.DataFrame,
         prediction: Prediction,
         ids: list[str],
         latency: float,
     ) -> None:
         now = dt.datetime.now(dt.UTC).isoformat()
-        rows = frame.to_dict(orient="records")
+        if isinstance(payload, np.ndarray):
+            names = route.runtime.signature.names
+            rows: list[dict[str, Any]] = [
+                dict(zip(names, values, strict=True)) for values in payload.tolist()
+            ]
+        else:
+            rows = [{str(k): v for k, v in r.items()} for r in payload.to_dict(orient="records")]
         labels = prediction.labels.tolist()
         probs = prediction.probabilities.tolist() if prediction.probabilities is not None else None
         futures = []
