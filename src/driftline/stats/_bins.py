@@ -36,7 +36,14 @@ def quantile_edges(values: np.ndarray, bins: int) -> tuple[float, ...]:
     present = values[~np.isnan(values)]
     if present.size == 0 or bins <= 1:
         return ()
-    qs = np.quantile(present, np.linspace(0.0, 1.0, bins + 1)[1:-1])
+    # np.quantile's linear interpolation, on a sorted copy: numpy's vectorized sort is about
+    # three times faster than the partitions np.quantile makes for a handful of quantiles.
+    ordered = np.sort(present)
+    position = np.linspace(0.0, 1.0, bins + 1)[1:-1] * (ordered.size - 1)
+    below = np.floor(position).astype(np.intp)
+    lo, hi = ordered[below], ordered[np.minimum(below + 1, ordered.size - 1)]
+    step = position - below
+    qs = np.where(step >= 0.5, hi - (hi - lo) * (1.0 - step), lo + (hi - lo) * step)
     return tuple(float(q) for q in np.unique(qs))
 
 
@@ -74,6 +81,7 @@ class BinLearner:
         self._counts: dict[str, dict[str, int]] = {
             name: {} for name, kind in kinds.items() if kind == "categorical"
         }
+        self._limits: dict[str, float] = {}
         self._cap = max(10_000, 100 * max_categories)
 
     def observe(self, chunk: pa.Table) -> None:
@@ -86,21 +94,38 @@ class BinLearner:
 
     def _observe_numeric(self, name: str, values: np.ndarray) -> None:
         values = values[~np.isnan(values)]
-        # Without a cap every value is kept, so the keys need not be random.
-        exact = self.sample_size is None
-        keys = np.zeros(values.size) if exact else self._rng.random(values.size)
+        if self.sample_size is None:
+            # Every value is kept (an in-memory table), so no keys at all: on a million rows
+            # a column of zero keys was 8 MB more per numeric column until the edges were cut.
+            _, old = self._samples.get(name, (np.empty(0), np.empty(0)))
+            self._samples[name] = (
+                np.empty(0),
+                np.concatenate([old, values]) if old.size else values,
+            )
+            return
+        keys = self._rng.random(values.size)
+        if name in self._limits:
+            # A key above the largest one kept at the last pruning has sample_size smaller
+            # keys before it and can never enter the sample: drop it before any copy.
+            below = keys < self._limits[name]
+            keys, values = keys[below], values[below]
         old_keys, old_values = self._samples.get(name, (np.empty(0), np.empty(0)))
         keys = np.concatenate([old_keys, keys])
         values = np.concatenate([old_values, values])
-        if self.sample_size is not None and keys.size > self.sample_size:
-            keep = np.argpartition(keys, self.sample_size)[: self.sample_size]
-            keys, values = keys[keep], values[keep]
+        # Pruning partitions the keys, the costly step: let the sample grow by half first.
+        if keys.size > self.sample_size * 3 // 2:
+            keys, values = _smallest(keys, values, self.sample_size)
+            self._limits[name] = float(keys.max())
         self._samples[name] = (keys, values)
 
     def _observe_strings(self, name: str, values: pa.Array) -> None:
         counts = self._counts[name]
-        for item in pc.value_counts(values.drop_null()).to_pylist():
-            counts[item["values"]] = counts.get(item["values"], 0) + int(item["counts"])
+        found = pc.value_counts(values.drop_null())
+        # Two flat lists rather than a dict per distinct value (StructArray.to_pylist).
+        for value, n in zip(
+            found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True
+        ):
+            counts[value] = counts.get(value, 0) + n
         if len(counts) > self._cap:
             kept = top_categories(counts, self._cap // 2)
             self._counts[name] = {value: counts[value] for value in kept}
@@ -109,11 +134,19 @@ class BinLearner:
         bins = Bins()
         for name, kind in self.kinds.items():
             if kind in ("numeric", "datetime"):
-                _, values = self._samples.get(name, (None, np.empty(0)))
+                keys, values = self._samples.get(name, (np.empty(0), np.empty(0)))
+                if self.sample_size is not None and keys.size > self.sample_size:
+                    keys, values = _smallest(keys, values, self.sample_size)
                 bins.edges[name] = quantile_edges(values, self.bins)
             elif kind == "categorical":
                 bins.categories[name] = top_categories(self._counts[name], self.max_categories)
         return bins
+
+
+def _smallest(keys: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` entries with the smallest keys (bottom-k sampling)."""
+    keep = np.argpartition(keys, k)[:k]
+    return keys[keep], values[keep]
 
 
 def learn_bins(

@@ -34,6 +34,18 @@ def category_codes(values: pa.Array, categories: Sequence[str]) -> np.ndarray:
     return codes
 
 
+def _histogram(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
+    """Counts of ``values`` (no NaN) in ``(-inf, e0], (e0, e1], ..., (e_last, +inf)``."""
+    if len(edges) <= 32:
+        # One vectorized count per edge: for the ten-odd edges of a profile this is several
+        # times faster than searchsorted plus bincount, whose binary search on unsorted
+        # values mispredicts a branch at almost every step.
+        at_or_below = [np.count_nonzero(values <= edge) for edge in edges]
+        return np.diff(np.array([0, *at_or_below, values.size], dtype=np.int64))
+    index = np.searchsorted(np.asarray(edges, dtype=float), values, side="left")
+    return np.bincount(index, minlength=len(edges) + 1).astype(np.int64)
+
+
 @dataclass(frozen=True, eq=False)
 class ColumnProfile:
     """Mergeable summary of one column.
@@ -140,8 +152,7 @@ class ColumnProfile:
             ones = int(np.count_nonzero(present))
             counts = np.array([present.size - ones, ones, 0], dtype=np.int64)
         else:
-            index = np.searchsorted(np.asarray(self.edges, dtype=float), present, side="left")
-            histogram = np.bincount(index, minlength=len(self.edges) + 1).astype(np.int64)
+            histogram = _histogram(present, self.edges)
         return self._plus(missing, Moments.of(present), histogram, counts)
 
     def _plus(

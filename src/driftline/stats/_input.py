@@ -109,10 +109,14 @@ def _open_path(path: Path, csv_types: dict[str, pa.DataType]) -> Source:
     if path.is_dir() or name.endswith(_PARQUET_SUFFIXES):
         import pyarrow.dataset as ds
 
-        dataset = ds.dataset(path, format="parquet")
+        # Without pre-buffering and with little read-ahead, memory stays at about a row group
+        # whatever the size of the file: pre-buffered row groups stay in memory until the
+        # whole file is read (apache/arrow#39808), which made memory grow with the rows.
+        scan = ds.ParquetFragmentScanOptions(pre_buffer=False)
+        dataset = ds.dataset(path, format=ds.ParquetFileFormat(default_fragment_scan_options=scan))
 
         def read_parquet(columns: list[str]) -> Iterator[pa.RecordBatch]:
-            yield from dataset.to_batches(columns=columns)
+            yield from dataset.to_batches(columns=columns, batch_readahead=2, fragment_readahead=1)
 
         return Source(dataset.schema, "file", read_parquet)
     if name.endswith(_CSV_SUFFIXES):
