@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from driftline.errors import ArtifactError, UntrustedArtifactError
+from driftline.errors import ArtifactError, InputError, UntrustedArtifactError
 
 __all__ = ["Flavor", "OnnxModel", "dump", "load", "model_classes"]
 
@@ -192,8 +192,20 @@ class OnnxModel:
         return np.asarray(probs, dtype=float)
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def _as_onnx(arr: np.ndarray, onnx_type: str) -> np.ndarray:
     if "float" in onnx_type and "double" not in onnx_type:
+        if arr.dtype.kind == "f" and arr.size:
+            # A finite float64 beyond float32's range would silently become inf.
+            big = np.abs(np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0)) > _FLOAT32_MAX
+            if big.any():
+                value = arr[np.nonzero(big)][0]
+                raise InputError(
+                    f"value {float(value):g} is beyond the range this model accepts "
+                    f"(at most {_FLOAT32_MAX:.3g} in magnitude)"
+                )
         return arr.astype(np.float32)
     if "double" in onnx_type:
         return arr.astype(np.float64)

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 import driftline
 from driftline.errors import DriftlineError
 from driftline.serving import _routes_mlflow, _routes_ops, _routes_v1, _routes_v2
-from driftline.serving._edge import error_response
+from driftline.serving._edge import error_response, status_for
 from driftline.serving._state import ServerConfig, ServerState
 from driftline.settings import ENV_PREFIX
 from driftline.workspace import Workspace
@@ -79,7 +79,11 @@ def create_app(ws: Workspace, config: ServerConfig | None = None) -> FastAPI:
 
 def _count_error(request: Request, exc: BaseException) -> None:
     model = request.path_params.get("model") or request.path_params.get("name") or "-"
-    request.app.state.driftline.metrics.errors.labels(model, type(exc).__name__).inc()
+    metrics = request.app.state.driftline.metrics
+    metrics.errors.labels(model, type(exc).__name__).inc()
+    path = request.url.path
+    protocol = "v2" if path.startswith("/v2") else "v1" if path.startswith("/v1") else "mlflow"
+    metrics.requests.labels(model, "-", protocol, str(status_for(exc))).inc()
 
 
 def create_app_from_env() -> FastAPI:

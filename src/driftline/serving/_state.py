@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from driftline.errors import DriftlineError, NotFoundError
+from driftline.errors import DriftlineError, InputError, NotFoundError
 from driftline.serving._batcher import Batcher, BatchStats
 from driftline.serving._deployments import DeploymentSpec, list_deployments
 from driftline.serving._metrics import Metrics
@@ -176,6 +176,9 @@ class ServerState:
     ) -> Answer:
         started = time.perf_counter()
         deployment = self.deployment(model)
+        if len(frame) == 0:
+            # Some runtimes answer zero rows and scikit-learn raises, so no protocol may pass them.
+            raise InputError(f"the request for {model!r} has no rows; send at least one")
         route = deployment.choose(key)
         if version is not None:
             matching = [
