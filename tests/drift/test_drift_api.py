@@ -46,7 +46,8 @@ def test_drift_names_the_columns_that_moved() -> None:
     assert by_column["age"].effect == "wasserstein_normed"
     assert report.n_reference == report.n_current == 3000
     assert report.score == pytest.approx(0.5)
-    assert report.multivariate == []
+    # method="auto" adds the kernel test of whole rows (issue 3).
+    assert [t.method for t in report.multivariate] == ["mmd"]
 
 
 def test_drift_accepts_profiles_and_files(tmp_path) -> None:  # type: ignore[no-untyped-def]

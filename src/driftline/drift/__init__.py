@@ -6,7 +6,8 @@ drifts only when two things hold:
 
 1. **It is not noise**: its p-value, corrected across the tested columns
    (Benjamini-Hochberg by default, Bonferroni on request), is at most
-   ``alpha`` (0.05).
+   ``alpha`` (0.05), or the share of it Holm's procedure gives the columns
+   when dataset-level tests join (below).
 2. **It matters**: its effect size exceeds a floor chosen per measure:
 
    ============================  ========  ===================================
@@ -25,6 +26,15 @@ Binned tests (chi-square, PSI, Jensen-Shannon) read every row's counts from
 the profiles; sample tests (KS, Wasserstein) read the profiles' uniform row
 samples, which keeps their p-values exact and their cost fixed. Small samples
 are guarded by the p-value, big ones by the floor.
+
+Columns say *where*; they cannot see a shift that leaves every column's
+distribution as it was (a rotation, a changed correlation). So ``drift(...,
+method="auto")`` adds a kernel (MMD) test of whole rows, and ``drift(...,
+model=m)`` a KS test of the model's predicted probabilities; both read the
+profiles' row samples (at most 1000 rows a side). The column family and these
+tests are combined by Holm's procedure, which keeps the chance of any false
+alarm at most ``alpha``; their results are ``DriftReport.multivariate``.
+Measured power and false alarms: ``benchmarks/power_bench.py``.
 
 Every detector follows the estimator contract (``fit(reference)`` then
 ``test(current) -> DriftResult``); :func:`drift` runs one and returns a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from driftline.drift._result import ColumnDrift, DriftResult, _plain
@@ -17,12 +17,19 @@ class DriftReport:
     """Did the data drift, where, and by how much.
 
     ``columns`` holds the per-column verdicts of one column detector;
-    ``multivariate`` the results of dataset-level detectors (encoders with MMD
-    or classifier tests), each a :class:`DriftResult`. ``drift_detected`` is
-    true when any column or any dataset-level detector drifted. ``p_value``
-    is the smallest of the column family's p-value and the dataset-level
-    p-values, Bonferroni-corrected across those families; ``score`` is the
-    share of tested columns that drifted.
+    ``multivariate`` the results of dataset-level detectors (a kernel test of
+    whole rows, the model's outputs), each a :class:`DriftResult`.
+
+    The column family and each dataset-level test are ``k`` families tested
+    together, and Holm's step-down procedure across them keeps the chance of
+    any false alarm at most ``alpha``: the family with the smallest p-value is
+    judged at ``alpha / k``, the next at ``alpha / (k - 1)`` once the first
+    rejected, and so on. Each family's ``alpha`` (and, for columns, their
+    ``drifted`` verdicts) are those of the level it was judged at.
+    ``drift_detected`` is true when any family drifted; ``p_value`` is the
+    smallest Holm-adjusted p-value, ``min(1, k * min(p))``, so ``drift_detected``
+    implies ``p_value <= alpha``; ``score`` is the share of tested columns
+    that drifted.
 
     Render it with Rich (``rich.print(report)``) or serialize it with
     :meth:`to_dict`.
@@ -43,21 +50,30 @@ class DriftReport:
     def from_results(
         cls, columns: DriftResult, multivariate: list[DriftResult] | None = None
     ) -> DriftReport:
-        """One report from a column detector's result and any dataset-level results."""
-        multivariate = list(multivariate or [])
-        families = [columns.p_value, *(r.p_value for r in multivariate)]
-        p_value = min(1.0, min(families) * len(families))
+        """One report from a column detector's result and any dataset-level results.
+
+        The families' verdicts are decided again here, by Holm's procedure at
+        the column detector's ``alpha`` (with no dataset-level result: exactly
+        the column detector's verdicts).
+        """
+        members = [columns, *(multivariate or [])]
+        alpha = columns.alpha
+        levels = holm_levels([m.p_value for m in members], alpha)
+        columns = _judge_columns(columns, levels[0])
+        judged = [_judge_test(r, level) for r, level in zip(members[1:], levels[1:], strict=True)]
+        k = len(members)
+        p_value = min(1.0, min(m.p_value for m in members) * k)
         return cls(
-            drift_detected=columns.drift_detected or any(r.drift_detected for r in multivariate),
+            drift_detected=columns.drift_detected or any(r.drift_detected for r in judged),
             p_value=p_value,
             score=columns.score,
             method=columns.method,
-            alpha=columns.alpha,
+            alpha=alpha,
             correction=columns.correction,
             n_reference=columns.n_reference,
             n_current=columns.n_current,
             columns=list(columns.columns),
-            multivariate=multivariate,
+            multivariate=judged,
         )
 
     @property
@@ -110,10 +126,58 @@ class DriftReport:
             )
         yield table
         for result in self.multivariate:
+            moved = ", ".join(result.drifted_columns)
             yield Text(
-                f"{result.method}: p={_fmt(result.p_value)} score={_fmt(result.score)} "
-                f"drift={'yes' if result.drift_detected else 'no'}"
+                f"{result.method}: p={_fmt(result.p_value)} (level {_fmt(result.alpha)}) "
+                f"score={_fmt(result.score)} drift={'yes' if result.drift_detected else 'no'}"
+                + (f" in {moved}" if moved else "")
             )
+
+
+def holm_levels(p_values: list[float], alpha: float) -> list[float]:
+    """The level each family is judged at by Holm's step-down procedure.
+
+    Sorted by p-value, the i-th smallest (from 0) is judged at
+    ``alpha / (k - i)`` as long as every smaller one was rejected. The
+    procedure stops at the first acceptance: that family and every later one
+    keep the level it stopped at, which their p-values (no smaller) exceed.
+    """
+    k = len(p_values)
+    levels = [0.0] * k
+    level = alpha / k
+    stopped = False
+    for rank, i in enumerate(sorted(range(k), key=lambda j: p_values[j])):
+        if not stopped:
+            level = alpha / (k - rank)
+            stopped = not p_values[i] <= level
+        levels[i] = level
+    return levels
+
+
+def _judge_test(result: DriftResult, level: float) -> DriftResult:
+    # A dataset-level test drifts on its p-value; its per-output rows (if any) follow.
+    columns = [
+        replace(c, drifted=bool(c.p_value_adjusted <= level and c.effect_size > c.threshold))
+        for c in result.columns
+    ]
+    return replace(result, alpha=level, drift_detected=result.p_value <= level, columns=columns)
+
+
+def _judge_columns(result: DriftResult, level: float) -> DriftResult:
+    if level == result.alpha:
+        return result
+    columns = [
+        replace(c, drifted=bool(c.p_value_adjusted <= level and c.effect_size > c.threshold))
+        for c in result.columns
+    ]
+    drifted = sum(c.drifted for c in columns)
+    return replace(
+        result,
+        alpha=level,
+        drift_detected=drifted > 0,
+        score=drifted / len(columns) if columns else 0.0,
+        columns=columns,
+    )
 
 
 def _fmt(value: float) -> str:
