@@ -73,11 +73,20 @@ def _write_html(report: Any, out: Path, quiet: bool, **profiles: Any) -> None:
 
 def _model_reference(ctx: typer.Context, model: str, need_profile: bool) -> tuple[Any, Any]:
     """A version's signature and, when REF is omitted, its stored reference profile."""
+    signature, profile, _ = _model_parts(ctx, model, need_profile, load=False)
+    return signature, profile
+
+
+def _model_parts(
+    ctx: typer.Context, model: str, need_profile: bool, *, load: bool
+) -> tuple[Any, Any, Any]:
+    """Signature, stored profile (when REF is omitted) and, with ``load``, the model itself."""
     obj: Context = ctx.obj
     with obj.workspace() as ws:
         version = ws.get(model)
         profile = ws.load_profile(version) if need_profile else None
-    return version.signature, profile
+        loaded = ws.load_model(version) if load else None
+    return version.signature, profile, loaded
 
 
 def drift_command(
@@ -103,8 +112,10 @@ def drift_command(
     ref_path, cur_path = _paths(ref, cur, model)
     names = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     reference = None
+    loaded = None
     if model is not None:
-        signature, reference = _model_reference(ctx, model, need_profile=ref_path is None)
+        # The model joins in: a shift in what it predicts is drift too (black-box shift detection).
+        signature, reference, loaded = _model_parts(ctx, model, ref_path is None, load=True)
         if names is None and signature is not None:
             names = signature.names
     if reference is None:
@@ -112,7 +123,7 @@ def drift_command(
             reference = Profile.build(ref_path, columns=names)
     with _reading(cur_path):
         current = Profile.build(cur_path, reference=reference, columns=names)
-    report = drift(reference, current, columns=names)
+    report = drift(reference, current, columns=names, model=loaded)
     if as_json:
         echo_json(report.to_dict())
     else:
