@@ -50,6 +50,10 @@ from typing import Any
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _machine import machine  # noqa: E402
+
 PEERS = HERE / "_serve_peers"
 PEERS_VENV = HERE / ".venv-serve-peers"
 PEERS_REQUIREMENTS = PEERS / "requirements.txt"
@@ -516,26 +520,6 @@ def measure_inprocess(
 
 
 # -- reporting -------------------------------------------------------------------------------
-
-
-def machine() -> str:
-    """As drift_bench.py describes the machine."""
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "?"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB"
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {ram} RAM, {platform.system()} {platform.release()}"
 
 
 def fmt(x: float | None, digits: int = 2) -> str:
