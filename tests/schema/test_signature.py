@@ -94,3 +94,16 @@ def test_signature_round_trips_through_dict(df: pd.DataFrame) -> None:
     sig = Signature.infer(df)
     assert Signature.from_dict(sig.to_dict()) == sig
     sig.validate(df)
+
+
+def test_validate_matrix_names_column_and_row_like_validate() -> None:
+    df = pd.DataFrame({"n": [1, 2, 3], "x": [0.5, np.nan, 1.5], "y": [1.0, 2.0, 3.0]})
+    sig = Signature.infer(df)
+    sig.validate_matrix(np.array([[1.0, np.nan, 2.0], [4.0, 0.1, 5.0]]))
+    with pytest.raises(SchemaError, match="'y' must not be missing") as info:
+        sig.validate_matrix(np.array([[1.0, 0.0, 2.0], [4.0, 0.1, np.nan]]))
+    assert (info.value.field, info.value.row) == ("y", 1)
+    with pytest.raises(SchemaError, match=r"'n' must be a whole number, got 2\.5 in row 0"):
+        sig.validate_matrix(np.array([[2.5, 0.0, 2.0]]))
+    with pytest.raises(SchemaError, match="expected 3 columns"):
+        sig.validate_matrix(np.zeros((2, 2)))

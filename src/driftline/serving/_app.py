@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -37,11 +39,17 @@ def create_app(ws: Workspace, config: ServerConfig | None = None) -> FastAPI:
         finally:
             await state.stop()
 
+    options: dict[str, Any] = {}
+    if "telemetry" in inspect.signature(FastAPI).parameters:
+        # driftline exports its own Prometheus metrics; FastAPI's OpenTelemetry hooks
+        # probe the tracer providers on every request (about 10% of a request's CPU).
+        options["telemetry"] = {"tracing": False, "metrics": False, "logs": False}
     app = FastAPI(
         title="driftline",
         version=driftline.__version__,
         summary="Models served with Open Inference Protocol V2, MLflow scoring and a native /v1 API.",
         lifespan=lifespan,
+        **options,
     )
     app.state.driftline = state
 

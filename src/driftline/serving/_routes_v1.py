@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
@@ -54,6 +55,31 @@ def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=keys)
 
 
+def _numeric_records(records: list[dict[str, Any]], names: list[str]) -> np.ndarray | None:
+    """Records as a float64 matrix when every value is a plain number; None otherwise.
+
+    JSON null becomes NaN (validation decides whether it may be missing); text,
+    booleans or a missing field send the request down the general path, which
+    words the error.
+    """
+    wanted = set(names)
+    out = []
+    for record in records:
+        if len(record) != len(names) or record.keys() != wanted:
+            return None
+        row = []
+        for n in names:
+            value = record[n]
+            if value is None:
+                row.append(float("nan"))
+            elif type(value) is float or type(value) is int:
+                row.append(value)
+            else:
+                return None
+        out.append(row)
+    return np.array(out, dtype=np.float64)
+
+
 @router.get("/models")
 async def models(request: Request, _: str = Depends(requires("viewer"))) -> list[dict[str, Any]]:
     state = request.app.state.driftline
@@ -75,8 +101,16 @@ async def predict(
     name: str, body: PredictRequest, request: Request, _: str = Depends(requires("predictor"))
 ) -> PredictResponse:
     state = request.app.state.driftline
+    champion = state.deployment(name).champion.runtime
+    rows: Any = (
+        _numeric_records(body.records, champion.signature.names) if champion.matrix_inputs else None
+    )
     answer = await state.predict(
-        name, records_frame(body.records), protocol="v1", key=body.key, request_id=body.id
+        name,
+        rows if rows is not None else records_frame(body.records),
+        protocol="v1",
+        key=body.key,
+        request_id=body.id,
     )
     runtime = answer.route.runtime
     probs = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -124,7 +125,11 @@ async def _infer(request: Request, model: str, version: str | None) -> Response:
     header_length = _oip.parse_header_length(request.headers.get(_oip.HEADER_LENGTH))
     decoded = _oip.decode_infer_request(await request.body(), header_length)
     route = _route(request, model, version)
-    frame = _oip.tensors_to_frame(decoded.inputs, route.runtime.signature)
+    frame: Any = None
+    if route.runtime.matrix_inputs:
+        frame = _numeric_matrix(decoded.inputs, route.runtime.signature.names)
+    if frame is None:
+        frame = _oip.tensors_to_frame(decoded.inputs, route.runtime.signature)
     key = decoded.parameters.get("routing_key")
     answer = await state.predict(
         model,
@@ -148,6 +153,43 @@ async def _infer(request: Request, model: str, version: str | None) -> Response:
         binary=binary,
     )
     return Response(body, headers=headers)
+
+
+_NUMERIC = {
+    "FP16",
+    "FP32",
+    "FP64",
+    "INT8",
+    "INT16",
+    "INT32",
+    "INT64",
+    "UINT8",
+    "UINT16",
+    "UINT32",
+    "UINT64",
+}
+
+
+def _numeric_matrix(inputs: list[_oip.Tensor], names: list[str]) -> np.ndarray | None:
+    """The request as a float64 matrix when it is plainly numeric; None for the general path.
+
+    One [N, F] tensor with a column per input, or one tensor per input named like
+    it. Anything else (text, booleans, odd shapes) goes through
+    ``tensors_to_frame``, which also words the errors.
+    """
+    if not inputs or any(t.datatype not in _NUMERIC for t in inputs):
+        return None
+    if len(inputs) == 1 and inputs[0].data.ndim == 2 and inputs[0].data.shape[1] == len(names):
+        if len(names) == 1 and inputs[0].name != names[0]:
+            return None
+        return inputs[0].data.astype(np.float64, copy=False)
+    by_name = {t.name: t.data for t in inputs}
+    if len(by_name) != len(inputs) or set(by_name) != set(names):
+        return None
+    columns = [by_name[n].reshape(-1) for n in names]
+    if len({c.size for c in columns}) != 1 or any(by_name[n].ndim > 2 for n in names):
+        return None
+    return np.column_stack(columns).astype(np.float64, copy=False)
 
 
 @router.post("/models/{model}/infer", openapi_extra=_INFER_BODY)

@@ -57,6 +57,9 @@ class ModelRuntime:
         self.numeric = all(
             c.kind in ("integer", "number", "boolean") for c in self.signature.columns
         )
+        # The request fast path (a matrix straight from the wire) covers integers and
+        # numbers; booleans keep the DataFrame path and its stricter type checks.
+        self.matrix_inputs = all(c.kind in ("integer", "number") for c in self.signature.columns)
 
     @classmethod
     def load(cls, ws: Workspace, ref: str | ModelVersion) -> ModelRuntime:

@@ -167,7 +167,7 @@ class ServerState:
     async def predict(
         self,
         model: str,
-        frame: pd.DataFrame,
+        frame: pd.DataFrame | np.ndarray,
         *,
         protocol: str,
         key: str | None = None,
@@ -192,8 +192,18 @@ class ServerState:
                     + ", ".join(str(v) for k, v in deployment.versions.items() if k != "shadow")
                 )
             route = matching[0]
-        route.runtime.signature.validate(frame)
-        payload = route.runtime.prepare(frame)
+        payload: np.ndarray | pd.DataFrame
+        if isinstance(frame, np.ndarray):
+            # A matrix from the fast path, columns in the champion's order.
+            names = deployment.champion.runtime.signature.names
+            if route.runtime.matrix_inputs and route.runtime.signature.names == names:
+                route.runtime.signature.validate_matrix(frame)
+                payload = frame
+            else:
+                frame = pd.DataFrame(frame, columns=names)
+        if not isinstance(frame, np.ndarray):
+            route.runtime.signature.validate(frame)
+            payload = route.runtime.prepare(frame)
         prediction = await route.batcher.predict(payload, timeout=self.config.timeout_s)
         latency = time.perf_counter() - started
         base = request_id or uuid.uuid4().hex
@@ -202,7 +212,12 @@ class ServerState:
         self.metrics.latency.labels(model, route.name).observe(latency)
         self.metrics.requests.labels(model, route.name, protocol, "200").inc()
         if deployment.shadow is not None:
-            self._spawn(self._shadow(deployment.shadow, frame, ids))
+            shadow_frame = (
+                pd.DataFrame(frame, columns=deployment.champion.runtime.signature.names)
+                if isinstance(frame, np.ndarray)
+                else frame
+            )
+            self._spawn(self._shadow(deployment.shadow, shadow_frame, ids))
         return Answer(route, prediction, ids)
 
     async def _shadow(self, route: Route, frame: pd.DataFrame, ids: list[str]) -> None:
