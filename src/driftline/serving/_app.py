@@ -18,6 +18,7 @@ import driftline
 from driftline.errors import DriftlineError
 from driftline.serving import _routes_mlflow, _routes_ops, _routes_v1, _routes_v2
 from driftline.serving._edge import error_response, status_for
+from driftline.serving._fast import InferFastPath
 from driftline.serving._state import ServerConfig, ServerState
 from driftline.settings import ENV_PREFIX
 from driftline.workspace import Workspace
@@ -82,6 +83,7 @@ def create_app(ws: Workspace, config: ServerConfig | None = None) -> FastAPI:
 
     for router in (_routes_ops.router, _routes_v2.router, _routes_mlflow.router, _routes_v1.router):
         app.include_router(router)
+    app.add_middleware(InferFastPath, state=state)
     return app
 
 

@@ -72,7 +72,11 @@ async def ready(request: Request) -> Response:
 
 
 def _route(request: Request, model: str, version: str | None) -> Route:
-    deployment = request.app.state.driftline.deployment(model)
+    return _route_of(request.app.state.driftline, model, version)
+
+
+def _route_of(state: Any, model: str, version: str | None) -> Route:
+    deployment = state.deployment(model)
     if version is None:
         return deployment.champion
     for route in deployment.routes.values():
@@ -121,10 +125,22 @@ async def version_ready(
 
 
 async def _infer(request: Request, model: str, version: str | None) -> Response:
-    state = request.app.state.driftline
     header_length = _oip.parse_header_length(request.headers.get(_oip.HEADER_LENGTH))
-    decoded = _oip.decode_infer_request(await request.body(), header_length)
-    route = _route(request, model, version)
+    body, headers = await infer_body(
+        request.app.state.driftline, model, version, await request.body(), header_length
+    )
+    return Response(body, headers=headers)
+
+
+async def infer_body(
+    state: Any, model: str, version: str | None, raw: bytes, header_length: int | None
+) -> tuple[bytes, dict[str, str]]:
+    """Answer one V2 infer request: the response body and its headers.
+
+    Shared by the FastAPI route and the fast path in ``_fast.py``.
+    """
+    decoded = _oip.decode_infer_request(raw, header_length)
+    route = _route_of(state, model, version)
     frame: Any = None
     if route.runtime.matrix_inputs:
         frame = _numeric_matrix(decoded.inputs, route.runtime.signature.names)
@@ -145,14 +161,13 @@ async def _infer(request: Request, model: str, version: str | None) -> Response:
             "predict_proba", answer.prediction.probabilities
         )
     names, binary = _oip.resolve_outputs(decoded, list(produced))
-    body, headers = _oip.encode_infer_response(
+    return _oip.encode_infer_response(
         model_name=model,
         model_version=str(answer.route.runtime.version.version),
         request_id=decoded.id,
         outputs=[produced[n] for n in names],
         binary=binary,
     )
-    return Response(body, headers=headers)
 
 
 _NUMERIC = {
