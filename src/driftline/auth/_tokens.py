@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from driftline import audit
 from driftline.errors import InputError, NotFoundError, UnauthenticatedError
-from driftline.store import TokenRow
+from driftline.store import TokenRow, as_utc
 
 if TYPE_CHECKING:
     from driftline.workspace import Workspace
@@ -63,19 +63,14 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _utc(t: dt.datetime | None) -> dt.datetime | None:
-    return None if t is None else (t if t.tzinfo else t.replace(tzinfo=dt.UTC))
-
-
 def _to_token(row: TokenRow) -> Token:
-    created = _utc(row.created_at)
     return Token(
         row.id,
         row.name,
         row.role,
-        created or dt.datetime.now(dt.UTC),
-        _utc(row.expires_at),
-        _utc(row.revoked_at),
+        as_utc(row.created_at),
+        as_utc(row.expires_at) if row.expires_at else None,
+        as_utc(row.revoked_at) if row.revoked_at else None,
     )
 
 

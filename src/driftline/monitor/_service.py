@@ -26,7 +26,7 @@ from driftline.errors import InputError
 from driftline.monitor._rules import DEFAULT_RULES, AlertRule
 from driftline.monitor._windows import parse_period, windows
 from driftline.quality import check_quality
-from driftline.store import AlertRow, MonitorWindowRow
+from driftline.store import AlertRow, MonitorWindowRow, as_utc
 
 if TYPE_CHECKING:
     from driftline.registry import ModelVersion
@@ -92,10 +92,6 @@ class MonitorRun:
         }
 
 
-def _utc(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
-
-
 def _dataset(data: Any, time_column: str) -> pads.Dataset:
     table = None
     if isinstance(data, pd.DataFrame):
@@ -151,7 +147,7 @@ def _bounds(dataset: pads.Dataset, time_column: str) -> tuple[dt.datetime, dt.da
     lo, hi = pc.min(times).as_py(), pc.max(times).as_py()
     if lo is None:
         return None
-    return _utc(lo), _utc(hi)
+    return as_utc(lo), as_utc(hi)
 
 
 def _window_frame(
@@ -316,7 +312,7 @@ def _judge(
                     AlertRow.model == mv.name, AlertRow.rule == rule.name, AlertRow.status == "open"
                 )
             )
-            last = _utc(judged) if judged else None
+            last = as_utc(judged) if judged else None
             for result in results:
                 value = result.metrics.get(rule.metric)
                 if not result.evaluated or result.rows < rule.min_rows or value is None:
@@ -383,8 +379,8 @@ def _to_alert(row: AlertRow) -> Alert:
         metric=row.metric,
         value=row.value,
         threshold=row.threshold,
-        opened_at=_utc(row.opened_at),
-        resolved_at=_utc(row.resolved_at) if row.resolved_at else None,
+        opened_at=as_utc(row.opened_at),
+        resolved_at=as_utc(row.resolved_at) if row.resolved_at else None,
     )
 
 

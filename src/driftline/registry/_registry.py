@@ -30,7 +30,7 @@ from driftline.registry._version import (
     parse_ref,
 )
 from driftline.schema import Signature
-from driftline.store import AliasRow, ModelRow, ModelVersionRow
+from driftline.store import AliasRow, ModelRow, ModelVersionRow, as_utc
 
 if TYPE_CHECKING:
     from driftline.stats import Profile
@@ -51,11 +51,6 @@ __all__ = [
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _utc(t: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; everything driftline writes is UTC.
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 def register(
@@ -265,7 +260,7 @@ def _to_version(name: str, row: ModelVersionRow, aliases: Sequence[str]) -> Mode
         card=dict(row.card),
         description=row.description,
         trusted=row.trusted,
-        created_at=_utc(row.created_at),
+        created_at=as_utc(row.created_at),
         created_by=row.created_by,
         aliases=tuple(sorted(aliases)),
         runtimes=dict(row.runtimes or {}),
@@ -351,7 +346,7 @@ def list_models(ws: Workspace) -> list[ModelSummary]:
                     versions=count,
                     latest=latest or 0,
                     aliases=aliases,
-                    updated_at=_utc(updated or model.created_at),
+                    updated_at=as_utc(updated or model.created_at),
                 )
             )
         return out

@@ -4,7 +4,7 @@ Knows nothing of statistics or models; services compose it.
 """
 
 from driftline.store._artifacts import ArtifactStore
-from driftline.store._db import Database
+from driftline.store._db import Database, as_utc
 from driftline.store._log import META_COLUMNS, InferenceLog
 from driftline.store._schema import (
     AlertRow,
@@ -34,4 +34,5 @@ __all__ = [
     "ModelVersionRow",
     "MonitorWindowRow",
     "TokenRow",
+    "as_utc",
 ]

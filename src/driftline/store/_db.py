@@ -9,6 +9,7 @@ across processes.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,10 +22,15 @@ from sqlalchemy.orm import Session
 
 from driftline.errors import ConfigError, MissingDependencyError, StorageError
 
-__all__ = ["Database"]
+__all__ = ["Database", "as_utc"]
 
 # Any constant works; it names driftline's writer lock among the server's advisory locks.
 _PG_WRITE_LOCK = 0x64726966
+
+
+def as_utc(t: dt.datetime) -> dt.datetime:
+    """A stored time as an aware UTC datetime: SQLite hands them back naive."""
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
 class Database:
