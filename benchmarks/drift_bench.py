@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import _tables  # noqa: E402
-from _machine import machine  # noqa: E402
+from _results import machine, write_section  # noqa: E402
 
 DATA = HERE / "_data"
 PEERS_VENV = HERE / ".venv-peers"
@@ -230,19 +230,6 @@ def render(
     return "\n".join(lines) + "\n"
 
 
-def write_results(section: str) -> None:
-    """Replace (or add) this benchmark's section of RESULTS.md, keeping the others."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(HEADING)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(HEADING))
-        rest = text[end + 1 :] if end >= 0 else ""
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    RESULTS.write_text(text)
-
-
 # -- main ------------------------------------------------------------------------------------
 
 
@@ -309,7 +296,7 @@ def main() -> None:
     section = render(args, command, runs, stream, load)
     print(section)
     if not args.no_write:
-        write_results(section)
+        write_section(RESULTS, HEADING, section)
         log(f"wrote {RESULTS}")
 
 

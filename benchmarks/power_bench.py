@@ -54,6 +54,10 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _results import write_section  # noqa: E402
+
 RESULTS = HERE / "RESULTS.md"
 HEADING = "## Drift detection power (issue 3)"
 ALPHA = 0.05
@@ -422,17 +426,6 @@ def render(rows: list[tuple[Any, ...]], args: argparse.Namespace, seconds: float
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_section(markdown: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(HEADING)
-    if start < 0:
-        text = text.rstrip() + "\n\n" + markdown
-    else:
-        end = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + markdown + ("\n" + text[end + 1 :] if end >= 0 else "")
-    RESULTS.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="few seeds, for development")
@@ -461,7 +454,7 @@ def main() -> None:
     markdown = render(rows, args, seconds)
     print(markdown)
     if not args.no_write and not args.quick:
-        write_section(markdown)
+        write_section(RESULTS, HEADING, markdown)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _machine import machine  # noqa: E402
+from _results import machine, write_section  # noqa: E402
 
 PEERS = HERE / "_serve_peers"
 PEERS_VENV = HERE / ".venv-serve-peers"
@@ -627,19 +627,6 @@ def render(
     return "\n".join(lines) + "\n"
 
 
-def write_results(section: str) -> None:
-    """Replace (or add) this benchmark's section of RESULTS.md, keeping the others."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    start = text.find(HEADING)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(HEADING))
-        rest = text[end + 1 :] if end >= 0 else ""
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    RESULTS.write_text(text)
-
-
 # -- main ------------------------------------------------------------------------------------
 
 ALL_TARGETS = [
@@ -883,7 +870,7 @@ def main() -> None:
             shutil.rmtree(root, ignore_errors=True)
     print(section)
     if not args.no_write:
-        write_results(section)
+        write_section(RESULTS, HEADING, section)
         log(f"wrote {RESULTS}")
 
 

@@ -1,4 +1,4 @@
-"""How the benchmarks describe the machine they ran on (one wording for every RESULTS.md section)."""
+"""What every benchmark shares about RESULTS.md: how the machine reads, and writing one section."""
 
 from __future__ import annotations
 
@@ -25,3 +25,16 @@ def machine() -> str:
     except OSError:
         pass
     return f"{cpu}, {os.cpu_count()} cores, {ram} RAM, {platform.system()} {platform.release()}"
+
+
+def write_section(results: Path, heading: str, section: str) -> None:
+    """Replace (or add) the section under ``heading`` in ``results``, keeping the others."""
+    text = results.read_text() if results.exists() else "# Benchmark results\n"
+    start = text.find(heading)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(heading))
+        rest = text[end + 1 :] if end >= 0 else ""
+        text = text[:start] + section + ("\n" + rest if rest else "")
+    results.write_text(text)
