@@ -128,37 +128,19 @@ class Signature:
     def validate_matrix(self, matrix: np.ndarray) -> None:
         """Validate a float matrix whose columns are :attr:`names`, in order.
 
-        The serving fast path for all-numeric models: missing values where the
-        signature forbids them, and fractions in integer columns, are named by
-        column and row exactly as :meth:`validate` names them.
+        The serving fast path for all-numeric models. A column the numpy check
+        does not pass outright goes through the same per-column checks as
+        :meth:`validate`, so the rules and the field-and-row messages are one.
         """
         if matrix.ndim != 2 or matrix.shape[1] != len(self.columns):
             raise SchemaError(
                 f"expected {len(self.columns)} columns ({', '.join(self.names)}), "
                 f"got shape {list(matrix.shape)}"
             )
-        missing = np.isnan(matrix)
         for j, spec in enumerate(self.columns):
             column = matrix[:, j]
-            if not spec.nullable and missing[:, j].any():
-                row = _first(missing[:, j])
-                raise SchemaError(
-                    f"column {spec.name!r} must not be missing (it never was in training), "
-                    f"got a missing value in row {row}",
-                    field=spec.name,
-                    row=row,
-                )
-            if spec.kind == "integer":
-                present = ~missing[:, j]
-                fraction = present & (column != np.floor(np.where(present, column, 0.0)))
-                if fraction.any():
-                    row = _first(fraction)
-                    raise SchemaError(
-                        f"column {spec.name!r} must be a whole number, got {_shown(column[row])} "
-                        f"in row {row}",
-                        field=spec.name,
-                        row=row,
-                    )
+            if not _numeric_fast(spec, column):
+                _check_column(spec, pd.Series(column, name=spec.name))
 
     def to_dict(self) -> dict[str, Any]:
         return {
