@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pads
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from driftline import audit
 from driftline.drift import drift
@@ -335,37 +336,29 @@ def _judge(
                     )
                     s.add(row)
                     s.flush()
-                    audit.append(
-                        s,
-                        actor=actor,
-                        action="alert.open",
-                        subject=f"{mv.name}/{rule.name}",
-                        payload={
-                            "alert": row.id,
-                            "value": value,
-                            "window": result.start.isoformat(),
-                        },
-                    )
+                    _audit_alert(s, actor, "alert.open", row, value, result)
                     opened.append(_to_alert(row))
                 elif action == "resolve" and row is not None:
                     row.status, row.resolved_at = "resolved", result.end
                     row.window_start = result.start
-                    audit.append(
-                        s,
-                        actor=actor,
-                        action="alert.resolve",
-                        subject=f"{mv.name}/{rule.name}",
-                        payload={
-                            "alert": row.id,
-                            "value": value,
-                            "window": result.start.isoformat(),
-                        },
-                    )
+                    _audit_alert(s, actor, "alert.resolve", row, value, result)
                     resolved.append(_to_alert(row))
                     row = None
                 elif row is not None:
                     row.window_start = result.start
     return opened, resolved
+
+
+def _audit_alert(
+    s: Session, actor: str, action: str, row: AlertRow, value: float, result: WindowResult
+) -> None:
+    audit.append(
+        s,
+        actor=actor,
+        action=action,
+        subject=f"{row.model}/{row.rule}",
+        payload={"alert": row.id, "value": value, "window": result.start.isoformat()},
+    )
 
 
 def _to_alert(row: AlertRow) -> Alert:
