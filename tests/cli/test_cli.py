@@ -184,3 +184,11 @@ def test_help_lists_the_commands(capsys) -> None:  # type: ignore[no-untyped-def
     assert code == 0
     for command in ("init", "models", "alias", "audit"):
         assert command in out
+
+
+def test_serve_refuses_an_unknown_log_sync_mode(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    home = str(tmp_path / "ws")
+    run(capsys, "--home", home, "init")
+    code, _, err = run(capsys, "--home", home, "serve", "--log-sync", "sometimes")
+    assert code == 2
+    assert err.strip() == "driftline: error: --log-sync must be write or fsync, got 'sometimes'"

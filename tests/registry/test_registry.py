@@ -170,6 +170,9 @@ def test_onnx_file_round_trip(workspace, churn, tmp_path: Path) -> None:  # type
     assert mv.flavor == "onnx"
     loaded = workspace.load_model("lr")
     np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), atol=1e-5)
+    # A float32 graph cannot hold 1e308: refused, never silently turned into inf.
+    with pytest.raises(InputError, match="beyond the range this model accepts"):
+        loaded.predict(np.array([[1e308, 1.0]]))
 
 
 def test_bad_inputs_are_refused_before_anything_is_stored(
