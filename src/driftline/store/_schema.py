@@ -166,3 +166,23 @@ class TokenRow(Base):
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class EvaluationRow(Base):
+    """A judgement of one model version on one dataset: an evaluation, a calibration or a gate.
+
+    ``summary`` is the result's versioned ``to_dict()``; ``dataset`` is the
+    sha256 of the data judged, so two results on the same rows can be compared.
+    """
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    dataset: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    report_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
