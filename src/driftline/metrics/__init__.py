@@ -1,0 +1,31 @@
+"""How good a model is: metrics with bootstrap confidence intervals.
+
+Classification (accuracy, precision, recall, F1, ROC AUC, PR AUC, log loss,
+Brier) and regression (MAE, RMSE, R2, MAPE), overall and per class. Every
+metric is computed from row weights, so the value and its bootstrap interval
+come from the same code (see ``_scores.py``).
+"""
+
+from driftline.metrics._evaluation import (
+    Evaluation,
+    Interval,
+    compare_predictions,
+    evaluate_predictions,
+    metric_value,
+)
+from driftline.metrics._predict import Predictions, Task, predict
+from driftline.metrics._scores import CLASSIFICATION_METRICS, HIGHER_IS_BETTER, REGRESSION_METRICS
+
+__all__ = [
+    "CLASSIFICATION_METRICS",
+    "HIGHER_IS_BETTER",
+    "REGRESSION_METRICS",
+    "Evaluation",
+    "Interval",
+    "Predictions",
+    "Task",
+    "compare_predictions",
+    "evaluate_predictions",
+    "metric_value",
+    "predict",
+]
