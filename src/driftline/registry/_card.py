@@ -25,14 +25,18 @@ def build_card(
     train: pd.DataFrame | None,
     signature: Signature | None,
     metrics: dict[str, Any],
+    training: dict[str, Any] | None = None,
     lineage: dict[str, Any],
     flavor: str,
     sha256: str,
     created_at: str,
     created_by: str,
 ) -> dict[str, Any]:
-    """The card as plain JSON-able data."""
-    training: dict[str, Any] | None = None
+    """The card as plain JSON-able data.
+
+    ``training`` is the training-data section of a parent whose training data
+    this version shares (it was derived without retraining).
+    """
     notes = list(limitations)
     if train is not None and signature is not None:
         target = signature.output.target if signature.output else None
@@ -83,6 +87,10 @@ def build_card(
         missing = [str(f["name"]) for f in features if f["missing_rate"] > 0]
         if missing:
             notes.append(f"Columns with missing values in training: {', '.join(missing)}.")
+    elif training is not None:
+        notes.append(
+            f"Derived from {lineage.get('parent')} without retraining: same inputs and training data."
+        )
     else:
         notes.append("No training data was registered: drift cannot be measured against it.")
     if not metrics:

@@ -27,6 +27,15 @@ Flavor = Literal["sklearn", "onnx", "pickle"]
 # Top-level packages whose types we trust inside a skops file: their classes
 # restore state without running user code.
 TRUSTED_PACKAGES = ("sklearn", "numpy", "scipy")
+# driftline's own wrapper types that may sit in a skops file: our code, whose
+# state is plain NumPy arrays, numbers and scikit-learn objects (no callables).
+TRUSTED_TYPES = (
+    "driftline.calibration.CalibratedModel",
+    "driftline.calibration.IdentityCalibrator",
+    "driftline.calibration.IsotonicCalibrator",
+    "driftline.calibration.PlattCalibrator",
+    "driftline.calibration.TemperatureCalibrator",
+)
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".pck")
 
 
@@ -91,7 +100,7 @@ def untrusted_types(data: bytes, extra_trusted: Sequence[str] = ()) -> list[str]
         found = sio.get_untrusted_types(data=data)
     except Exception as exc:  # skops raises zipfile/json errors on corrupt files
         raise ArtifactError(f"the artifact is not a readable skops file: {exc}") from exc
-    allowed = set(extra_trusted)
+    allowed = {*extra_trusted, *TRUSTED_TYPES}
     return sorted(
         t for t in found if t not in allowed and t.split(".", 1)[0] not in TRUSTED_PACKAGES
     )

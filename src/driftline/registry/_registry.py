@@ -65,6 +65,7 @@ def register(
     intended_use: str | None = None,
     limitations: Sequence[str] = (),
     parent: str | None = None,
+    same_inputs: bool = False,
     code_revision: str | None = None,
     trust: bool = False,
     actor: str | None = None,
@@ -74,7 +75,10 @@ def register(
     ``model`` is a scikit-learn estimator or pipeline, or the path of a
     ``.skops``, ``.onnx`` or (with ``trust=True``) pickle file. ``train`` is
     the training data, ``target`` its label column: from them come the
-    signature, the reference profile and the lineage fingerprint.
+    signature, the reference profile and the lineage fingerprint. With
+    ``same_inputs=True`` (and ``parent``, no ``train``) the version keeps the
+    parent's signature, reference profile and training data, as a model
+    derived from it without retraining does (e.g. recalibrated).
     """
     check_name(name)
     if target is not None and train is None:
@@ -82,6 +86,10 @@ def register(
     if train is not None and not isinstance(train, pd.DataFrame):
         raise InputError(f"train must be a pandas DataFrame, got {type(train).__name__}")
     clean_metrics = _check_metrics(metrics or {})
+    base = get(ws, parent) if parent else None
+    if same_inputs and (base is None or train is not None):
+        raise InputError("same_inputs=True keeps the parent's inputs: pass parent= and no train")
+    inherited = base if same_inputs else None
 
     flavor, blob = _flavors.dump(model, trust=trust)
     # Refuse now what could not be loaded later; load trusted pickles to learn their classes.
@@ -99,15 +107,19 @@ def register(
             flavor, blob, extra_trusted=ws.settings.trusted_types, pickle_trusted=trust
         )
 
-    signature = None
+    signature = inherited.signature if inherited else None
+    if signature is not None and loaded is not None:
+        _check_feature_names(loaded, signature)
     if train is not None:
         classes = _flavors.model_classes(loaded) if loaded is not None else None
         signature = Signature.infer(train, target=target, classes=classes)
         _check_feature_names(loaded, signature)
 
-    parent_ref = get(ws, parent).ref if parent else None
+    parent_ref = base.ref if base else None
     lineage = {
-        "data_fingerprint": data_fingerprint(train) if train is not None else None,
+        "data_fingerprint": data_fingerprint(train)
+        if train is not None
+        else (inherited.lineage.get("data_fingerprint") if inherited else None),
         "code_revision": code_revision if code_revision is not None else git_revision(),
         "parent": parent_ref,
     }
@@ -118,7 +130,7 @@ def register(
         if converted is not None:
             onnx_key, onnx_sha = ws.artifacts.put_blob(converted[0])
             runtimes["onnx"] = {"key": onnx_key, "sha256": onnx_sha, **converted[1]}
-    profile_key = None
+    profile_key = inherited.profile_key if inherited else None
     if train is not None:
         profile_key, _ = ws.artifacts.put_blob(_profile_bytes(train))
 
@@ -144,6 +156,7 @@ def register(
             limitations=list(limitations),
             train=train,
             signature=signature,
+            training=inherited.card.get("training_data") if inherited else None,
             metrics=clean_metrics,
             lineage=lineage,
             flavor=flavor,
