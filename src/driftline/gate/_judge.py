@@ -1,0 +1,362 @@
+"""Judge a candidate against a policy: one :class:`Criterion` per thing it must show.
+
+Pure: predictions, labels and reports in, criteria out; the service
+(:mod:`driftline.gate._service`) loads the models and records the decision.
+
+How each criterion decides (``d`` = candidate minus baseline, oriented so
+that positive means the candidate is better):
+
+- thresholds: the candidate's point estimate against ``min``/``max``; the
+  interval is shown, not used, so that a threshold means what it says.
+- regression (non-inferiority): the burden of proof is on the candidate.
+  It passes when the lower end of the paired interval of ``d`` is at least
+  ``-max_drop``: at the policy's confidence, it is not worse by more than
+  the allowance. A candidate whose difference is lost in noise wider than
+  the allowance fails: more rows are needed to show it is not worse.
+- slices vs baseline: the burden of proof is on the regression, as a slice
+  has few rows. A slice fails when the upper end of its paired interval of
+  ``d`` is below ``-max_drop``: it is *significantly* worse by more than the
+  allowance, at a confidence corrected (Bonferroni) for the number of slices.
+- slice thresholds and the gap between slices: point estimates, like thresholds.
+- calibration: the candidate's ECE (equal-width bins) at most ``max_ece``.
+- data quality: no critical finding.
+
+A criterion that cannot be evaluated fails, and its sentence says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from driftline.gate._decision import Comparison, Criterion, SliceComparison, Verdict
+from driftline.gate._paired import Paired, applicable, paired
+from driftline.gate._policy import GatePolicy
+from driftline.gate._slicing import SliceRows, judge_slices
+from driftline.metrics import HIGHER_IS_BETTER, Interval, Predictions
+
+__all__ = ["Evidence", "Judgement", "judge"]
+
+_PRETTY = {
+    "accuracy": "accuracy",
+    "precision": "precision",
+    "recall": "recall",
+    "f1": "F1",
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "log_loss": "log loss",
+    "brier": "Brier score",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "r2": "R²",
+    "mape": "MAPE",
+}
+
+
+def pretty(metric: str) -> str:
+    return _PRETTY.get(metric, metric)
+
+
+def _f(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.3f}".replace("-", "−")
+
+
+def _ci(iv: Interval, confidence: float, note: str = "", *, signed: bool = False) -> str:
+    pct = f"{100 * confidence:.4g}%"
+    if not np.isfinite(iv.low):
+        return ""
+    show = _signed if signed else _f
+    return f" ({pct} CI {show(iv.low)} to {show(iv.high)}{note})"
+
+
+def _pass(ok: bool) -> Verdict:
+    return "pass" if ok else "fail"
+
+
+@dataclass
+class Evidence:
+    """What the judge looks at: labels, both models' predictions, the reports."""
+
+    y_true: np.ndarray
+    frame: pd.DataFrame  # the rows' columns (not the label), for slices
+    candidate: Predictions
+    baseline: Predictions | None
+    baseline_missing: str | None = None  # why there is no baseline to compare with
+    quality: Any = None  # a QualityReport
+    quality_missing: str | None = None
+    slices: Sequence[SliceRows] = ()
+
+
+@dataclass
+class Judgement:
+    """The criteria, and the figures behind them, before they become a :class:`GateDecision`."""
+
+    criteria: list[Criterion] = field(default_factory=list)
+    metrics: list[Comparison] = field(default_factory=list)
+    slices: list[SliceComparison] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.criteria) and all(c.passed for c in self.criteria)
+
+
+def why_not(metric: str, p: Predictions) -> str | None:
+    """Why ``metric`` cannot be computed from these predictions, in words; None when it can."""
+    if applicable(metric, p) is None:
+        return None
+    if p.task == "regression":
+        if metric not in ("mae", "rmse", "r2", "mape"):
+            return f"{pretty(metric)} is a classification metric and the model is a regressor"
+    elif metric in ("mae", "rmse", "r2", "mape"):
+        return f"{pretty(metric)} is a regression metric and the model is a classifier"
+    elif p.y_proba is None:
+        return f"{pretty(metric)} needs probabilities and the model has no predict_proba"
+    return f"{pretty(metric)} does not apply to this model"
+
+
+def judge(policy: GatePolicy, ev: Evidence, *, seed: int = 0) -> Judgement:
+    """Every criterion of ``policy`` on the evidence; see the module docstring."""
+    out = Judgement()
+    n = len(ev.y_true)
+    conf = policy.confidence
+    out.criteria.append(
+        Criterion(
+            name="evaluation size",
+            kind="min_rows",
+            verdict=_pass(n >= policy.min_rows),
+            sentence=(
+                f"{n:,} labelled rows, at least the {policy.min_rows:,} required: pass"
+                if n >= policy.min_rows
+                else f"{n:,} labelled rows, fewer than the {policy.min_rows:,} required: fail"
+            ),
+            figure=float(n),
+            threshold=float(policy.min_rows),
+        )
+    )
+    if policy.quality:
+        out.criteria.append(_quality(ev))
+
+    # Overall figures: every metric a criterion names, candidate and baseline on shared resamples.
+    wanted = [m for m in (*policy.thresholds, *policy.regression)]
+    usable = [m for m in dict.fromkeys(wanted) if why_not(m, ev.candidate) is None]
+    base = ev.baseline
+    usable_b = [m for m in usable if base is not None and why_not(m, base) is None]
+    figures: dict[str, Paired] = {}
+    alone = [m for m in usable if m not in usable_b]
+    common = {"confidence": conf, "n_resamples": policy.n_resamples, "seed": seed}
+    if alone:
+        figures.update(paired(ev.y_true, ev.candidate, None, alone, **common))  # type: ignore[arg-type]
+    if usable_b and base is not None:
+        figures.update(paired(ev.y_true, ev.candidate, base, usable_b, **common))  # type: ignore[arg-type]
+    for m in usable:
+        f = figures[m]
+        out.metrics.append(
+            Comparison(m, HIGHER_IS_BETTER[m], f.candidate, f.baseline, f.difference)
+        )
+
+    for metric, bound in policy.thresholds.items():
+        out.criteria += _threshold(metric, bound.min, bound.max, figures.get(metric), ev, conf)
+    for metric, max_drop in policy.regression.items():
+        out.criteria.append(_regression(metric, max_drop, figures.get(metric), ev, conf))
+    if policy.max_ece is not None:
+        out.criteria.append(_calibration(policy.max_ece, ev))
+    if policy.slices is not None:
+        judge_slices(policy, ev, out, seed=seed)
+    return out
+
+
+def _threshold(
+    metric: str,
+    low: float | None,
+    high: float | None,
+    figure: Paired | None,
+    ev: Evidence,
+    conf: float,
+    *,
+    where: str = "",
+    rows: int | None = None,
+) -> list[Criterion]:
+    out = []
+    for side, limit in (("min", low), ("max", high)):
+        if limit is None:
+            continue
+        sign = "≥" if side == "min" else "≤"
+        name = f"{pretty(metric)}{' on ' + where if where else ''} {sign} {limit:g}"
+        kind = "slice_threshold" if where else "threshold"
+        on = f" on {where} ({rows:,} rows)" if where and rows is not None else ""
+        if figure is None:
+            reason = why_not(metric, ev.candidate) or "it could not be computed"
+            out.append(
+                Criterion(
+                    name=name,
+                    kind=kind,  # type: ignore[arg-type]
+                    verdict="fail",
+                    sentence=f"{pretty(metric)}{on} cannot be evaluated: {reason}: fail",
+                    threshold=limit,
+                    metric=metric,
+                    slice=where or None,
+                )
+            )
+            continue
+        iv = figure.candidate
+        ok = bool(np.isfinite(iv.value)) and (
+            iv.value >= limit if side == "min" else iv.value <= limit
+        )
+        if not np.isfinite(iv.value):
+            said = f"{pretty(metric)}{on} is undefined on these rows (e.g. only one class present): fail"
+        elif side == "min":
+            said = f"{pretty(metric)}{on} {_f(iv.value)}{_ci(iv, conf)} is " + (
+                f"at least {limit:g}: pass" if ok else f"below the minimum {limit:g}: fail"
+            )
+        else:
+            said = f"{pretty(metric)}{on} {_f(iv.value)}{_ci(iv, conf)} is " + (
+                f"at most {limit:g}: pass" if ok else f"above the maximum {limit:g}: fail"
+            )
+        out.append(
+            Criterion(
+                name=name,
+                kind=kind,  # type: ignore[arg-type]
+                verdict=_pass(ok),
+                sentence=said,
+                figure=iv.value,
+                low=iv.low,
+                high=iv.high,
+                threshold=limit,
+                metric=metric,
+                slice=where or None,
+            )
+        )
+    return out
+
+
+def _regression(
+    metric: str, max_drop: float, figure: Paired | None, ev: Evidence, conf: float
+) -> Criterion:
+    name = f"{pretty(metric)} not worse than baseline by more than {max_drop:g}"
+    reason = None
+    if figure is None:
+        reason = why_not(metric, ev.candidate) or "it could not be computed"
+    elif ev.baseline is None:
+        reason = ev.baseline_missing or "there is no baseline to compare with"
+    elif figure.difference is None:
+        reason = why_not(metric, ev.baseline) or "it could not be computed"
+        reason = f"for the baseline, {reason}"
+    gain = figure.gain() if figure is not None else None
+    diff = figure.difference if figure is not None else None
+    if reason is not None or figure is None or gain is None or diff is None or not figure.baseline:
+        return Criterion(
+            name=name,
+            kind="regression",
+            verdict="fail",
+            sentence=f"{pretty(metric)} cannot be compared with the baseline: {reason}: fail",
+            threshold=max_drop,
+            metric=metric,
+        )
+    ok = bool(np.isfinite(gain.low)) and gain.low >= -max_drop
+    head = (
+        f"{pretty(metric)} {_f(figure.candidate.value)} vs baseline {_f(figure.baseline.value)}: "
+        f"difference {_signed(diff.value)}{_ci(diff, conf, ', paired', signed=True)}"
+    )
+    worst = -gain.low
+    if not np.isfinite(gain.low):
+        tail = "the difference has no interval on these rows: fail"
+    elif worst <= 0:
+        tail = "even the low end of the interval favours the candidate: pass"
+    elif ok:
+        tail = f"at worst it is {_f(worst)} worse, within the allowed {max_drop:g}: pass"
+    else:
+        hint = " (more rows would narrow the interval)" if -gain.value <= max_drop else ""
+        tail = (
+            f"it may be as much as {_f(worst)} worse, more than the allowed {max_drop:g}"
+            f"{hint}: fail"
+        )
+    return Criterion(
+        name=name,
+        kind="regression",
+        verdict=_pass(ok),
+        sentence=f"{head}; {tail}",
+        figure=diff.value,
+        low=diff.low,
+        high=diff.high,
+        threshold=max_drop,
+        metric=metric,
+    )
+
+
+def _calibration(max_ece: float, ev: Evidence) -> Criterion:
+    name = f"calibration error (ECE) ≤ {max_ece:g}"
+    p = ev.candidate
+    if p.task == "regression" or p.y_proba is None or p.classes is None:
+        why = (
+            "the model is a regressor"
+            if p.task == "regression"
+            else "the model gives no probabilities (no predict_proba)"
+        )
+        return Criterion(
+            name=name,
+            kind="calibration",
+            verdict="fail",
+            sentence=f"calibration cannot be evaluated: {why}: fail",
+            threshold=max_ece,
+            metric="ece",
+        )
+    from driftline.calibration import calibration_report
+
+    report = calibration_report(ev.y_true, p.y_proba, classes=p.classes)
+    ok = report.ece <= max_ece
+    chance = f"; chance alone gives up to {_f(report.ece_chance)} on {report.n:,} rows"
+    return Criterion(
+        name=name,
+        kind="calibration",
+        verdict=_pass(ok),
+        sentence=(
+            f"expected calibration error {report.ece:.3f} (equal-width bins{chance}) is "
+            + (f"at most {max_ece:g}: pass" if ok else f"above the ceiling {max_ece:g}: fail")
+        ),
+        figure=report.ece,
+        threshold=max_ece,
+        metric="ece",
+    )
+
+
+def _quality(ev: Evidence) -> Criterion:
+    name = "data quality"
+    report = ev.quality
+    if report is None:
+        return Criterion(
+            name=name,
+            kind="quality",
+            verdict="fail",
+            sentence=f"the data check could not run: {ev.quality_missing or 'no report'}: fail",
+        )
+    critical = report.by_severity("critical")
+    warnings = report.by_severity("warning")
+    if not critical:
+        extra = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
+        return Criterion(
+            name=name,
+            kind="quality",
+            verdict="pass",
+            sentence=f"the data check found no critical problem{extra}: pass",
+            figure=0.0,
+            threshold=0.0,
+        )
+    first = critical[0].message.rstrip(".")
+    more = f" and {len(critical) - 1} more" if len(critical) > 1 else ""
+    return Criterion(
+        name=name,
+        kind="quality",
+        verdict="fail",
+        sentence=f"the data check found {len(critical)} critical problem"
+        f"{'s' if len(critical) != 1 else ''}: {first}{more}: fail",
+        figure=float(len(critical)),
+        threshold=0.0,
+    )
