@@ -34,10 +34,16 @@ import numpy as np
 import pandas as pd
 
 from driftline.gate._decision import Comparison, Criterion, SliceComparison, Verdict
-from driftline.gate._paired import Paired, applicable, paired
 from driftline.gate._policy import GatePolicy
 from driftline.gate._slicing import SliceRows, judge_slices
-from driftline.metrics import HIGHER_IS_BETTER, Interval, Predictions
+from driftline.metrics import (
+    HIGHER_IS_BETTER,
+    Interval,
+    Paired,
+    Predictions,
+    metric_applicable,
+    paired_bootstrap,
+)
 
 __all__ = ["Evidence", "Judgement", "judge"]
 
@@ -110,7 +116,7 @@ class Judgement:
 
 def why_not(metric: str, p: Predictions) -> str | None:
     """Why ``metric`` cannot be computed from these predictions, in words; None when it can."""
-    if applicable(metric, p) is None:
+    if metric_applicable(metric, p) is None:
         return None
     if p.task == "regression":
         if metric not in ("mae", "rmse", "r2", "mape"):
@@ -153,9 +159,9 @@ def judge(policy: GatePolicy, ev: Evidence, *, seed: int = 0) -> Judgement:
     alone = [m for m in usable if m not in usable_b]
     common = {"confidence": conf, "n_resamples": policy.n_resamples, "seed": seed}
     if alone:
-        figures.update(paired(ev.y_true, ev.candidate, None, alone, **common))  # type: ignore[arg-type]
+        figures.update(paired_bootstrap(ev.y_true, ev.candidate, None, alone, **common))  # type: ignore[arg-type]
     if usable_b and base is not None:
-        figures.update(paired(ev.y_true, ev.candidate, base, usable_b, **common))  # type: ignore[arg-type]
+        figures.update(paired_bootstrap(ev.y_true, ev.candidate, base, usable_b, **common))  # type: ignore[arg-type]
     for m in usable:
         f = figures[m]
         out.metrics.append(

@@ -17,8 +17,7 @@ import pandas as pd
 
 from driftline.errors import InputError
 from driftline.gate._decision import Criterion, SliceComparison
-from driftline.gate._paired import Paired, paired
-from driftline.metrics import HIGHER_IS_BETTER
+from driftline.metrics import HIGHER_IS_BETTER, Paired, paired_bootstrap
 
 if TYPE_CHECKING:
     from driftline.gate._judge import Evidence, Judgement
@@ -135,7 +134,7 @@ def judge_slices(policy: GatePolicy, ev: Evidence, out: Judgement, *, seed: int)
         idx = np.flatnonzero(sl.mask)
         y = ev.y_true[idx]
         cand = ev.candidate.take(idx)
-        figures = paired(
+        figures = paired_bootstrap(
             y,
             cand,
             base.take(idx) if base is not None and base_ok else None,

@@ -13,6 +13,7 @@ from driftline.metrics._evaluation import (
     evaluate_predictions,
     metric_value,
 )
+from driftline.metrics._paired import Paired, metric_applicable, paired_bootstrap
 from driftline.metrics._predict import Predictions, Task, predict
 from driftline.metrics._scores import CLASSIFICATION_METRICS, HIGHER_IS_BETTER, REGRESSION_METRICS
 
@@ -22,10 +23,13 @@ __all__ = [
     "REGRESSION_METRICS",
     "Evaluation",
     "Interval",
+    "Paired",
     "Predictions",
     "Task",
     "compare_predictions",
     "evaluate_predictions",
+    "metric_applicable",
     "metric_value",
+    "paired_bootstrap",
     "predict",
 ]

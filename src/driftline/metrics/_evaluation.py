@@ -407,11 +407,12 @@ def compare_predictions(
     >>> round(compare_predictions(y, candidate=a, baseline=b, n_resamples=0)["accuracy"].value, 3)
     0.333
     """
+    from driftline.metrics._paired import paired_bootstrap
+
     if not 0 < confidence < 1:
         raise InputError(f"confidence must be between 0 and 1, got {confidence}")
-    encoded = [
-        _encode(y_true, p.y_pred, p.y_proba, p.classes, p.task)[0] for p in (candidate, baseline)
-    ]
+    y = np.asarray(y_true)
+    encoded = [_encode(y, p.y_pred, p.y_proba, p.classes, p.task)[0] for p in (candidate, baseline)]
     if encoded[0].task != encoded[1].task:
         raise InputError(f"cannot compare a {encoded[0].task} model with a {encoded[1].task} model")
     names = _names(encoded[0], metrics)
@@ -419,22 +420,7 @@ def compare_predictions(
         names = tuple(m for m in names if m in _names(encoded[1], None))
     else:
         _names(encoded[1], metrics)
-    scores = [scorer(enc, names) for enc in encoded]
-    n = len(encoded[0].y_true)
-
-    def diff(W: np.ndarray) -> dict[str, np.ndarray]:
-        (a, _), (b, _) = scores[0](W), scores[1](W)
-        return {m: a[m] - b[m] for m in names}
-
-    point = diff(np.ones((1, n)))
-    draws: dict[str, list[np.ndarray]] = {m: [] for m in names}
-    if n_resamples:
-        for W in _resample_blocks(n, n_resamples, seed):
-            for m, v in diff(W).items():
-                draws[m].append(v)
-    q = [50 * (1 - confidence), 50 * (1 + confidence)]
-    out = {}
-    for m in names:
-        low, high = _percentiles(np.concatenate(draws[m]), q) if draws[m] else (math.nan,) * 2
-        out[m] = Interval(float(point[m][0]), low, high)
-    return out
+    figures = paired_bootstrap(
+        y, candidate, baseline, names, confidence=confidence, n_resamples=n_resamples, seed=seed
+    )
+    return {m: f.difference for m, f in figures.items() if f.difference is not None}

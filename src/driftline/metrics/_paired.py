@@ -15,11 +15,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from driftline.errors import InputError
-from driftline.metrics import HIGHER_IS_BETTER, Interval, Predictions
-from driftline.metrics._evaluation import _encode, _names, _percentiles, _resample_blocks
-from driftline.metrics._scores import Encoded, scorer
+from driftline.metrics._evaluation import (
+    Interval,
+    _encode,
+    _names,
+    _percentiles,
+    _resample_blocks,
+)
+from driftline.metrics._predict import Predictions
+from driftline.metrics._scores import HIGHER_IS_BETTER, Encoded, scorer
 
-__all__ = ["Paired", "paired"]
+__all__ = ["Paired", "metric_applicable", "paired_bootstrap"]
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ def _encoded(y_true: np.ndarray, p: Predictions) -> Encoded:
     return enc
 
 
-def applicable(metric: str, p: Predictions) -> str | None:
+def metric_applicable(metric: str, p: Predictions) -> str | None:
     """Why ``metric`` cannot be computed for these predictions; None when it can."""
     try:
         _names(_stub(p), [metric])
@@ -83,7 +89,7 @@ def _stub(p: Predictions) -> Encoded:
     return Encoded(p.task, np.zeros(0), np.zeros(0), proba)
 
 
-def paired(
+def paired_bootstrap(
     y_true: np.ndarray,
     candidate: Predictions,
     baseline: Predictions | None,
@@ -95,7 +101,7 @@ def paired(
 ) -> dict[str, Paired]:
     """Each metric for the candidate (and baseline), with intervals from shared resamples.
 
-    Every metric in ``metrics`` must be applicable (see :func:`applicable`).
+    Every metric in ``metrics`` must be applicable (see :func:`metric_applicable`).
     """
     y_true = np.asarray(y_true)
     n = len(y_true)
@@ -117,8 +123,10 @@ def paired(
                 draws_b[m].append(v)
     out = {}
     for m in names:
-        c = np.concatenate(draws_c[m])
-        b = np.concatenate(draws_b[m]) if score_b is not None else None
+        c = np.concatenate(draws_c[m]) if draws_c[m] else np.zeros(0)
+        b = None
+        if score_b is not None:
+            b = np.concatenate(draws_b[m]) if draws_b[m] else np.zeros(0)
         out[m] = _summary(m, point_c[m], point_b.get(m), c, b, confidence)
     return out
 
