@@ -1,0 +1,22 @@
+"""Is the model good? Judge it on labelled rows, and keep the judgement with its version.
+
+:func:`evaluate` scores a model (an object, or a registered version such as
+``"churn@champion"``) on labelled rows and returns an
+:class:`EvaluationReport`: every metric with a bootstrap confidence interval
+(overall and per class), the calibration of its probabilities, the groups of
+rows it serves worst, and a data-quality check against its training data.
+For a registered version the report is stored in the ``evaluations`` table
+and the audit chain records it; :func:`list_evaluations` reads them back.
+"""
+
+from driftline.evaluation._report import EvaluationReport
+from driftline.evaluation._service import evaluate
+from driftline.evaluation._store import get_evaluation, latest_evaluation, list_evaluations
+
+__all__ = [
+    "EvaluationReport",
+    "evaluate",
+    "get_evaluation",
+    "latest_evaluation",
+    "list_evaluations",
+]

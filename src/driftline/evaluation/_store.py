@@ -1,0 +1,139 @@
+"""Evaluations kept with the version they judge: stored, audited, listed, read back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from driftline import audit
+from driftline.errors import InputError, NotFoundError
+from driftline.evaluation._report import EvaluationReport
+from driftline.store import EvaluationRow, as_utc
+
+if TYPE_CHECKING:
+    from driftline.registry import ModelVersion
+    from driftline.workspace import Workspace
+
+__all__ = ["get_evaluation", "latest_evaluation", "list_evaluations", "store_evaluation"]
+
+KIND = "evaluation"
+# A report larger than this (as JSON) goes to the artifact store whole; the
+# row keeps it without its chart data, which is what lists and gates read.
+INLINE_LIMIT = 256 * 1024
+
+
+def store_evaluation(
+    ws: Workspace, version: ModelVersion, report: EvaluationReport, *, actor: str | None = None
+) -> EvaluationReport:
+    """Keep ``report`` with ``version`` and record "model.evaluate" in the audit chain.
+
+    Returns the report with its ``id``, ``created_at`` and ``created_by`` set.
+    """
+    who = actor or ws.settings.actor
+    created = dt.datetime.now(dt.UTC)
+    report.created_at = created.isoformat(timespec="seconds")
+    report.created_by = who
+    summary = report.to_dict()
+    report_key = None
+    text = json.dumps(summary, separators=(",", ":"), default=str)
+    if len(text) > INLINE_LIMIT:
+        report_key, _ = ws.artifacts.put_blob(text.encode("utf-8"))
+        summary = {**summary, "charts": {}}
+    with ws.db.write() as s:
+        row = EvaluationRow(
+            model=version.name,
+            version=version.version,
+            kind=KIND,
+            dataset=report.dataset,
+            summary=summary,
+            report_key=report_key,
+            created_at=created,
+            created_by=who,
+        )
+        s.add(row)
+        s.flush()
+        report.id = row.id
+        audit.append(
+            s,
+            actor=who,
+            action="model.evaluate",
+            subject=version.ref,
+            payload={
+                "evaluation": row.id,
+                "dataset": report.dataset,
+                "rows": report.n_rows,
+                "task": report.task,
+                "metrics": {k: _num(v.value) for k, v in report.metrics.items()},
+            },
+        )
+    return report
+
+
+def _num(value: float) -> float | None:
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def _version_filter(ws: Workspace, ref: str) -> tuple[str, int | None]:
+    """``NAME`` means every version of the model; ``NAME:3`` and ``NAME@ALIAS`` one version."""
+    from driftline import registry
+    from driftline.registry import parse_ref
+
+    if not isinstance(ref, str):
+        raise InputError(f"give a model reference such as 'churn' or 'churn@champion', got {ref!r}")
+    name, selector = parse_ref(ref)
+    if selector is None and "@" not in ref:
+        registry.list_versions(ws, name)  # an unknown model is an error, with a hint
+        return name, None
+    return name, registry.get(ws, ref).version
+
+
+def _report(ws: Workspace, row: EvaluationRow) -> EvaluationReport:
+    data: dict[str, Any] = dict(row.summary)
+    if row.report_key is not None:
+        data = json.loads(ws.artifacts.get(row.report_key))
+    report = EvaluationReport.from_dict(data)
+    report.id = row.id
+    report.created_at = as_utc(row.created_at).isoformat(timespec="seconds")
+    report.created_by = row.created_by
+    return report
+
+
+def list_evaluations(
+    ws: Workspace, ref: str, *, limit: int | None = None
+) -> list[EvaluationReport]:
+    """Evaluations of ``ref``, newest first.
+
+    ``ref`` is ``NAME`` (every version), ``NAME:VERSION`` or ``NAME@ALIAS``
+    (the version the alias points at now).
+    """
+    name, version = _version_filter(ws, ref)
+    query = (
+        select(EvaluationRow)
+        .where(EvaluationRow.model == name, EvaluationRow.kind == KIND)
+        .order_by(EvaluationRow.id.desc())
+    )
+    if version is not None:
+        query = query.where(EvaluationRow.version == version)
+    if limit:
+        query = query.limit(limit)
+    with ws.db.read() as s:
+        rows = list(s.scalars(query))
+    return [_report(ws, r) for r in rows]
+
+
+def latest_evaluation(ws: Workspace, ref: str) -> EvaluationReport | None:
+    """The newest evaluation of ``ref`` (see :func:`list_evaluations`), or None."""
+    found = list_evaluations(ws, ref, limit=1)
+    return found[0] if found else None
+
+
+def get_evaluation(ws: Workspace, evaluation_id: int) -> EvaluationReport:
+    """A stored evaluation by its id."""
+    with ws.db.read() as s:
+        row = s.get(EvaluationRow, evaluation_id)
+    if row is None or row.kind != KIND:
+        raise NotFoundError(f"no evaluation with id {evaluation_id}")
+    return _report(ws, row)

@@ -1,0 +1,55 @@
+"""Numbers as people read them: metric names, values with intervals, counts."""
+
+from __future__ import annotations
+
+import math
+
+from driftline.metrics import Interval
+
+__all__ = ["METRIC_NAMES", "fmt_interval", "fmt_value", "metric_name"]
+
+METRIC_NAMES = {
+    "accuracy": "accuracy",
+    "precision": "precision",
+    "recall": "recall",
+    "f1": "F1",
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "log_loss": "log loss",
+    "brier": "Brier score",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "r2": "R²",
+    "mape": "MAPE",
+}
+
+
+def metric_name(name: str) -> str:
+    return METRIC_NAMES.get(name, name.replace("_", " "))
+
+
+def _decimals(value: float, width: float) -> int:
+    """Enough decimals that the interval's half-width shows, and no more."""
+    least = 2 if abs(value) < 1 else 0
+    if not math.isfinite(width) or width <= 0:
+        return 3 if abs(value) < 1 else 2
+    return int(min(4, max(least, -math.floor(math.log10(width / 2)))))
+
+
+def fmt_value(value: float, decimals: int | None = None) -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    if decimals is None:
+        decimals = _decimals(value, math.nan)
+    return f"{value:,.{decimals}f}"
+
+
+def fmt_interval(iv: Interval, confidence: float) -> str:
+    """ "0.87 (95% CI 0.85 to 0.89)", or "0.87" when there is no interval."""
+    if not math.isfinite(iv.value):
+        return "n/a"
+    if not (math.isfinite(iv.low) and math.isfinite(iv.high)):
+        return fmt_value(iv.value)
+    d = _decimals(iv.value, iv.high - iv.low)
+    pct = f"{100 * confidence:g}"
+    return f"{fmt_value(iv.value, d)} ({pct}% CI {fmt_value(iv.low, d)} to {fmt_value(iv.high, d)})"
