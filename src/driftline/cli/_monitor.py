@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -18,10 +19,11 @@ alerts_app = typer.Typer(help="Alerts raised by monitoring.", no_args_is_help=Tr
 def run(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="NAME, NAME:VERSION or NAME@ALIAS"),
-    data: Path = typer.Option(
-        ...,
+    data: Path | None = typer.Option(
+        None,
         "--data",
-        help="Logged predictions: Parquet file or folder, or CSV, with a time column.",
+        help="Logged predictions: Parquet file or folder, or CSV, with a time column "
+        "(default: the workspace's inference log).",
     ),
     window: str = typer.Option("1d", "--window", help="Window length: 15m, 1h, 1d, 1w."),
     since: str | None = typer.Option(
@@ -30,6 +32,15 @@ def run(
     until: str | None = typer.Option(None, "--until", help="End: a date-time."),
     time_column: str = typer.Option("timestamp", "--time-column", help="Column holding the time."),
     policy: Path | None = typer.Option(None, "--policy", help="Policy TOML with [[alert]] rules."),
+    reference: Path | None = typer.Option(
+        None,
+        "--reference",
+        help="Labelled data the model did not train on (Parquet or CSV): estimate each "
+        "window's performance from it before labels arrive.",
+    ),
+    target: str | None = typer.Option(
+        None, "--target", help="The label column of --reference (and of --data, if labelled)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Compare each window of traffic with the training data; raise and clear alerts."""
@@ -50,24 +61,33 @@ def run(
             since=start,
             until=end,
             rules=rules,
+            reference=reference,
+            target=target,
         )
     if as_json:
         echo_json(result.to_dict())
         return
     out = console()
+    shown = _shown_metric(result.performance)
     table = Table(
         "window (UTC)",
         "rows",
         "drifted",
         "missing",
         "columns that changed",
+        *([f"{shown} est. (band)", f"{shown} realized"] if shown else []),
         title=f"{result.model}:{result.version}, {len(result.windows)} windows of {result.window}",
         title_justify="left",
     )
     for w in result.windows:
         if not w.evaluated:
             table.add_row(
-                f"{w.start:%Y-%m-%d %H:%M}", str(w.rows), "-", "-", "too few rows to judge"
+                f"{w.start:%Y-%m-%d %H:%M}",
+                str(w.rows),
+                "-",
+                "-",
+                "too few rows to judge",
+                *(["-", "-"] if shown else []),
             )
             continue
         table.add_row(
@@ -76,8 +96,21 @@ def run(
             f"{w.metrics.get('drift_share', 0):.0%}",
             f"{w.metrics.get('missing_rate', 0):.1%}",
             ", ".join(w.drifted_columns) or "-",
+            *(_performance_cells(w.metrics, shown) if shown else []),
         )
     out.print(table)
+    if result.performance:
+        p = result.performance
+        ref = p["reference"].get(shown)
+        out.print(
+            f"performance estimated by {p['method'].upper()} from {p['n_reference']:,} labelled "
+            f"reference rows ({shown} there: {ref:.3f})"
+            + (
+                f"; probabilities recalibrated ({p['calibration']})"
+                if p.get("calibration") not in (None, "none")
+                else ""
+            )
+        )
     for alert in result.opened:
         out.print(f"[bold red]alert opened[/] ({alert.severity}, {alert.rule}): {alert.message}")
     for alert in result.resolved:
@@ -86,6 +119,27 @@ def run(
         )
     if not result.opened and not result.resolved:
         out.print("no alert opened or resolved")
+
+
+def _shown_metric(performance: dict[str, Any] | None) -> str | None:
+    if not performance:
+        return None
+    names = list(performance["metrics"])
+    return "accuracy" if "accuracy" in names else "mae" if "mae" in names else names[0]
+
+
+def _performance_cells(metrics: dict[str, Any], name: str) -> list[str]:
+    est = (metrics.get("estimated") or {}).get(name)
+    if not est or est.get("value") is None:
+        return ["-", "-"]
+    low, high = est.get("low"), est.get("high")
+    band = f" ({low:.3f}-{high:.3f})" if low is not None and high is not None else ""
+    realized = (metrics.get("realized") or {}).get(name)
+    count = metrics.get("labelled", 0)
+    return [
+        f"{est['value']:.3f}{band}",
+        f"{realized:.3f} ({count:,} labelled)" if realized is not None else "-",
+    ]
 
 
 @alerts_app.command("list")

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from driftline.errors import ConfigError
 
-__all__ = ["DEFAULT_RULES", "METRICS", "AlertRule", "load_rules"]
+__all__ = ["DEFAULT_RULES", "METRICS", "AlertRule", "load_rules", "rule_value"]
 
 METRICS = {
     "rows": "rows in the window",
@@ -35,6 +35,19 @@ METRICS = {
     "missing_rate": "share of input values that are missing",
     "quality_critical": "number of critical data-quality findings",
     "quality_warnings": "number of data-quality warnings",
+    "performance_drop": (
+        "largest relative fall of an estimated metric from its value on the labelled "
+        "reference (0.05 = 5% worse), counted when its band lies wholly below that value; "
+        "needs a reference (monitor run --reference)"
+    ),
+    **{
+        f"estimated_{m}": f"estimated {m} (needs a reference)"
+        for m in ("accuracy", "precision", "recall", "f1", "roc_auc", "mae", "rmse")
+    },
+    **{
+        f"realized_{m}": f"{m} of the window's rows whose labels have arrived"
+        for m in ("accuracy", "precision", "recall", "f1", "roc_auc", "mae", "rmse")
+    },
 }
 
 
@@ -88,7 +101,20 @@ class AlertRule:
 DEFAULT_RULES = (
     AlertRule("input-drift", "drift_share", above=0.1, clear=0.05, severity="warning"),
     AlertRule("data-quality", "quality_critical", above=0, clear=0, severity="critical"),
+    # Judged only when monitoring estimates performance (a reference was given).
+    AlertRule("performance-drop", "performance_drop", above=0.05, clear=0.02, severity="warning"),
 )
+
+
+def rule_value(metrics: dict[str, Any], metric: str) -> float | None:
+    """A window's value of ``metric``; None when the window does not have it."""
+    for prefix, table in (("estimated_", "estimated"), ("realized_", "realized")):
+        if metric.startswith(prefix):
+            entry = (metrics.get(table) or {}).get(metric.removeprefix(prefix))
+            value = entry.get("value") if isinstance(entry, dict) else entry
+            return None if value is None else float(value)
+    value = metrics.get(metric)
+    return None if value is None or isinstance(value, dict) else float(value)
 
 
 def load_rules(path: str | Path) -> tuple[AlertRule, ...]:

@@ -1,8 +1,10 @@
 """Run monitoring over logged predictions, window by window.
 
 For each window: drift of the inputs against the version's reference profile,
-missing values (and data quality when available), stored in the metadata
-database; then alert rules turn the window's metrics into alerts. Re-running
+missing values (and data quality when available), and, given a labelled
+reference, the model's estimated performance beside the realized one where
+labels have arrived (``_performance.py``), stored in the metadata database;
+then alert rules turn the window's metrics into alerts. Re-running
 over the same windows replaces their results but judges alerts only on
 windows newer than any judged before, so a re-run never re-opens old alerts.
 """
@@ -24,7 +26,8 @@ from sqlalchemy.orm import Session
 from driftline import audit
 from driftline.drift import drift
 from driftline.errors import InputError
-from driftline.monitor._rules import DEFAULT_RULES, AlertRule
+from driftline.monitor._performance import PerformanceMonitor, drops, prepare
+from driftline.monitor._rules import DEFAULT_RULES, AlertRule, rule_value
 from driftline.monitor._windows import parse_period, windows
 from driftline.quality import check_quality
 from driftline.store import AlertRow, MonitorWindowRow, as_utc
@@ -43,7 +46,9 @@ class WindowResult:
     end: dt.datetime
     rows: int
     evaluated: bool
-    metrics: dict[str, float]
+    # Numbers by name (rows, drift_share, ...); with performance estimation
+    # also the nested "estimated", "realized" and "reference" tables.
+    metrics: dict[str, Any]
     drifted_columns: list[str]
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,6 +86,8 @@ class MonitorRun:
     windows: list[WindowResult]
     opened: list[Alert]
     resolved: list[Alert]
+    # How performance was estimated (method, reference values), or None.
+    performance: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +97,7 @@ class MonitorRun:
             "windows": [w.to_dict() for w in self.windows],
             "opened": [a.to_dict() for a in self.opened],
             "resolved": [a.to_dict() for a in self.resolved],
+            "performance": self.performance,
         }
 
 
@@ -166,9 +174,15 @@ def _window_frame(
 
 
 def _metrics(
-    mv: ModelVersion, profile: Profile, frame: pd.DataFrame, columns: list[str]
-) -> tuple[dict[str, float], dict[str, Any] | None, dict[str, Any] | None, list[str]]:
-    metrics: dict[str, float] = {"rows": float(len(frame))}
+    mv: ModelVersion,
+    profile: Profile,
+    frame: pd.DataFrame,
+    columns: list[str],
+    performance: PerformanceMonitor | None = None,
+) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, list[str]]:
+    metrics: dict[str, Any] = {"rows": float(len(frame))}
+    if performance is not None and not frame.empty:
+        metrics.update(performance.window(frame))
     if not columns or frame.empty:
         return metrics, None, None, []
     inputs = frame[columns]
@@ -196,11 +210,19 @@ def run(
     until: dt.datetime | None = None,
     rules: Sequence[AlertRule] = DEFAULT_RULES,
     actor: str | None = None,
+    reference: Any = None,
+    target: str | None = None,
 ) -> MonitorRun:
     """Monitor ``ref``'s predictions one ``window`` at a time.
 
     ``data`` is a table or a Parquet/CSV path with a time column; by default
     the workspace's inference log, restricted to this version's answers.
+
+    With ``reference`` (a table or a Parquet/CSV path of labelled rows the
+    version was not trained on) and ``target`` (its label column), each
+    window also gets the model's estimated performance with a band, and the
+    realized performance of its rows whose labels have arrived (the log's
+    joined ``label`` column, or ``target`` in ``data``).
     """
     period = parse_period(window)
     mv = ws.get(ref)
@@ -219,6 +241,11 @@ def run(
             f"the prediction log has none of {mv.ref}'s input columns "
             f"({', '.join(mv.signature.names)})"
         )
+    performance = prepare(ws, mv, reference, target) if reference is not None else None
+    if target is not None and reference is None:
+        raise InputError(
+            "target names the label column of the reference: pass reference= too (CLI: --reference)"
+        )
     bounds = _bounds(dataset, time_column)
     results: list[WindowResult] = []
     if bounds is not None:
@@ -232,14 +259,22 @@ def run(
                 continue
             evaluated = len(frame) >= min_rows
             metrics, report, quality, drifted = (
-                _metrics(mv, profile, frame, columns)
+                _metrics(mv, profile, frame, columns, performance)
                 if evaluated
                 else ({"rows": float(len(frame))}, None, None, [])
             )
             results.append(WindowResult(start, end, len(frame), evaluated, metrics, drifted))
             _store_window(ws, mv, results[-1], report, quality)
     opened, resolved = _judge(ws, mv, results, rules, actor or ws.settings.actor)
-    return MonitorRun(mv.name, mv.version, window, results, opened, resolved)
+    return MonitorRun(
+        mv.name,
+        mv.version,
+        window,
+        results,
+        opened,
+        resolved,
+        performance.summary() if performance else None,
+    )
 
 
 def _store_window(
@@ -288,11 +323,32 @@ def _describe(rule: AlertRule, mv: ModelVersion, result: WindowResult, value: fl
             f"The inputs of {mv.name} changed between {when}: {len(result.drifted_columns)} of "
             f"{total} columns no longer look like the training data ({cols})."
         )
+    if rule.metric == "performance_drop":
+        return _describe_drop(mv, result, when)
     label = rule.metric.replace("_", " ")
     direction = "above" if rule.above is not None else "below"
     return (
         f"{mv.name}: {label} was {value:.3g} between {when}, {direction} the alert level "
         f"{rule.threshold:g}."
+    )
+
+
+def _describe_drop(mv: ModelVersion, result: WindowResult, when: str) -> str:
+    fell = drops(result.metrics)
+    name = max(fell, key=lambda k: fell[k])
+    est = result.metrics["estimated"][name]
+    ref = result.metrics["reference"][name]
+    worse = "above" if est["value"] > ref else "below"
+    realized = (result.metrics.get("realized") or {}).get(name)
+    known = (
+        f"; {result.metrics['labelled']} labelled rows so far measure {realized:.3g}"
+        if realized is not None
+        else "; no labels have arrived for it yet"
+    )
+    return (
+        f"{mv.name}: estimated {name.replace('_', ' ')} was {est['value']:.3g} "
+        f"(band {est['low']:.3g} to {est['high']:.3g}) between {when}, {fell[name]:.0%} {worse} "
+        f"the {ref:.3g} it had on the reference{known}."
     )
 
 
@@ -315,7 +371,7 @@ def _judge(
             )
             last = as_utc(judged) if judged else None
             for result in results:
-                value = result.metrics.get(rule.metric)
+                value = rule_value(result.metrics, rule.metric)
                 if not result.evaluated or result.rows < rule.min_rows or value is None:
                     continue
                 if last is not None and result.start <= last:
