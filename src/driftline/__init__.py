@@ -15,10 +15,18 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "Workspace": "driftline.workspace",
+    "calibration_report": "driftline.calibration",
+    "fit_calibrator": "driftline.calibration",
+    "CalibratedModel": "driftline.calibration",
+    "CalibrationReport": "driftline.calibration",
     "check_quality": "driftline.quality",
     "QualityReport": "driftline.quality",
     "Finding": "driftline.quality",
     "render_html": "driftline.report",
+    "Slice": "driftline.slices",
+    "SliceReport": "driftline.slices",
+    "evaluate_slices": "driftline.slices",
+    "discover_slices": "driftline.slices",
     "PCAEncoder": "driftline.represent",
     "AutoencoderEncoder": "driftline.represent",
     "ModelOutputEncoder": "driftline.represent",
@@ -30,6 +38,13 @@ _EXPORTS: dict[str, str] = {
     "ColumnProfile": "driftline.stats",
     "drift": "driftline.drift",
     "DriftReport": "driftline.drift",
+    "evaluate": "driftline.evaluation",
+    "estimate_performance": "driftline.estimate",
+    "PerformanceEstimate": "driftline.estimate",
+    "EvaluationReport": "driftline.evaluation",
+    "GatePolicy": "driftline.gate",
+    "GateDecision": "driftline.gate",
+    "run_gate": "driftline.gate",
     "DriftResult": "driftline.drift",
     "Settings": "driftline.settings",
     "Signature": "driftline.schema",
@@ -60,14 +75,19 @@ __all__ = [
     "AuditEvent",
     "AuthError",
     "AutoencoderEncoder",
+    "CalibratedModel",
+    "CalibrationReport",
     "ColumnProfile",
     "ConfigError",
     "ConflictError",
     "DriftReport",
     "DriftResult",
     "DriftlineError",
+    "EvaluationReport",
     "Finding",
     "ForbiddenError",
+    "GateDecision",
+    "GatePolicy",
     "InputError",
     "IntegrityError",
     "MissingDependencyError",
@@ -76,12 +96,15 @@ __all__ = [
     "NotFoundError",
     "OutlierScorer",
     "PCAEncoder",
+    "PerformanceEstimate",
     "Profile",
     "QualityReport",
     "RepresentationDetector",
     "SchemaError",
     "Settings",
     "Signature",
+    "Slice",
+    "SliceReport",
     "StorageError",
     "TamperedArtifactError",
     "TextEncoder",
@@ -91,13 +114,26 @@ __all__ = [
     "UntrustedArtifactError",
     "Workspace",
     "__version__",
+    "calibration_report",
     "check_quality",
+    "discover_slices",
     "drift",
+    "estimate_performance",
+    "evaluate",
+    "evaluate_slices",
+    "fit_calibrator",
     "render_html",
+    "run_gate",
 ]
 
 if TYPE_CHECKING:
     from driftline.audit import AuditEvent
+    from driftline.calibration import (
+        CalibratedModel,
+        CalibrationReport,
+        calibration_report,
+        fit_calibrator,
+    )
     from driftline.drift import DriftReport, DriftResult, drift
     from driftline.errors import (
         ArtifactError,
@@ -118,6 +154,9 @@ if TYPE_CHECKING:
         UnavailableError,
         UntrustedArtifactError,
     )
+    from driftline.estimate import PerformanceEstimate, estimate_performance
+    from driftline.evaluation import EvaluationReport, evaluate
+    from driftline.gate import GateDecision, GatePolicy, run_gate
     from driftline.quality import Finding, QualityReport, check_quality
     from driftline.registry import ModelVersion
     from driftline.report import render_html
@@ -132,6 +171,7 @@ if TYPE_CHECKING:
     )
     from driftline.schema import Signature
     from driftline.settings import Settings
+    from driftline.slices import Slice, SliceReport, discover_slices, evaluate_slices
     from driftline.stats import ColumnProfile, Profile
     from driftline.workspace import Workspace
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from driftline.audit import AuditEvent, VerifyResult
+    from driftline.evaluation import EvaluationReport
+    from driftline.gate import GateDecision
     from driftline.registry import ModelSummary, ModelVersion
     from driftline.stats import Profile
 
@@ -176,6 +178,28 @@ class Workspace:
         from driftline import registry
 
         return registry.list_versions(self, name)
+
+    # -- evaluation ------------------------------------------------------------
+
+    def evaluate(
+        self, ref: str | ModelVersion, data: Any, *, target: str | None = None, **options: Any
+    ) -> EvaluationReport:
+        """Judge a version on labelled rows; see :func:`driftline.evaluation.evaluate`."""
+        from driftline.evaluation import evaluate
+
+        return evaluate(ref, data, target=target, workspace=self, **options)
+
+    def evaluations(self, ref: str, *, limit: int | None = None) -> list[EvaluationReport]:
+        """Stored evaluations of ``ref``, newest first; ``NAME`` means every version."""
+        from driftline.evaluation import list_evaluations
+
+        return list_evaluations(self, ref, limit=limit)
+
+    def gate(self, name: str, *, data: Any, target: str, **options: Any) -> GateDecision:
+        """May a candidate replace the baseline? See :func:`driftline.gate.run_gate`."""
+        from driftline.gate import run_gate
+
+        return run_gate(self, name, data=data, target=target, **options)
 
     # -- audit -----------------------------------------------------------------
 

@@ -50,7 +50,7 @@ class CalibrationResult:
     def summary(self) -> str:
         """One sentence: what changed, and what was registered."""
         change = (
-            f"{self.method} recalibration took ECE from {self.before.ece:.3f} to "
+            f"{self.method.capitalize()} recalibration took ECE from {self.before.ece:.3f} to "
             f"{self.after.ece:.3f} and log loss from {self.before.log_loss:.3f} to "
             f"{self.after.log_loss:.3f} on {self.n_eval:,} held-out rows"
         )
@@ -103,7 +103,8 @@ class CalibrationResult:
         from rich.table import Table
         from rich.text import Text
 
-        yield Text(self.summary[0].upper() + self.summary[1:] + ".", style="bold")
+        # Model names are the user's spelling: never capitalize the sentence.
+        yield Text(self.summary + ".", style="bold")
         yield Text(f"Method: {self.reason}.")
         table = Table(show_edge=False, header_style="bold")
         table.add_column(f"on {self.n_eval:,} held-out rows")

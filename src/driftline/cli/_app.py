@@ -13,7 +13,17 @@ try:  # typer >= 0.22 vendors click privately; its exceptions are not click's
 except ImportError:  # pragma: no cover - older typer
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
-from driftline.cli import _audit, _data, _models, _monitor, _serve
+from driftline.cli import (
+    _audit,
+    _calibrate,
+    _data,
+    _estimate,
+    _evaluate,
+    _gate,
+    _models,
+    _monitor,
+    _serve,
+)
 from driftline.cli._context import Context, console, echo_json
 from driftline.errors import (
     DriftlineError,
@@ -45,6 +55,11 @@ app.add_typer(_serve.token_app, name="token")
 app.command("deploy")(_serve.deploy)
 app.command("undeploy")(_serve.undeploy)
 app.command("serve")(_serve.serve)
+app.command("evaluate")(_evaluate.evaluate_command)
+app.add_typer(_evaluate.evaluations_app, name="evaluations")
+app.command("gate")(_gate.gate_command)
+app.command("calibrate")(_calibrate.calibrate_command)
+app.command("estimate")(_estimate.estimate_command)
 
 
 @app.callback()

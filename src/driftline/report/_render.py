@@ -79,7 +79,13 @@ def render_html(
         True
     """
     # Imported for their registrations: each adds its report type to build_page.
-    from driftline.report import _drift_page, _quality_page  # noqa: F401
+    from driftline.report import (  # noqa: F401
+        _calibration_page,
+        _drift_page,
+        _evaluation_page,
+        _gate_page,
+        _quality_page,
+    )
 
     for name, value in (("reference", reference), ("current", current)):
         if value is not None and not isinstance(value, Profile):
