@@ -1,7 +1,8 @@
-"""The main job on the embedded default: register, serve, watch, alert, audit.
+"""The main job on the embedded default: register, judge, serve, watch, alert, audit.
 
 Run with `make demo`. It starts from a fresh workspace in ./demo-workspace each
-time, so every run tells the same story: a model is trained and registered,
+time, so every run tells the same story: a model is trained, registered and
+evaluated; a weaker challenger is stopped by the release gate; the champion is
 served over HTTP, receives ordinary traffic and then traffic from a
 miscalibrated instrument, and monitoring notices and raises an alert.
 """
@@ -21,6 +22,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import train_test_split
+from sklearn.naive_bayes import GaussianNB
 
 import driftline
 from driftline import monitor, serving
@@ -75,7 +77,21 @@ def main() -> None:
         f"held-out rows; served by {engine}"
     )
 
-    out.rule("2. serve")
+    out.rule("2. judge")
+    report = ws.evaluate("tumor@champion", test, target="target", n_resamples=300)
+    for sentence in report.sentences()[:3]:
+        out.print(sentence)
+    # A challenger: simpler, faster to train, and worse. The gate must say so.
+    simple = GaussianNB().fit(features, train["target"])
+    challenger = ws.register("tumor", simple, train=train, target="target")
+    ws.set_alias("tumor", challenger.version, "challenger")
+    decision = ws.gate("tumor", data=test, target="target")
+    out.print(f"[bold]{decision.headline}[/]")
+    for criterion in decision.criteria:
+        if criterion.verdict != "pass":
+            out.print(f"  {criterion.sentence}")
+
+    out.rule("3. serve")
     serving.deploy(ws, "tumor", alias="champion")
     port = free_port()
     server = uvicorn.Server(
@@ -111,7 +127,7 @@ def main() -> None:
     server.should_exit = True
     thread.join()
 
-    out.rule("3. watch")
+    out.rule("4. watch")
     run = monitor.run(ws, "tumor@champion", window=f"{WINDOW_SECONDS}s")
     for w in run.windows:
         changed = ", ".join(w.drifted_columns[:4]) + ("…" if len(w.drifted_columns) > 4 else "")
@@ -121,7 +137,7 @@ def main() -> None:
     for alert in run.opened:
         out.print(f"[bold red]ALERT[/] ({alert.severity}): {alert.message}")
 
-    out.rule("4. audit")
+    out.rule("5. audit")
     for event in ws.audit_events():
         out.print(f"#{event.seq} {event.actor} {event.action} {event.subject}")
     result = ws.verify_audit()
@@ -131,6 +147,7 @@ def main() -> None:
     out.rule()
     out.print(f"look around: .venv/bin/driftline --home {HOME} models show tumor@champion --card")
     out.print(f"             .venv/bin/driftline --home {HOME} alerts list")
+    out.print(f"             .venv/bin/driftline --home {HOME} evaluations list tumor")
     ws.close()
 
 
