@@ -46,6 +46,7 @@ from driftline.estimate._confusion import (
     simulated_confusion,
 )
 from driftline.estimate._result import MetricEstimate
+from driftline.metrics import macro_average
 
 __all__ = ["CBPE", "CBPE_METRICS"]
 
@@ -273,9 +274,9 @@ class CBPE:
         if proba.shape[1] == 2:
             return expected_auc(raw[:, 1], proba[:, 1])
         return float(
-            _macro([np.array([expected_auc(raw[:, j], proba[:, j])]) for j in range(raw.shape[1])])[
-                0
-            ]
+            macro_average(
+                [np.array([expected_auc(raw[:, j], proba[:, j])]) for j in range(raw.shape[1])]
+            )[0]
         )
 
     def _simulate(
@@ -301,21 +302,12 @@ class CBPE:
                 if k == 2:
                     auc = simulated_auc(raw[:, 1], draws.astype(float))
                 else:
-                    auc = _macro(
+                    auc = macro_average(
                         [simulated_auc(raw[:, j], (draws == j).astype(float)) for j in range(k)]
                     )
                 parts["roc_auc"].append(auc)
             done += s
         return {name: np.concatenate(p) for name, p in parts.items()}
-
-
-def _macro(per_class: list[np.ndarray]) -> np.ndarray:
-    # Mean over the classes whose AUC is defined, as driftline.metrics averages.
-    stacked = np.stack(per_class)
-    defined = np.isfinite(stacked)
-    count = defined.sum(axis=0)
-    total = np.where(defined, stacked, 0.0).sum(axis=0)
-    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def check_confidence(confidence: float) -> None:

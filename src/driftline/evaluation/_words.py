@@ -4,28 +4,12 @@ from __future__ import annotations
 
 import math
 
-from driftline.metrics import Interval
+from driftline.metrics import METRIC_LABELS, Interval, metric_label
 
 __all__ = ["METRIC_NAMES", "fmt_interval", "fmt_value", "metric_name"]
 
-METRIC_NAMES = {
-    "accuracy": "accuracy",
-    "precision": "precision",
-    "recall": "recall",
-    "f1": "F1",
-    "roc_auc": "ROC AUC",
-    "pr_auc": "PR AUC",
-    "log_loss": "log loss",
-    "brier": "Brier score",
-    "mae": "MAE",
-    "rmse": "RMSE",
-    "r2": "R²",
-    "mape": "MAPE",
-}
-
-
-def metric_name(name: str) -> str:
-    return METRIC_NAMES.get(name, name.replace("_", " "))
+METRIC_NAMES = METRIC_LABELS
+metric_name = metric_label
 
 
 def _decimals(value: float, width: float) -> int:

@@ -42,29 +42,11 @@ from driftline.metrics import (
     Paired,
     Predictions,
     metric_applicable,
+    metric_label,
     paired_bootstrap,
 )
 
 __all__ = ["Evidence", "Judgement", "judge"]
-
-_PRETTY = {
-    "accuracy": "accuracy",
-    "precision": "precision",
-    "recall": "recall",
-    "f1": "F1",
-    "roc_auc": "ROC AUC",
-    "pr_auc": "PR AUC",
-    "log_loss": "log loss",
-    "brier": "Brier score",
-    "mae": "MAE",
-    "rmse": "RMSE",
-    "r2": "R²",
-    "mape": "MAPE",
-}
-
-
-def pretty(metric: str) -> str:
-    return _PRETTY.get(metric, metric)
 
 
 def _f(x: float) -> str:
@@ -120,12 +102,12 @@ def why_not(metric: str, p: Predictions) -> str | None:
         return None
     if p.task == "regression":
         if metric not in ("mae", "rmse", "r2", "mape"):
-            return f"{pretty(metric)} is a classification metric and the model is a regressor"
+            return f"{metric_label(metric)} is a classification metric and the model is a regressor"
     elif metric in ("mae", "rmse", "r2", "mape"):
-        return f"{pretty(metric)} is a regression metric and the model is a classifier"
+        return f"{metric_label(metric)} is a regression metric and the model is a classifier"
     elif p.y_proba is None:
-        return f"{pretty(metric)} needs probabilities and the model has no predict_proba"
-    return f"{pretty(metric)} does not apply to this model"
+        return f"{metric_label(metric)} needs probabilities and the model has no predict_proba"
+    return f"{metric_label(metric)} does not apply to this model"
 
 
 def judge(policy: GatePolicy, ev: Evidence, *, seed: int = 0) -> Judgement:
@@ -195,7 +177,7 @@ def _threshold(
         if limit is None:
             continue
         sign = "≥" if side == "min" else "≤"
-        name = f"{pretty(metric)}{' on ' + where if where else ''} {sign} {limit:g}"
+        name = f"{metric_label(metric)}{' on ' + where if where else ''} {sign} {limit:g}"
         kind = "slice_threshold" if where else "threshold"
         on = f" on {where} ({rows:,} rows)" if where and rows is not None else ""
         if figure is None:
@@ -205,7 +187,7 @@ def _threshold(
                     name=name,
                     kind=kind,  # type: ignore[arg-type]
                     verdict="fail",
-                    sentence=f"{pretty(metric)}{on} cannot be evaluated: {reason}: fail",
+                    sentence=f"{metric_label(metric)}{on} cannot be evaluated: {reason}: fail",
                     threshold=limit,
                     metric=metric,
                     slice=where or None,
@@ -217,13 +199,13 @@ def _threshold(
             iv.value >= limit if side == "min" else iv.value <= limit
         )
         if not np.isfinite(iv.value):
-            said = f"{pretty(metric)}{on} is undefined on these rows (e.g. only one class present): fail"
+            said = f"{metric_label(metric)}{on} is undefined on these rows (e.g. only one class present): fail"
         elif side == "min":
-            said = f"{pretty(metric)}{on} {_f(iv.value)}{_ci(iv, conf)} is " + (
+            said = f"{metric_label(metric)}{on} {_f(iv.value)}{_ci(iv, conf)} is " + (
                 f"at least {limit:g}: pass" if ok else f"below the minimum {limit:g}: fail"
             )
         else:
-            said = f"{pretty(metric)}{on} {_f(iv.value)}{_ci(iv, conf)} is " + (
+            said = f"{metric_label(metric)}{on} {_f(iv.value)}{_ci(iv, conf)} is " + (
                 f"at most {limit:g}: pass" if ok else f"above the maximum {limit:g}: fail"
             )
         out.append(
@@ -246,7 +228,7 @@ def _threshold(
 def _regression(
     metric: str, max_drop: float, figure: Paired | None, ev: Evidence, conf: float
 ) -> Criterion:
-    name = f"{pretty(metric)} not worse than baseline by more than {max_drop:g}"
+    name = f"{metric_label(metric)} not worse than baseline by more than {max_drop:g}"
     reason = None
     if figure is None:
         reason = why_not(metric, ev.candidate) or "it could not be computed"
@@ -262,13 +244,13 @@ def _regression(
             name=name,
             kind="regression",
             verdict="fail",
-            sentence=f"{pretty(metric)} cannot be compared with the baseline: {reason}: fail",
+            sentence=f"{metric_label(metric)} cannot be compared with the baseline: {reason}: fail",
             threshold=max_drop,
             metric=metric,
         )
     ok = bool(np.isfinite(gain.low)) and gain.low >= -max_drop
     head = (
-        f"{pretty(metric)} {_f(figure.candidate.value)} vs baseline {_f(figure.baseline.value)}: "
+        f"{metric_label(metric)} {_f(figure.candidate.value)} vs baseline {_f(figure.baseline.value)}: "
         f"difference {_signed(diff.value)}{_ci(diff, conf, ', paired', signed=True)}"
     )
     worst = -gain.low

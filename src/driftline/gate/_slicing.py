@@ -17,7 +17,7 @@ import pandas as pd
 
 from driftline.errors import InputError
 from driftline.gate._decision import Criterion, SliceComparison
-from driftline.metrics import HIGHER_IS_BETTER, Paired, paired_bootstrap
+from driftline.metrics import HIGHER_IS_BETTER, Paired, metric_label, paired_bootstrap
 
 if TYPE_CHECKING:
     from driftline.gate._judge import Evidence, Judgement
@@ -93,7 +93,7 @@ def _fail(name: str, kind: str, sentence: str, **kw: object) -> Criterion:
 
 def judge_slices(policy: GatePolicy, ev: Evidence, out: Judgement, *, seed: int) -> None:
     """Append the slice criteria (and the per-slice figures) to ``out``."""
-    from driftline.gate._judge import _ci, _f, _signed, _threshold, pretty, why_not
+    from driftline.gate._judge import _ci, _f, _signed, _threshold, why_not
 
     sp = policy.slices
     if sp is None:
@@ -166,7 +166,7 @@ def judge_slices(policy: GatePolicy, ev: Evidence, out: Judgement, *, seed: int)
 
     if not sp.compare:
         return
-    name = f"no slice significantly worse than baseline on {pretty(metric)}"
+    name = f"no slice significantly worse than baseline on {metric_label(metric)}"
     if not judged:
         out.criteria.append(
             _fail(name, "slice_regression", "no slice has enough rows to compare: fail")
@@ -206,11 +206,11 @@ def judge_slices(policy: GatePolicy, ev: Evidence, out: Judgement, *, seed: int)
         )
         out.criteria.append(
             Criterion(
-                name=f"{pretty(metric)} on {sl.label} not worse than baseline",
+                name=f"{metric_label(metric)} on {sl.label} not worse than baseline",
                 kind="slice_regression",
                 verdict="fail" if worse else "pass",
                 sentence=(
-                    f"on {sl.label} ({len(idx):,} rows) {pretty(metric)} "
+                    f"on {sl.label} ({len(idx):,} rows) {metric_label(metric)} "
                     f"{_f(f.candidate.value)} vs baseline {_f(f.baseline.value)}: difference "
                     f"{_signed(f.difference.value)}{_ci(f.difference, adjusted, note, signed=True)}; "
                     f"{verdict}"
@@ -232,8 +232,8 @@ def _gap(
     ev: Evidence,
 ) -> Criterion:
     from driftline.gate._judge import _f
-    from driftline.gate._judge import pretty as words
     from driftline.gate._judge import why_not as why
+    from driftline.metrics import metric_label as words
 
     name = f"gap in {words(metric)} between slices ≤ {max_gap:g}"
     values = [

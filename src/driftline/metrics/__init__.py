@@ -15,11 +15,19 @@ from driftline.metrics._evaluation import (
 )
 from driftline.metrics._paired import Paired, metric_applicable, paired_bootstrap
 from driftline.metrics._predict import Predictions, Task, predict
-from driftline.metrics._scores import CLASSIFICATION_METRICS, HIGHER_IS_BETTER, REGRESSION_METRICS
+from driftline.metrics._scores import (
+    CLASSIFICATION_METRICS,
+    HIGHER_IS_BETTER,
+    METRIC_LABELS,
+    REGRESSION_METRICS,
+    macro_average,
+    metric_label,
+)
 
 __all__ = [
     "CLASSIFICATION_METRICS",
     "HIGHER_IS_BETTER",
+    "METRIC_LABELS",
     "REGRESSION_METRICS",
     "Evaluation",
     "Interval",
@@ -28,7 +36,9 @@ __all__ = [
     "Task",
     "compare_predictions",
     "evaluate_predictions",
+    "macro_average",
     "metric_applicable",
+    "metric_label",
     "metric_value",
     "paired_bootstrap",
     "predict",

@@ -17,8 +17,11 @@ import numpy as np
 __all__ = [
     "CLASSIFICATION_METRICS",
     "HIGHER_IS_BETTER",
+    "METRIC_LABELS",
     "REGRESSION_METRICS",
     "Encoded",
+    "macro_average",
+    "metric_label",
     "scorer",
 ]
 
@@ -49,6 +52,21 @@ HIGHER_IS_BETTER: dict[str, bool] = {
     "r2": True,
     "mape": False,
 }
+# How people write each metric, for sentences and tables.
+METRIC_LABELS: dict[str, str] = {
+    "accuracy": "accuracy",
+    "precision": "precision",
+    "recall": "recall",
+    "f1": "F1",
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "log_loss": "log loss",
+    "brier": "Brier score",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "r2": "R²",
+    "mape": "MAPE",
+}
 _EPS = np.finfo(np.float64).eps
 _LOG_CLIP = 1e-15
 
@@ -62,6 +80,20 @@ class Encoded:
     y_pred: np.ndarray
     y_proba: np.ndarray | None = None  # (n, k), columns in class order
     n_classes: int = 0
+
+
+def metric_label(name: str) -> str:
+    """A metric's name as people write it: ``"roc_auc"`` -> ``"ROC AUC"``."""
+    return METRIC_LABELS.get(name, name.replace("_", " "))
+
+
+def macro_average(per_class: list[np.ndarray]) -> np.ndarray:
+    """Mean over the classes whose value is defined (a class absent from a sample has no AUC)."""
+    stacked = np.stack(per_class)
+    defined = np.isfinite(stacked)
+    count = defined.sum(axis=0)
+    total = np.where(defined, stacked, 0.0).sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -81,15 +113,6 @@ def _counts(W: np.ndarray, truth: np.ndarray, pred: np.ndarray) -> tuple[np.ndar
     fp = W @ (~truth & pred).astype(float)
     fn = W @ (truth & ~pred).astype(float)
     return tp, fp, fn
-
-
-def _macro(per_class: list[np.ndarray]) -> np.ndarray:
-    """Mean over the classes that are defined (a class absent from a sample has no AUC)."""
-    stacked = np.stack(per_class)
-    defined = np.isfinite(stacked)
-    count = defined.sum(axis=0)
-    total = np.where(defined, stacked, 0.0).sum(axis=0)
-    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _onehot(labels: np.ndarray, k: int) -> np.ndarray:
@@ -178,7 +201,7 @@ class _Classification:
             out["brier"] = _mean(W, self.sq)
             if {"roc_auc", "pr_auc"} & set(names) or not self.binary:
                 roc, ap = zip(*(r.aucs(W) for r in self.ranked), strict=True)
-                out["roc_auc"], out["pr_auc"] = _macro(list(roc)), _macro(list(ap))
+                out["roc_auc"], out["pr_auc"] = macro_average(list(roc)), macro_average(list(ap))
                 if not self.binary:
                     per["roc_auc"], per["pr_auc"] = np.stack(roc, axis=1), np.stack(ap, axis=1)
         return {k: out[k] for k in names if k in out}, per

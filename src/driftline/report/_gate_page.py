@@ -9,8 +9,7 @@ from markupsafe import Markup, escape
 
 from driftline.gate import GateDecision
 from driftline.gate._decision import Comparison
-from driftline.gate._judge import pretty
-from driftline.metrics import Interval
+from driftline.metrics import Interval, metric_label
 from driftline.report._evaluation_charts import Bar, interval_bars
 from driftline.report._render import Page, build_page
 from driftline.report._svg import ALERT, CURRENT, REFERENCE
@@ -147,7 +146,10 @@ def _gate_page(
         }
         for c in decision.criteria
     ]
-    groups = [(pretty(c.metric), _pair(c, pretty(c.metric), cand, base)) for c in decision.metrics]
+    groups = [
+        (metric_label(c.metric), _pair(c, metric_label(c.metric), cand, base))
+        for c in decision.metrics
+    ]
     metric_chart = interval_bars(groups, title=f"each metric with its {pct}% interval")
 
     failed = {(c.kind, c.metric, c.slice) for c in decision.failed}
@@ -157,7 +159,7 @@ def _gate_page(
         if gain is not None:
             allowed = policy.regression.get(c.metric)
             diffs.append(
-                (pretty(c.metric), gain, allowed, ("regression", c.metric, None) in failed)
+                (metric_label(c.metric), gain, allowed, ("regression", c.metric, None) in failed)
             )
     diff_chart = difference_chart(diffs, title="how much better the candidate is, paired")
 
@@ -169,7 +171,7 @@ def _gate_page(
     main = [s for s in decision.slices if s.metric == slice_metric]
     slice_chart = interval_bars(
         [(s.slice, _pair(s, s.slice, cand, base)) for s in main],
-        title=f"{pretty(slice_metric or '')} on each slice",
+        title=f"{metric_label(slice_metric or '')} on each slice",
     )
     allowed_slice = policy.slices.max_drop if policy.slices is not None else None
     slice_diff = difference_chart(
@@ -210,7 +212,7 @@ def _gate_page(
             },
             "metric_chart": metric_chart,
             "diff_chart": diff_chart,
-            "slice_metric": pretty(slice_metric) if slice_metric else None,
+            "slice_metric": metric_label(slice_metric) if slice_metric else None,
             "slice_chart": slice_chart,
             "slice_diff": slice_diff,
             "slice_rows": slice_rows,
