@@ -174,7 +174,13 @@ def test_public_surface_is_explicit_and_light() -> None:
     import driftline.drift
     import driftline.stats
 
-    assert set(driftline.stats.__all__) == {"ColumnProfile", "Moments", "Profile", "Reservoir"}
+    assert set(driftline.stats.__all__) == {
+        "ColumnProfile",
+        "KnownValues",
+        "Moments",
+        "Profile",
+        "Reservoir",
+    }
     assert {"drift", "DriftReport", "DriftResult", "ColumnDrift", "AutoDetector"} <= set(
         driftline.drift.__all__
     )

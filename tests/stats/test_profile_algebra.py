@@ -96,6 +96,16 @@ def test_merge_equals_profile_of_union(
     assert all(sampled[v] <= available[v] for v in sampled)
 
 
+def test_merge_orders_rows_with_equal_sampling_keys_by_value(
+    profiles_close: Callable[..., None],
+) -> None:
+    # Same offset, same category codes ("e" and "zz" are both other): equal keys.
+    a = profile(_frame([(0.0, 0, "e", False, 0)]))
+    b = profile(_frame([(0.0, 0, "zz", False, 0)]))
+    assert a.reservoir.keys.tolist() == b.reservoir.keys.tolist()
+    profiles_close(a.merge(b), b.merge(a), reservoir=True)
+
+
 def test_merge_with_empty_profile_is_identity(profiles_close: Callable[..., None]) -> None:
     full = profile(REFERENCE)
     empty = profile(REFERENCE.iloc[:0])

@@ -146,7 +146,7 @@ def test_to_dict_round_trips_through_json(
     again = Profile.from_dict(json.loads(text))
     profiles_close(again, expected)
     assert again.to_dict() == d
-    assert d["format"] == 1
+    assert d["format"] == 2
     assert "driftline" not in text  # no import paths in saved data
     # A profile read back still merges with freshly built ones.
     assert again.merge(expected).n_rows == 2 * expected.n_rows
@@ -154,8 +154,10 @@ def test_to_dict_round_trips_through_json(
 
 def test_from_dict_refuses_unknown_format(expected: Profile) -> None:
     d = expected.to_dict() | {"format": 99}
-    with pytest.raises(InputError, match="format 1, got 99"):
+    with pytest.raises(InputError, match=r"format 1 or 2, got 99.*upgrade driftline"):
         Profile.from_dict(d)
+    with pytest.raises(InputError, match=r"format 1 or 2, got None.*rebuild"):
+        Profile.from_dict(expected.to_dict() | {"format": None})
 
 
 def test_bad_inputs_say_what_to_do(frame: pd.DataFrame, expected: Profile, tmp_path: Path) -> None:

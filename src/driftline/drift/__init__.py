@@ -27,6 +27,15 @@ the profiles; sample tests (KS, Wasserstein) read the profiles' uniform row
 samples, which keeps their p-values exact and their cost fixed. Small samples
 are guarded by the p-value, big ones by the floor.
 
+A category column is counted on the reference's most frequent values plus
+``other``. When the reference profile knows every value the column took (up
+to ``max(10_000, 100 * max_categories)`` of them), the binned tests also
+compare the share of rows whose value the reference never took with the
+reference's own leave-one-out share (Good-Turing); the column's p-value is
+then the smaller of the two tests' doubled and its effect size the larger
+(``driftline.drift._binned``). So a batch moving onto new values drifts even
+when the column has thousands of values and ``other`` barely grows.
+
 Columns say *where*; they cannot see a shift that leaves every column's
 distribution as it was (a rotation, a changed correlation). So ``drift(...,
 method="auto")`` adds a kernel (MMD) test of whole rows, and ``drift(...,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from driftline.drift._base import ColumnDetector, ColumnTest
-from driftline.drift._statistics import chi_square, jensen_shannon_distance
+from driftline.drift._binned import binned_test
+from driftline.drift._statistics import jensen_shannon_distance
 from driftline.stats import Profile
 
 __all__ = ["JensenShannonDetector"]
@@ -14,14 +15,13 @@ class JensenShannonDetector(ColumnDetector):
 
     Bins are the reference's (quantile bins for numbers, categories plus
     ``other``). Significance comes from the chi-square test on the same
-    counts. Floor: 0.1.
+    counts, joined for categories by the test of values never seen in the
+    reference (see :class:`ChiSquareDetector`). Floor: 0.1.
     """
 
     method = "jensen_shannon"
     default_threshold = 0.1
 
     def test_column(self, name: str, reference: Profile, current: Profile) -> ColumnTest:
-        ref, cur = reference.columns[name].counts(), current.columns[name].counts()
-        _, p = chi_square(ref, cur)
-        distance = jensen_shannon_distance(ref, cur)
+        _, p, distance = binned_test(name, reference, current, jensen_shannon_distance)
         return ColumnTest(self.method, distance, p, "js_distance", distance)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from driftline.drift._base import ColumnDetector, ColumnTest
-from driftline.drift._statistics import chi_square, population_stability_index
+from driftline.drift._binned import binned_test
+from driftline.drift._statistics import population_stability_index
 from driftline.stats import Profile
 
 __all__ = ["PSIDetector"]
@@ -16,14 +17,15 @@ class PSIDetector(ColumnDetector):
     categories plus ``other``), with half a count added to every bin so an
     empty bin does not make it infinite. PSI has no exact null distribution
     of its own, so significance comes from the chi-square test on the same
-    counts. Floor: 0.1, the customary "moderate shift" (0.25 is "major").
+    counts, joined for categories by the test of values never seen in the
+    reference (see :class:`ChiSquareDetector`; PSI is then the larger of the
+    two, the second on the bins seen and never seen). Floor: 0.1, the
+    customary "moderate shift" (0.25 is "major").
     """
 
     method = "psi"
     default_threshold = 0.1
 
     def test_column(self, name: str, reference: Profile, current: Profile) -> ColumnTest:
-        ref, cur = reference.columns[name].counts(), current.columns[name].counts()
-        _, p = chi_square(ref, cur)
-        psi = population_stability_index(ref, cur)
+        _, p, psi = binned_test(name, reference, current, population_stability_index)
         return ColumnTest(self.method, psi, p, "psi", psi)

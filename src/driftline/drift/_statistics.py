@@ -19,6 +19,7 @@ __all__ = [
     "chi_square",
     "jensen_shannon_distance",
     "ks_test",
+    "new_value_test",
     "population_stability_index",
     "wasserstein_distance",
 ]
@@ -36,6 +37,29 @@ def chi_square(reference: np.ndarray, current: np.ndarray) -> tuple[float, float
         return math.nan, 1.0
     result = stats.chi2_contingency(table, correction=False)
     return float(result.statistic), float(result.pvalue)
+
+
+def new_value_test(
+    reference_rows: int, singletons: int, doubletons: int, current_rows: int, current_new: int
+) -> tuple[float, float]:
+    """Two-sided z-test: does the current bring values the reference lacks at its own rate?
+
+    The reference's rate of new values is its leave-one-out rate
+    ``singletons / reference_rows`` (Good-Turing); that estimate of the
+    missing mass has variance about ``(singletons + 2 * doubletons) / n**2``
+    (Poisson approximation), which the test adds to the binomial variance of
+    the current's share. A plain 2 x 2 chi-square, blind to that, rejected
+    12-15% of same-distribution batches of a 5,000-value column at 20,000
+    rows a side at the 5% level; this test 4.5-7% (two runs of 200 and 400).
+    Returns ``(z, p_value)``.
+    """
+    n, m = reference_rows, current_rows
+    if n == 0 or m == 0 or singletons + current_new == 0:
+        return math.nan, 1.0
+    pooled = (singletons + current_new) / (n + m)
+    variance = pooled * (1.0 - pooled) / m + (singletons + 2.0 * doubletons) / (n * n)
+    z = (current_new / m - singletons / n) / math.sqrt(variance)
+    return float(z), float(2.0 * stats.norm.sf(abs(z)))
 
 
 def _proportions(counts: np.ndarray, pseudo: float) -> np.ndarray:

@@ -1,8 +1,10 @@
 """Bin edges and category lists, learned once from the data a profile is built on.
 
 Edges are quantiles of the non-missing values; categories are the most frequent
-values (ties broken by the value, so the choice does not depend on row order).
-Where a source can be read only once, the caller passes the first chunk.
+values (ties broken by the value, so the choice does not depend on row order),
+and, when every distinct value could be counted, the rest are kept as known
+values (hashes, see :mod:`driftline.stats._known`). Where a source can be read
+only once, the caller passes the first chunk.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from driftline.stats._kinds import Kind, numeric_values, string_values
+from driftline.stats._known import KnownValues
 
 __all__ = ["BinLearner", "Bins"]
 
@@ -25,10 +28,11 @@ EDGE_SAMPLE_SIZE = 200_000
 
 @dataclass
 class Bins:
-    """Edges (numbers, datetimes) and categories (strings) per column."""
+    """Edges (numbers, datetimes), categories and known values (strings) per column."""
 
     edges: dict[str, tuple[float, ...]] = field(default_factory=dict)
     categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    known: dict[str, KnownValues] = field(default_factory=dict)
 
 
 def quantile_edges(values: np.ndarray, bins: int) -> tuple[float, ...]:
@@ -59,8 +63,11 @@ class BinLearner:
     Numeric columns keep a uniform sample of up to ``EDGE_SAMPLE_SIZE`` values
     (bottom-k on random keys, so every value is kept when there are fewer);
     categorical columns keep counts, pruned to the most frequent values when
-    the number of distinct values grows past ``100 * max_categories`` (so the
-    top list is exact for all but extremely long-tailed columns).
+    the number of distinct values grows past ``max(10_000, 100 * max_categories)``
+    (so the top list is exact for all but extremely long-tailed columns). A
+    column never pruned has exact counts of every value: its values outside
+    the top categories become its known values, when ``known`` is true (all
+    the data was seen).
     """
 
     def __init__(
@@ -71,8 +78,10 @@ class BinLearner:
         max_categories: int,
         seed: int,
         sample_size: int | None = EDGE_SAMPLE_SIZE,
+        known: bool = True,
     ) -> None:
         self.kinds = kinds
+        self.known = known
         self.sample_size = sample_size
         self.bins = bins
         self.max_categories = max_categories
@@ -83,6 +92,7 @@ class BinLearner:
         }
         self._limits: dict[str, float] = {}
         self._cap = max(10_000, 100 * max_categories)
+        self._pruned: set[str] = set()
 
     def observe(self, chunk: pa.Table) -> None:
         for name, kind in self.kinds.items():
@@ -129,6 +139,7 @@ class BinLearner:
         if len(counts) > self._cap:
             kept = top_categories(counts, self._cap // 2)
             self._counts[name] = {value: counts[value] for value in kept}
+            self._pruned.add(name)
 
     def result(self) -> Bins:
         bins = Bins()
@@ -139,7 +150,10 @@ class BinLearner:
                     keys, values = _smallest(keys, values, self.sample_size)
                 bins.edges[name] = quantile_edges(values, self.bins)
             elif kind == "categorical":
-                bins.categories[name] = top_categories(self._counts[name], self.max_categories)
+                counts = self._counts[name]
+                bins.categories[name] = top_categories(counts, self.max_categories)
+                if self.known and name not in self._pruned:
+                    bins.known[name] = KnownValues.learn(counts, bins.categories[name])
         return bins
 
 
@@ -157,14 +171,20 @@ def learn_bins(
     max_categories: int,
     seed: int,
     exact: bool = False,
+    known: bool = True,
 ) -> Bins:
-    """Bins learned from every chunk; ``exact`` keeps every value (in-memory tables)."""
+    """Bins learned from every chunk; ``exact`` keeps every value (in-memory tables).
+
+    ``known``: the chunks are all the data, so the values counted are every
+    value there is (false when bins are learned from a first chunk only).
+    """
     learner = BinLearner(
         kinds,
         bins=bins,
         max_categories=max_categories,
         seed=seed,
         sample_size=None if exact else EDGE_SAMPLE_SIZE,
+        known=known,
     )
     for chunk in chunks:
         learner.observe(chunk)

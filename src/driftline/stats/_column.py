@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from driftline.errors import InputError
 from driftline.stats._kinds import KINDS, Kind, is_numeric_kind
+from driftline.stats._known import KnownValues, UnseenCounter
 from driftline.stats._moments import Moments
 
 __all__ = ["BOOLEAN_CATEGORIES", "ColumnProfile", "category_codes"]
@@ -24,14 +25,36 @@ def _empty_counts() -> np.ndarray:
     return np.zeros(0, dtype=np.int64)
 
 
-def category_codes(values: pa.Array, categories: Sequence[str]) -> np.ndarray:
-    """Each value's index in ``categories``; ``len(categories)`` for other, -1 for missing."""
+def category_codes(
+    values: pa.Array, categories: Sequence[str], unseen: UnseenCounter | None = None
+) -> tuple[np.ndarray, int]:
+    """Each value's index in ``categories`` and how many values ``unseen`` finds new.
+
+    The index is ``len(categories)`` for a value outside them (``other``) and
+    -1 for a missing one; without ``unseen`` the count is 0.
+    """
     k = len(categories)
-    codes = pc.index_in(values, value_set=pa.array(categories, pa.string()))
-    # index_in gives null both for missing values and for values outside the categories.
-    codes = pc.fill_null(codes, k).to_numpy(zero_copy_only=False).astype(np.int64)
-    codes[values.is_null().to_numpy(zero_copy_only=False)] = -1
-    return codes
+    value_set = pa.array(categories, pa.string())
+    if unseen is None or not len(unseen.known):
+        codes = pc.index_in(values, value_set=value_set)
+        # index_in gives null both for missing values and for values outside the categories.
+        codes = pc.fill_null(codes, k).to_numpy(zero_copy_only=False).astype(np.int64)
+        codes[values.is_null().to_numpy(zero_copy_only=False)] = -1
+        # Known values but none outside the categories: every other value is new.
+        return codes, 0 if unseen is None else int(np.count_nonzero(codes == k))
+    # Codes of the distinct values, then of the rows: one hashing pass over the rows, and
+    # the distinct values outside the categories are at hand for the unseen count.
+    encoded = pc.dictionary_encode(values)
+    dictionary = encoded.dictionary
+    entry_codes = pc.fill_null(pc.index_in(dictionary, value_set=value_set), k)
+    entry_codes = np.append(entry_codes.to_numpy(zero_copy_only=False).astype(np.int64), -1)
+    indices = pc.fill_null(encoded.indices, len(dictionary)).to_numpy(zero_copy_only=False)
+    codes = entry_codes[indices]  # the last entry, -1, is the slot of missing values
+    outside = entry_codes[:-1] == k
+    if not outside.any():
+        return codes, 0
+    rows = np.bincount(indices, minlength=len(dictionary))[: len(dictionary)]
+    return codes, unseen.count(dictionary.filter(pa.array(outside)), rows[outside])
 
 
 def _histogram(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
@@ -56,6 +79,14 @@ class ColumnProfile:
     and a last one, ``other``, for every value outside ``categories``. Numbers
     and datetimes have a histogram; categories and booleans have category
     counts; numbers, booleans and datetimes have moments.
+
+    A categorical column may also know every distinct value its reference
+    took outside ``categories`` (``known``, see
+    :class:`~driftline.stats.KnownValues`; None when unknown: more
+    distinct values than the bin learner counts, a saved profile of format 1,
+    a stream read once in several chunks). Then ``unseen`` counts the values
+    in ``other`` that ``known`` lacks: never seen in the reference. It is 0 in
+    the reference's own profile, and in every profile without ``known``.
     """
 
     name: str
@@ -66,10 +97,17 @@ class ColumnProfile:
     histogram: np.ndarray = field(default_factory=_empty_counts)
     categories: tuple[str, ...] = ()
     category_counts: np.ndarray = field(default_factory=_empty_counts)
+    unseen: int = 0
+    known: KnownValues | None = None
 
     @classmethod
     def empty(
-        cls, name: str, kind: Kind, edges: Sequence[float] = (), categories: Sequence[str] = ()
+        cls,
+        name: str,
+        kind: Kind,
+        edges: Sequence[float] = (),
+        categories: Sequence[str] = (),
+        known: KnownValues | None = None,
     ) -> ColumnProfile:
         """A profile of no rows with these bins; the start of every build."""
         if kind == "boolean":
@@ -83,6 +121,7 @@ class ColumnProfile:
             histogram=np.zeros(len(edges) + 1 if has_hist else 0, dtype=np.int64),
             categories=tuple(categories) if has_cats else (),
             category_counts=np.zeros(len(categories) + 1 if has_cats else 0, dtype=np.int64),
+            known=known if kind == "categorical" else None,
         )
 
     # -- what people read ------------------------------------------------------------------
@@ -134,15 +173,16 @@ class ColumnProfile:
 
     # -- building and merging ------------------------------------------------------------------
 
-    def observe(self, values: np.ndarray) -> ColumnProfile:
+    def observe(self, values: np.ndarray, unseen: int = 0) -> ColumnProfile:
         """This profile plus a chunk: float64 with NaN, or category codes for categories.
 
-        Category codes come from :func:`category_codes`.
+        Category codes and ``unseen``, the chunk's count of values never seen
+        in the reference, come from :func:`category_codes`.
         """
         if self.kind == "categorical":
             missing = int(np.count_nonzero(values < 0))
             found = np.bincount(values[values >= 0], minlength=len(self.categories) + 1)
-            return self._plus(missing, Moments(), None, found.astype(np.int64))
+            return self._plus(missing, Moments(), None, found.astype(np.int64), unseen)
         values = np.asarray(values, dtype=np.float64)
         present = values[~np.isnan(values)]
         missing = int(values.size - present.size)
@@ -161,6 +201,7 @@ class ColumnProfile:
         moments: Moments,
         histogram: np.ndarray | None,
         counts: np.ndarray | None,
+        unseen: int = 0,
     ) -> ColumnProfile:
         return ColumnProfile(
             name=self.name,
@@ -173,10 +214,16 @@ class ColumnProfile:
             category_counts=self.category_counts
             if counts is None
             else self.category_counts + counts,
+            unseen=self.unseen + unseen,
+            known=self.known,
         )
 
     def merge(self, other: ColumnProfile) -> ColumnProfile:
-        """The profile of the union; raises InputError when the bins differ."""
+        """The profile of the union; raises InputError when the bins differ.
+
+        Known values are kept when both sides have the same; otherwise (one
+        side of format 1, say) the union has none and ``unseen`` is 0.
+        """
         if (self.name, self.kind) != (other.name, other.kind):
             raise InputError(
                 f"cannot merge column {self.name!r} ({self.kind}) with column {other.name!r} "
@@ -188,7 +235,14 @@ class ColumnProfile:
                 f"profiles; build both with the same reference "
                 f"(Profile.build(data, reference=ref)) so they can merge"
             )
-        return self._plus(other.missing, other.moments, other.histogram, other.category_counts)
+        if self.known is not None and self.known.same_as(other.known):
+            return self._plus(
+                other.missing, other.moments, other.histogram, other.category_counts, other.unseen
+            )
+        # Binned against different known values (or one unknown, as in a profile of format
+        # 1): the split of other is lost, the counts stay. This keeps merge associative.
+        merged = self._plus(other.missing, other.moments, other.histogram, other.category_counts)
+        return replace(merged, unseen=0, known=None)
 
     # -- plain data ------------------------------------------------------------------------------
 
@@ -202,6 +256,9 @@ class ColumnProfile:
         if self.kind in ("categorical", "boolean"):
             d["categories"] = list(self.categories)
             d["category_counts"] = self.category_counts.tolist()
+        if self.kind == "categorical":
+            d["unseen"] = self.unseen
+            d["known"] = None if self.known is None else self.known.to_dict()
         return d
 
     @classmethod
@@ -209,7 +266,9 @@ class ColumnProfile:
         kind = d.get("kind")
         if kind not in KINDS:
             raise InputError(f"column kind must be one of {KINDS}, got {kind!r} in a saved profile")
-        base = cls.empty(str(d["name"]), kind, d.get("edges", ()), d.get("categories", ()))
+        # Profiles of format 1 have neither "known" nor "unseen": other is not split.
+        known = KnownValues.from_dict(d["known"]) if d.get("known") else None
+        base = cls.empty(str(d["name"]), kind, d.get("edges", ()), d.get("categories", ()), known)
         return cls(
             name=base.name,
             kind=base.kind,
@@ -219,4 +278,6 @@ class ColumnProfile:
             histogram=np.asarray(d.get("histogram", base.histogram), dtype=np.int64),
             categories=base.categories,
             category_counts=np.asarray(d.get("category_counts", base.category_counts), np.int64),
+            unseen=int(d.get("unseen", 0)) if base.known is not None else 0,
+            known=base.known,
         )

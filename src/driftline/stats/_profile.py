@@ -14,11 +14,15 @@ from driftline.stats._bins import Bins, learn_bins
 from driftline.stats._column import ColumnProfile, category_codes
 from driftline.stats._input import Source, open_source, rebatch
 from driftline.stats._kinds import Kind, is_numeric_kind, kind_of, numeric_values, string_values
+from driftline.stats._known import UnseenCounter
 from driftline.stats._reservoir import Reservoir, chunk_keys
 
 __all__ = ["FORMAT", "Profile"]
 
-FORMAT = 1
+# Format 2 adds each categorical column's known values and unseen count; format 1
+# profiles still load, with other not split.
+FORMAT = 2
+_READABLE = (1, 2)
 
 
 class Profile:
@@ -93,6 +97,13 @@ class Profile:
         categories counted by name (the rest count as ``other``),
         ``reservoir_size`` the number of sampled rows, and ``seed`` makes the
         sample reproducible.
+
+        Without ``reference``, a categorical column of at most
+        ``max(10_000, 100 * max_categories)`` distinct values also keeps the
+        hashes of all its values outside the top categories (``known``; not
+        for a RecordBatchReader of several chunks, whose values are not all
+        seen before counting starts). A profile built against it counts, in
+        ``unseen``, the values of ``other`` the reference never took.
         """
         _check_positive(bins=bins, max_categories=max_categories, chunk_size=chunk_size)
         _check_positive(reservoir_size=reservoir_size, allow_zero=True)
@@ -101,7 +112,8 @@ class Profile:
         if reference is not None:
             empty = {name: reference.columns[name] for name in names}
             start = {
-                n: ColumnProfile.empty(n, c.kind, c.edges, c.categories) for n, c in empty.items()
+                n: ColumnProfile.empty(n, c.kind, c.edges, c.categories, c.known)
+                for n, c in empty.items()
             }
             chunks = _chunks(source, names, chunk_size)
         else:
@@ -109,11 +121,16 @@ class Profile:
             learned, chunks = _learn(source, names, kinds, chunk_size, bins, max_categories, seed)
             start = {
                 name: ColumnProfile.empty(
-                    name, kind, learned.edges.get(name, ()), learned.categories.get(name, ())
+                    name,
+                    kind,
+                    learned.edges.get(name, ()),
+                    learned.categories.get(name, ()),
+                    learned.known.get(name),
                 )
                 for name, kind in kinds.items()
             }
-        return _accumulate(start, chunks, reservoir_size, seed)
+        # The known values of a profile's own data hold all of it: nothing is unseen there.
+        return _accumulate(start, chunks, reservoir_size, seed, count_unseen=reference is not None)
 
     # -- combining -----------------------------------------------------------------------
 
@@ -144,10 +161,16 @@ class Profile:
     def from_dict(cls, d: Mapping[str, Any]) -> Profile:
         """The profile :meth:`to_dict` described."""
         version = d.get("format") if isinstance(d, Mapping) else None
-        if version != FORMAT:
+        if version not in _READABLE:
+            newer = isinstance(version, int) and version > FORMAT
             raise InputError(
-                f"a saved profile must have format {FORMAT}, got {version!r}; it was written "
-                f"by another version of driftline: rebuild it from the data"
+                f"a saved profile must have format {' or '.join(map(str, _READABLE))}, got "
+                f"{version!r}; it was written by "
+                + (
+                    "a newer driftline: upgrade driftline"
+                    if newer
+                    else "another version of driftline: rebuild it from the data"
+                )
             )
         columns = [ColumnProfile.from_dict(c) for c in d["columns"]]
         numeric = {c.name: c.is_numeric for c in columns}
@@ -226,9 +249,15 @@ def _learn(
 ) -> tuple[Bins, Iterator[pa.Table]]:
     """Learn bins as the source allows; return them with the chunks to profile."""
 
-    def learn(chunks: Iterable[pa.Table], exact: bool) -> Bins:
+    def learn(chunks: Iterable[pa.Table], exact: bool, known: bool = True) -> Bins:
         return learn_bins(
-            chunks, kinds, bins=bins, max_categories=max_categories, seed=seed, exact=exact
+            chunks,
+            kinds,
+            bins=bins,
+            max_categories=max_categories,
+            seed=seed,
+            exact=exact,
+            known=known,
         )
 
     if source.access == "memory" and source.table is not None:
@@ -240,8 +269,11 @@ def _learn(
     first = next(chunks, None)
     if first is None:
         return Bins(), iter(())
-    learned = learn([first], True)
-    return learned, itertools.chain([first], chunks)
+    # A stream read once: bins from its first chunk; values known only if that is all.
+    second = next(chunks, None)
+    learned = learn([first], True, second is None)
+    read = [first] if second is None else [first, second]
+    return learned, itertools.chain(read, chunks)
 
 
 def _accumulate(
@@ -249,7 +281,14 @@ def _accumulate(
     chunks: Iterator[pa.Table],
     reservoir_size: int,
     seed: int,
+    *,
+    count_unseen: bool,
 ) -> Profile:
+    counters = {
+        name: UnseenCounter(col.known)
+        for name, col in columns.items()
+        if count_unseen and col.known is not None
+    }
     empty = {
         name: np.empty(0, dtype=float if col.is_numeric else object)
         for name, col in columns.items()
@@ -266,8 +305,8 @@ def _accumulate(
                 digest.append(values[name])
             else:
                 values[name] = string_values(chunk.column(name))
-                codes = category_codes(values[name], col.categories)
-                columns[name] = col.observe(codes)
+                codes, unseen = category_codes(values[name], col.categories, counters.get(name))
+                columns[name] = col.observe(codes, unseen)
                 digest.append(codes)
         if reservoir_size:
             keys = chunk_keys(seed, n_rows, chunk.num_rows, digest)

@@ -11,7 +11,9 @@ Keys come from a generator seeded by the profile's seed, the chunk's offset in
 its stream and a digest of the chunk's values. The digest is what keeps keys of
 different partitions independent when every worker builds with the default
 seed; partitions with identical content get identical keys, which for a
-sample of the union only matters when a data set is merged with itself.
+sample of the union only matters when a data set is merged with itself. (The
+digest reads category codes, so partitions whose categories differ only
+inside ``other`` tie too; ties are ordered by the rows' values.)
 """
 
 from __future__ import annotations
@@ -51,14 +53,18 @@ class Reservoir:
         if len(other) == 0 and len(self) <= size:
             return Reservoir(size, self.keys, self.values)
         keys = np.concatenate([self.keys, other.keys])
-        # Equal keys are the only way the order of the operands could show; 53-bit random
-        # keys of different rows practically never are.
-        order = np.argsort(keys, kind="stable")[:size]
         columns = list(self.values) or list(other.values)
-        values = {
-            name: _concat(self.values.get(name), other.values.get(name))[order] for name in columns
-        }
-        return Reservoir(size, keys[order], values)
+        joined = {name: _concat(self.values.get(name), other.values.get(name)) for name in columns}
+        order = np.argsort(keys, kind="stable")
+        ranked = keys[order]
+        if (ranked[1:] == ranked[:-1]).any():
+            # Equal keys come from chunks at the same offset with the same digest: a table
+            # merged with itself, or partitions whose categories differ only inside other
+            # (the digest reads category codes). Ordering them by their values keeps the
+            # merge commutative and associative.
+            order = np.array(sorted(order, key=lambda i: (keys[i], _row_key(joined, i))))
+        order = order[:size]
+        return Reservoir(size, keys[order], {name: v[order] for name, v in joined.items()})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +103,16 @@ def _concat(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray:
     if a.dtype == object or b.dtype == object:
         return np.concatenate([a.astype(object), b.astype(object)])
     return np.concatenate([a, b])
+
+
+def _row_key(columns: Mapping[str, np.ndarray], i: int) -> tuple[tuple[int, Any], ...]:
+    """A sortable key of row ``i``'s values, missing ones (None, NaN) last."""
+    key = []
+    for values in columns.values():
+        v = values[i]
+        missing = v is None or (isinstance(v, float) and np.isnan(v))
+        key.append((1, "") if missing else (0, str(v) if values.dtype == object else float(v)))
+    return tuple(key)
 
 
 def _plain(values: np.ndarray) -> list[Any]:
