@@ -17,9 +17,12 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	touch $@
 
 # torch first, from the local CPU wheel, so the deep extra never pulls a CUDA build.
-$(VENV)/.installed-test: $(BIN)/python pyproject.toml
+# The KServe client last, without its dependencies: the file says why.
+KSERVE_REQUIREMENTS := tests/serving/requirements-kserve.txt
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml $(KSERVE_REQUIREMENTS)
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e '.[test,deep,text]'
+	$(PIP) install --quiet --no-deps -r $(KSERVE_REQUIREMENTS)
 	touch $@
 
 install: $(VENV)/.installed

@@ -172,6 +172,9 @@ def serve() -> Iterator[Callable[..., RunningServer]]:
     stops: list[Callable[[], None]] = []
 
     def start(workspace: Workspace, **options: Any) -> RunningServer:
+        # The server shares the test process: freezing its heap would cost a full
+        # collection per test and keep every test's garbage. `serve_process` tests the freeze.
+        options.setdefault("freeze_gc", False)
         app = create_app(workspace, ServerConfig(**options))
         # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY only on sockets that say so, and
         # without it Nagle's algorithm meets delayed ACKs and every request takes 40 ms.

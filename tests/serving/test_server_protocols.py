@@ -212,3 +212,36 @@ def test_ops_endpoints_and_metrics(server, trained) -> None:  # type: ignore[no-
     # Warm-up calls are not traffic: every counted row came from a request.
     assert value("driftline_batch_rows_sum", **base) == 8
     assert value("driftline_queue_seconds_count", **base) == 8
+
+
+def test_v1_fast_path_answers_as_the_route_does(server, trained) -> None:  # type: ignore[no-untyped-def]
+    # Plain numeric records take the fast path; an extra field (ignored by the route's
+    # body model) sends the same request through FastAPI's route instead.
+    rows = trained.numeric.iloc[:5]
+    records = rows.to_dict(orient="records")
+    url = f"{server.url}/v1/models/forest/predict"
+    fast = httpx.post(url, json={"records": records, "id": "same"})
+    routed = httpx.post(url, json={"records": records, "id": "same", "note": "via the route"})
+    assert fast.status_code == routed.status_code == 200, (fast.text, routed.text)
+    assert fast.headers["content-type"] == routed.headers["content-type"]
+    assert fast.json() == routed.json()
+    body = fast.json()
+    assert body["predictions"] == trained.forest_v1.predict(rows).tolist()
+    got = np.array([[p["0"], p["1"]] for p in body["probabilities"]])
+    np.testing.assert_allclose(got, trained.forest_v1.predict_proba(rows), atol=1e-4)
+
+    # Errors from the fast path carry the route's status and words.
+    bad = [{**records[0], "b": None}]
+    fast = httpx.post(url, json={"records": bad})
+    routed = httpx.post(url, json={"records": bad, "note": "via the route"})
+    assert fast.status_code == routed.status_code == 400
+    assert fast.json() == routed.json() and "'b'" in fast.json()["error"]
+    missing = httpx.post(f"{server.url}/v1/models/nope/predict", json={"records": records})
+    assert missing.status_code == 404 and "nope" in missing.json()["error"]
+    answered = {
+        (s.labels["protocol"], s.labels["status"]): s.value
+        for family in text_string_to_metric_families(httpx.get(f"{server.url}/metrics").text)
+        for s in family.samples
+        if s.name == "driftline_requests_total" and s.labels["model"] == "forest"
+    }
+    assert answered == {("v1", "200"): 2.0, ("v1", "400"): 2.0}

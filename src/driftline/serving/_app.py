@@ -13,12 +13,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp
 
 import driftline
 from driftline.errors import DriftlineError
 from driftline.serving import _routes_mlflow, _routes_ops, _routes_v1, _routes_v2
 from driftline.serving._edge import error_response, status_for
-from driftline.serving._fast import InferFastPath
+from driftline.serving._fast import FastPath
 from driftline.serving._state import ServerConfig, ServerState
 from driftline.settings import ENV_PREFIX
 from driftline.workspace import Workspace
@@ -26,6 +27,13 @@ from driftline.workspace import Workspace
 __all__ = ["create_app", "create_app_from_env"]
 
 CONFIG_ENV = f"{ENV_PREFIX}SERVE_CONFIG"
+
+
+class _App(FastAPI):
+    """FastAPI, with plain predictions answered ahead of its middleware (see ``_fast``)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return FastPath(super().build_middleware_stack(), self.state.driftline)
 
 
 def create_app(ws: Workspace, config: ServerConfig | None = None) -> FastAPI:
@@ -45,7 +53,7 @@ def create_app(ws: Workspace, config: ServerConfig | None = None) -> FastAPI:
         # driftline exports its own Prometheus metrics; FastAPI's OpenTelemetry hooks
         # probe the tracer providers on every request (about 10% of a request's CPU).
         options["telemetry"] = {"tracing": False, "metrics": False, "logs": False}
-    app = FastAPI(
+    app = _App(
         title="driftline",
         version=driftline.__version__,
         summary="Models served with Open Inference Protocol V2, MLflow scoring and a native /v1 API.",
@@ -83,7 +91,6 @@ def create_app(ws: Workspace, config: ServerConfig | None = None) -> FastAPI:
 
     for router in (_routes_ops.router, _routes_v2.router, _routes_mlflow.router, _routes_v1.router):
         app.include_router(router)
-    app.add_middleware(InferFastPath, state=state)
     return app
 
 

@@ -4,22 +4,35 @@ When the model is idle a request goes straight in, so a lone caller never
 waits for company. While a call runs, new requests queue; when it ends they
 leave together, up to ``max_batch_size`` rows. So batches grow with load on
 their own. Under sustained load (recent batches held more than one request)
-the batcher also waits up to ``max_latency_ms`` for a batch to fill. A
-request still queued at its deadline is shed with :class:`UnavailableError`
-(HTTP 503) rather than left hanging.
+the batcher also lets the event loop turn, up to ``max_latency_ms``, while
+that brings more requests: those the server has read but not yet parsed. It
+stops at the first quiet turns rather than sitting out the whole wait, which
+would only delay a batch that already holds every caller (eight clients
+waiting on their answers send nothing more). A request still queued at its
+deadline is shed with :class:`UnavailableError` (HTTP 503) rather than left
+hanging.
+
+Requests that bring a ``check`` (the signature's validation of a numeric
+matrix) are checked together, in one pass over the batch's rows; only when
+that pass fails is each checked alone, so the error goes to the request that
+caused it, with its own row numbers.
 
 Calls cheaper than ``inline_below_s`` (ONNX on a few rows: microseconds) run
 on the event loop itself; a thread hop would cost more than the call.
+
+Per request the batcher allocates one future and one timer: under load its
+own bookkeeping must stay small next to a model call of a few microseconds.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import collections
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -29,14 +42,28 @@ from driftline.serving._runtime import ModelRuntime, Prediction
 
 __all__ = ["BatchStats", "Batcher"]
 
+Check = Callable[[np.ndarray], None]
+# Loop turns without a new request before a batch under load stops waiting: a request
+# read from its socket reaches the queue within two turns (parse, then its handler).
+_QUIET_TURNS = 2
 
-@dataclass
+
 class _Item:
-    frame: np.ndarray | pd.DataFrame
-    future: asyncio.Future[Prediction]
-    deadline: float
-    queued_at: float = field(default_factory=time.perf_counter)
-    started: bool = False  # taken into a model call
+    __slots__ = ("check", "deadline", "frame", "future", "queued_at", "started")
+
+    def __init__(
+        self,
+        frame: np.ndarray | pd.DataFrame,
+        future: asyncio.Future[Prediction],
+        deadline: float,
+        check: Check | None,
+    ) -> None:
+        self.frame = frame
+        self.future = future
+        self.deadline = deadline
+        self.check = check
+        self.queued_at = time.perf_counter()
+        self.started = False  # taken into a model call
 
 
 @dataclass
@@ -63,9 +90,11 @@ class Batcher:
         self.max_latency = max_latency_ms / 1000
         self.inline_below_s = inline_below_s
         self.on_batch = on_batch
-        self._queue: asyncio.Queue[_Item] = asyncio.Queue()
+        self._items: collections.deque[_Item] = collections.deque()
+        self._wakeup: asyncio.Future[None] | None = None  # set while the runner waits
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="driftline-model")
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._load = 1.0  # moving average of requests per batch
 
     def start(self) -> None:
@@ -74,68 +103,97 @@ class Batcher:
 
     async def stop(self) -> None:
         """Answer everything queued, then stop."""
+        self._stopping = True
+        self._wake()
         if self._task is not None:
-            await self._queue.join()
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
         self._executor.shutdown(wait=True)
 
-    async def predict(self, frame: np.ndarray | pd.DataFrame, *, timeout: float) -> Prediction:
-        loop = asyncio.get_running_loop()
-        item = _Item(frame, loop.create_future(), time.perf_counter() + timeout)
-        self.start()
-        await self._queue.put(item)
-        try:
-            # Shielded: on timeout the item must stay answerable if its call already began.
-            return await asyncio.wait_for(asyncio.shield(item.future), timeout)
-        except TimeoutError:
-            if item.started:
-                return await item.future  # its model call is running: keep its answer
-            # Still queued behind a slow call: shed now, not when the model comes free.
-            item.future.cancel()
-            raise _too_busy() from None
+    async def predict(
+        self, frame: np.ndarray | pd.DataFrame, *, timeout: float, check: Check | None = None
+    ) -> Prediction:
+        """The model's answer for ``frame``, within ``timeout`` seconds or a 503.
 
-    async def _collect(self) -> list[_Item]:
-        first = await self._queue.get()
-        batch, rows = [first], len(first.frame)
-        while rows < self.max_batch_size and not self._queue.empty():
-            item = self._queue.get_nowait()
+        ``check`` validates a numeric matrix; it runs with the batch (see the module doc).
+        """
+        loop = asyncio.get_running_loop()
+        item = _Item(frame, loop.create_future(), time.perf_counter() + timeout, check)
+        self.start()
+        self._items.append(item)
+        self._wake()
+        expiry = loop.call_later(timeout, _expire, item)
+        try:
+            return await item.future
+        finally:
+            expiry.cancel()
+
+    def _wake(self) -> None:
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
+
+    async def _wait(self) -> None:
+        """Until a request arrives (or the batcher stops)."""
+        self._wakeup = asyncio.get_running_loop().create_future()
+        try:
+            await self._wakeup
+        finally:
+            self._wakeup = None
+
+    def _take(self, batch: list[_Item], rows: int) -> int:
+        """Move queued items into ``batch`` up to the row limit; the rows it now holds."""
+        items = self._items
+        while items and (rows < self.max_batch_size or not batch):
+            item = items.popleft()
+            if item.future.done():  # shed at its deadline, or its caller went away
+                continue
             batch.append(item)
             rows += len(item.frame)
+        return rows
+
+    async def _collect(self) -> list[_Item]:
+        batch: list[_Item] = []
+        rows = 0
+        while not batch:
+            if not self._items:
+                if self._stopping:
+                    return batch
+                await self._wait()
+            rows = self._take(batch, rows)
         if self._load > 1.5 and rows < self.max_batch_size:
-            until = first.queued_at + self.max_latency
-            while rows < self.max_batch_size:
-                left = until - time.perf_counter()
-                if left <= 0:
-                    break
-                try:
-                    item = await asyncio.wait_for(self._queue.get(), left)
-                except TimeoutError:
-                    break
-                batch.append(item)
-                rows += len(item.frame)
+            # Let the requests the loop has already read catch up, while they keep coming.
+            until = batch[0].queued_at + self.max_latency
+            quiet = 0
+            while (
+                rows < self.max_batch_size
+                and quiet < _QUIET_TURNS
+                and not self._stopping
+                and time.perf_counter() < until
+            ):
+                await asyncio.sleep(0)
+                before, rows = rows, self._take(batch, rows)
+                quiet = quiet + 1 if rows == before else 0
         return batch
 
     async def _run(self) -> None:
         while True:
             batch = await self._collect()
-            try:
-                await self._answer(batch)
-            finally:
-                for _ in batch:
-                    self._queue.task_done()
+            if not batch:
+                return  # stopping, and nothing left to answer
+            await self._answer(batch)
 
     async def _answer(self, batch: list[_Item]) -> None:
         now = time.perf_counter()
         live = []
         for item in batch:
-            if item.future.cancelled():
+            if item.future.done():
                 continue
-            if now > item.deadline:
+            if now > item.deadline:  # its timer has not fired yet: the loop was busy
                 item.future.set_exception(_too_busy())
             else:
                 live.append(item)
+        checked = [item for item in live if item.check is not None]
+        if checked:
+            live = [item for item in live if item.check is None] + _checked(checked)
         if not live:
             return
         for item in live:
@@ -169,6 +227,35 @@ class Batcher:
             self.on_batch(
                 self.runtime, BatchStats(len(frame), len(live), [now - i.queued_at for i in live])
             )
+
+
+def _checked(items: list[_Item]) -> list[_Item]:
+    """The items whose matrices pass their check; the others get their error."""
+    matrices = [cast(np.ndarray, i.frame) for i in items]
+    check = items[0].check
+    if check is not None and all(i.check == check for i in items):
+        try:
+            check(np.concatenate(matrices) if len(matrices) > 1 else matrices[0])
+        except Exception:  # someone's rows fail: find whose, each with its own message
+            pass
+        else:
+            return items
+    passed = []
+    for item, matrix in zip(items, matrices, strict=True):
+        try:
+            cast(Check, item.check)(matrix)
+        except Exception as exc:
+            item.future.set_exception(exc)
+        else:
+            passed.append(item)
+    return passed
+
+
+def _expire(item: _Item) -> None:
+    # Still queued behind a slow call: shed now, not when the model comes free.
+    # A request whose call has begun keeps waiting for its answer.
+    if not item.started and not item.future.done():
+        item.future.set_exception(_too_busy())
 
 
 def _too_busy() -> UnavailableError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,8 @@ from driftline.errors import InputError
 from driftline.serving._edge import requires
 
 router = APIRouter(prefix="/v1", tags=["v1"])
+_ID_MAX_LENGTH = 200
+_REQUEST_FIELDS = frozenset({"records", "key", "id"})
 
 
 class PredictRequest(BaseModel):
@@ -20,7 +23,9 @@ class PredictRequest(BaseModel):
     key: str | None = Field(
         None, description="Sticky routing key (e.g. a customer id) for canaries."
     )
-    id: str | None = Field(None, max_length=200, description="Request id, echoed and logged.")
+    id: str | None = Field(
+        None, max_length=_ID_MAX_LENGTH, description="Request id, echoed and logged."
+    )
 
 
 class PredictResponse(BaseModel):
@@ -102,9 +107,7 @@ async def predict(
 ) -> PredictResponse:
     state = request.app.state.driftline
     champion = state.deployment(name).champion.runtime
-    rows: Any = (
-        _numeric_records(body.records, champion.signature.names) if champion.matrix_inputs else None
-    )
+    rows: Any = _numeric_records(body.records, champion.names) if champion.matrix_inputs else None
     answer = await state.predict(
         name,
         rows if rows is not None else records_frame(body.records),
@@ -112,22 +115,59 @@ async def predict(
         key=body.key,
         request_id=body.id,
     )
+    return PredictResponse(**_response(name, answer))
+
+
+async def predict_fast(state: Any, name: str, raw: bytes) -> bytes | None:
+    """The JSON answer to a plainly numeric predict body; None hands it to the route.
+
+    For the fast path in ``_fast.py``: it takes only bodies the route would
+    accept as they are (records of plain numbers for an all-numeric model,
+    string key and id), so everything else, errors included, is worded by the route.
+    """
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if type(doc) is not dict or not doc.keys() <= _REQUEST_FIELDS:
+        return None
+    records, key, request_id = doc.get("records"), doc.get("key"), doc.get("id")
+    if type(records) is not list or not records or any(type(r) is not dict for r in records):
+        return None
+    if key is not None and type(key) is not str:
+        return None
+    if request_id is not None and (type(request_id) is not str or len(request_id) > _ID_MAX_LENGTH):
+        return None
+    deployment = state.deployments.get(name)
+    if deployment is None or not deployment.champion.runtime.matrix_inputs:
+        return None
+    rows = _numeric_records(records, deployment.champion.runtime.names)
+    if rows is None:
+        return None
+    answer = await state.predict(name, rows, protocol="v1", key=key, request_id=request_id)
+    # As FastAPI's JSONResponse encodes the route's answer.
+    return json.dumps(
+        _response(name, answer), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def _response(name: str, answer: Any) -> dict[str, Any]:
+    """A PredictResponse's fields, for the route and the fast path alike."""
     runtime = answer.route.runtime
     probs = None
     if answer.prediction.probabilities is not None and runtime.classes is not None:
         names = [str(c) for c in runtime.classes]
         probs = [
-            dict(zip(names, map(float, row), strict=True))
-            for row in answer.prediction.probabilities
+            dict(zip(names, row, strict=True)) for row in answer.prediction.probabilities.tolist()
         ]
-    return PredictResponse(
-        model=name,
-        version=runtime.version.version,
-        route=answer.route.name,
-        request_ids=answer.request_ids,
-        predictions=answer.prediction.labels.tolist(),
-        probabilities=probs,
-    )
+    return {
+        "model": name,
+        "version": runtime.version.version,
+        "route": answer.route.name,
+        "request_ids": answer.request_ids,
+        "predictions": answer.prediction.labels.tolist(),
+        "probabilities": probs,
+    }
 
 
 @router.post("/models/{name}/labels", response_model=LabelsResponse)

@@ -143,7 +143,7 @@ async def infer_body(
     route = _route_of(state, model, version)
     frame: Any = None
     if route.runtime.matrix_inputs:
-        frame = _numeric_matrix(decoded.inputs, route.runtime.signature.names)
+        frame = _numeric_matrix(decoded.inputs, route.runtime.names)
     if frame is None:
         frame = _oip.tensors_to_frame(decoded.inputs, route.runtime.signature)
     key = decoded.parameters.get("routing_key")

@@ -44,6 +44,7 @@ class ModelRuntime:
             )
         self.version = version
         self.signature = version.signature
+        self.names = self.signature.names  # column order; the signature rebuilds it per call
         self.model = model
         self.onnx = onnx
         self.engine = "onnx" if onnx is not None else "sklearn"
@@ -88,7 +89,7 @@ class ModelRuntime:
                 row[c.name] = c.categories[0]
             else:
                 row[c.name] = ""
-        frame = pd.DataFrame([row], columns=self.signature.names)
+        frame = pd.DataFrame([row], columns=self.names)
         for c in self.signature.columns:
             if c.kind == "integer":
                 frame[c.name] = frame[c.name].astype("int64")
@@ -97,13 +98,13 @@ class ModelRuntime:
     def prepare(self, frame: pd.DataFrame) -> np.ndarray | pd.DataFrame:
         """A validated request in the form batches are made of."""
         if self.numeric:
-            return frame[self.signature.names].to_numpy(dtype=np.float64)
+            return frame[self.names].to_numpy(dtype=np.float64)
         return frame
 
     def frame(self, payload: np.ndarray | pd.DataFrame) -> pd.DataFrame:
         if isinstance(payload, pd.DataFrame):
             return payload
-        frame = pd.DataFrame(payload, columns=self.signature.names)
+        frame = pd.DataFrame(payload, columns=self.names)
         for c in self.signature.columns:
             if c.kind == "integer":
                 frame[c.name] = frame[c.name].astype("int64")

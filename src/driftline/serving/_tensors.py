@@ -55,14 +55,17 @@ def element_count(shape: Sequence[int]) -> int:
     return math.prod(shape)
 
 
+_BY_DTYPE = {
+    dtype: name for name, dtype in DATATYPES.items() if dtype.kind in "biuf" and name != "BF16"
+}
+
+
 def datatype_of(array: np.ndarray[Any, Any]) -> str:
     """The wire datatype for a numpy array: bool, (u)int8-64, float16-64, text."""
-    kind = array.dtype.kind
-    if kind in "biuf":
-        for name, dtype in DATATYPES.items():
-            if dtype == array.dtype and name != "BF16":
-                return name
-    if kind in "USO":
+    name = _BY_DTYPE.get(array.dtype)
+    if name is not None:
+        return name
+    if array.dtype.kind in "USO":
         return "BYTES"
     raise InputError(f"cannot send a numpy {array.dtype} array as a tensor")
 
@@ -121,16 +124,22 @@ def decode_json(data: Any, datatype: str, shape: Sequence[int], where: str) -> n
         return out.reshape(shape)
     if datatype == "BOOL":
         check, expected = (lambda v: isinstance(v, bool)), "true or false"
+        plain: set[type] = {bool}
     elif datatype in _INTEGER:
         check, expected = (lambda v: isinstance(v, int) and not isinstance(v, bool)), "an integer"
+        plain = {int}
     else:
         check, expected = (
             (lambda v: isinstance(v, int | float) and not isinstance(v, bool)),
             "a number",
         )
-    for i, v in enumerate(values):
-        if not check(v):
-            raise InputError(f"{where} is {datatype}, so element {i} must be {expected}, got {v!r}")
+        plain = {int, float}
+    if not set(map(type, values)) <= plain:  # JSON gives exact types; one pass in C first
+        for i, v in enumerate(values):
+            if not check(v):
+                raise InputError(
+                    f"{where} is {datatype}, so element {i} must be {expected}, got {v!r}"
+                )
     dtype = DATATYPES[datatype]
     if datatype in _INTEGER and values:
         info = np.iinfo(dtype)

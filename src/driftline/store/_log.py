@@ -1,16 +1,21 @@
 """The inference log: every prediction answered, durable before its response is sent.
 
 Writes go to append-only segment files, one per process, as lines of
-``<crc32> <json>``. A writer thread collects what concurrent requests hand it
-and commits them as a group: one ``write``, one ``fdatasync``. By default the
-waiting requests are released once the group is written, which is what
-``kill -9`` of the server cannot undo (the data is in the kernel). A second
-thread fsyncs: one ``fdatasync`` in flight at a time, each covering every
-group written before it began, so a power loss can take at most the groups
-written since the last one finished, and no request waits for the disk. ``wait_for="fsync"`` releases requests only
-after the fsync, surviving power loss at the price of the disk's sync latency
-(about 3 ms per group on the benchmark machine). A line torn by a crash fails
-its checksum and is dropped.
+``<crc32> <json>``. Records that arrive together are committed as a group: one
+``write``. By default the waiting requests are released once their group is
+written, which is what ``kill -9`` of the server cannot undo (the data is in
+the kernel). A syncer thread keeps one ``fdatasync`` in flight at a time, each
+covering every group written before it began, so a power loss can take at most
+the groups written since the last one finished, and no request waits for the
+disk. ``wait_for="fsync"`` releases requests only after the fsync, surviving
+power loss at the price of the disk's sync latency (about 3 ms per group on
+the benchmark machine). A line torn by a crash fails its checksum and is dropped.
+
+Two ways in. :meth:`InferenceLog.append` (any thread) hands a record to a
+writer thread that groups what concurrent callers queued. :meth:`InferenceLog.
+commit` (a coroutine, for the server) groups the records of every request that
+finishes in one turn of the event loop and writes them from the loop itself:
+no thread hand-off per request, which on a busy core costs more than the write.
 
 Closed segments (sealed on rotation or shutdown, or left by a dead process)
 compact into Parquet partitioned by model and day, which monitoring reads.
@@ -19,8 +24,10 @@ Labels posted later are log records too, joined to predictions by request id.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import queue
@@ -28,7 +35,7 @@ import threading
 import time
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -53,10 +60,14 @@ META_COLUMNS = (
 )
 _OPEN, _SEALED = ".open", ".seg"
 _STOP = object()
+_JSON = json.JSONEncoder(separators=(",", ":"), default=str, allow_nan=True)
+
+# Called with None once a group is synced, or with the error that stopped it.
+_Done = Callable[[BaseException | None], None]
 
 
 def _encode(record: dict[str, Any]) -> bytes:
-    body = json.dumps(record, separators=(",", ":"), default=str, allow_nan=True).encode("utf-8")
+    body = _JSON.encode(record).encode("utf-8")
     return b"%08x %s\n" % (zlib.crc32(body), body)
 
 
@@ -84,6 +95,30 @@ def _alive(pid: int) -> bool:
     return True
 
 
+class _LoopGroup:
+    """Records of the requests finishing in one turn of one event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.lines: list[bytes] = []
+        self.waiters: list[asyncio.Future[None]] = []
+
+    def settle(self, error: BaseException | None) -> None:
+        """Release the waiters (in the loop's thread)."""
+        for waiter in self.waiters:
+            if waiter.done():
+                continue
+            if error is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(error)
+
+    def settle_threadsafe(self, error: BaseException | None) -> None:
+        """Release the waiters from another thread."""
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+            self.loop.call_soon_threadsafe(self.settle, error)
+
+
 class InferenceLog:
     """Append prediction and label records durably; compact and read them as Arrow."""
 
@@ -104,19 +139,24 @@ class InferenceLog:
         self.segment_bytes = segment_bytes
         self.max_group = max_group
         self.wait_for = wait_for
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._closed = False
+        # The open segment; _lock guards it, the counters and the hand-over to the syncer.
+        # Only the syncer fsyncs and closes files, so nothing holds _lock during disk waits.
+        self._lock = threading.Lock()
         self._file: Any = None
         self._path: Path | None = None
         self._written = 0
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._closed = False
-        # The syncer: fsyncs what the writer wrote, off the request path.
-        self._sync_lock = threading.Lock()  # held while fsyncing or closing the file
-        self._sync_cond = threading.Condition()
         self._written_groups = 0
+        self._to_seal: list[tuple[Any, Path | None]] = []
+        # The writer thread, for append() from any thread.
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        # The event loops' open groups, for commit().
+        self._loop_groups: dict[asyncio.AbstractEventLoop, _LoopGroup] = {}
+        # The syncer: fsyncs what was written, off the request path.
+        self._sync_cond = threading.Condition(self._lock)
         self._synced_groups = 0
-        self._awaiting_sync: list[tuple[int, list[tuple[bytes, Future[None]]]]] = []
+        self._awaiting_sync: list[tuple[int, _Done]] = []
         self._syncer: threading.Thread | None = None
         self._stopping = False
         self.groups = 0  # commits so far: a measure of how well writes are grouped
@@ -124,10 +164,10 @@ class InferenceLog:
     # -- writing -----------------------------------------------------------------
 
     def append(self, record: dict[str, Any]) -> Future[None]:
-        """Queue ``record``; the future completes once it is on disk."""
+        """Queue ``record``; the future completes once it is on disk. Any thread may call it."""
         if self._closed:
             raise StorageError("the inference log is closed")
-        self._start()
+        self._start_writer()
         future: Future[None] = Future()
         self._queue.put((_encode(record), future))
         return future
@@ -136,33 +176,40 @@ class InferenceLog:
         """Append and wait until it is durable."""
         self.append(record).result()
 
-    def _start(self) -> None:
+    async def commit(self, records: Sequence[dict[str, Any]]) -> None:
+        """Append ``records`` from a coroutine; return once they are durable.
+
+        Every request that commits during one turn of the event loop joins one
+        group, written by the loop when the turn's other callbacks have run.
+        """
+        if self._closed:
+            raise StorageError("the inference log is closed")
+        loop = asyncio.get_running_loop()
+        group = self._loop_groups.get(loop)
+        if group is None:
+            group = self._loop_groups[loop] = _LoopGroup(loop)
+            loop.call_soon(self._flush_loop_group, loop)
+        group.lines.extend(_encode(r) for r in records)
+        waiter: asyncio.Future[None] = loop.create_future()
+        group.waiters.append(waiter)
+        await waiter
+
+    def _flush_loop_group(self, loop: asyncio.AbstractEventLoop, *, from_loop: bool = True) -> None:
+        group = self._loop_groups.pop(loop, None)
+        if group is None:
+            return
+        error = self._commit(group.lines, group.settle_threadsafe)
+        if error is not None or self.wait_for == "write":
+            (group.settle if from_loop else group.settle_threadsafe)(error)
+
+    def _start_writer(self) -> None:
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
-                    self._syncer = threading.Thread(
-                        target=self._sync_loop, name="driftline-log-sync", daemon=True
-                    )
-                    self._syncer.start()
                     self._thread = threading.Thread(
                         target=self._run, name="driftline-log", daemon=True
                     )
                     self._thread.start()
-
-    def _open_segment(self) -> None:
-        stamp = time.time_ns()
-        self._path = self.segments / f"{stamp:020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}{_OPEN}"
-        self._file = open(self._path, "ab", buffering=0)  # noqa: SIM115 - held open across groups
-        self._written = 0
-
-    def _seal(self) -> None:
-        if self._file is None or self._path is None:
-            return
-        with self._sync_lock:
-            os.fdatasync(self._file.fileno())
-            self._file.close()
-            self._path.rename(self._path.with_suffix(_SEALED))
-            self._file = self._path = None
 
     def _run(self) -> None:
         stopping = False
@@ -183,67 +230,116 @@ class InferenceLog:
                     continue
                 batch.append(item)
             if batch:
-                self._commit(batch)
-        self._seal()
+                futures = [f for _, f in batch]
+                error = self._commit(
+                    [line for line, _ in batch], functools.partial(_settle, futures)
+                )
+                if error is not None or self.wait_for == "write":
+                    _settle(futures, error)
 
-    def _commit(self, batch: list[tuple[bytes, Future[None]]]) -> None:
+    def _commit(self, lines: list[bytes], on_sync: _Done) -> StorageError | None:
+        """Write one group; the error when that failed.
+
+        With ``wait_for="fsync"``, ``on_sync`` runs in the syncer thread once the
+        group is synced (or failed to be).
+        """
+        data = b"".join(lines)
         try:
-            if self._file is None or self._written >= self.segment_bytes:
-                self._seal()
-                self._open_segment()
-            data = b"".join(line for line, _ in batch)
-            self._file.write(data)
-            self._written += len(data)
-            self.groups += 1
-        except OSError as exc:
-            _fail(batch, StorageError(f"could not write the inference log at {self.root}: {exc}"))
-            return
-        if self.wait_for == "write":
-            _release(batch)
-        with self._sync_cond:
-            self._written_groups += 1
-            if self.wait_for == "fsync":
-                self._awaiting_sync.append((self._written_groups, batch))
-            self._sync_cond.notify()
+            with self._lock:
+                if self._file is None or self._written >= self.segment_bytes:
+                    if self._file is not None:
+                        self._to_seal.append((self._file, self._path))
+                    self._open_segment()
+                self._file.write(data)
+                self._written += len(data)
+                self._written_groups += 1
+                self.groups += 1
+                if self.wait_for == "fsync":
+                    self._awaiting_sync.append((self._written_groups, on_sync))
+                self._start_syncer()
+                self._sync_cond.notify()
+        except Exception as exc:  # whatever it is, the waiters must hear of it, not hang
+            return StorageError(f"could not write the inference log at {self.root}: {exc}")
+        return None
+
+    def _open_segment(self) -> None:
+        stamp = time.time_ns()
+        self._path = self.segments / f"{stamp:020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}{_OPEN}"
+        self._file = open(self._path, "ab", buffering=0)  # noqa: SIM115 - held open across groups
+        self._written = 0
+
+    def _start_syncer(self) -> None:  # with _lock held
+        if self._syncer is None:
+            self._syncer = threading.Thread(
+                target=self._sync_loop, name="driftline-log-sync", daemon=True
+            )
+            self._syncer.start()
 
     def _sync_loop(self) -> None:
         while True:
             with self._sync_cond:
-                while self._synced_groups == self._written_groups and not self._stopping:
+                while (
+                    self._synced_groups == self._written_groups
+                    and not self._to_seal
+                    and not self._stopping
+                ):
                     self._sync_cond.wait()
-                if self._stopping and self._synced_groups == self._written_groups:
-                    return
+                if self._stopping and self._file is not None:
+                    self._to_seal.append((self._file, self._path))
+                    self._file = self._path = None
+                stop = self._stopping
                 target = self._written_groups
+                seal, self._to_seal = self._to_seal, []
+                current = self._file
+            # Every group up to target is in a file to seal or in current.
             error: OSError | None = None
-            with self._sync_lock:
-                if self._file is not None:
-                    try:
-                        os.fdatasync(self._file.fileno())
-                    except OSError as exc:
-                        error = exc
+            for file, path in seal:
+                try:
+                    os.fdatasync(file.fileno())
+                    file.close()
+                    if path is not None:
+                        path.rename(path.with_suffix(_SEALED))
+                except OSError as exc:
+                    error = exc
+            if current is not None:
+                try:
+                    os.fdatasync(current.fileno())
+                except OSError as exc:
+                    error = exc
             with self._sync_cond:
-                self._synced_groups = target
-                done = [b for g, b in self._awaiting_sync if g <= target]
-                self._awaiting_sync = [(g, b) for g, b in self._awaiting_sync if g > target]
-            for batch in done:
-                if error is None:
-                    _release(batch)
-                else:
-                    _fail(batch, StorageError(f"could not sync the inference log: {error}"))
+                self._synced_groups = max(self._synced_groups, target)
+                done = [d for g, d in self._awaiting_sync if g <= target]
+                self._awaiting_sync = [(g, d) for g, d in self._awaiting_sync if g > target]
+            failure = (
+                None
+                if error is None
+                else StorageError(f"could not sync the inference log: {error}")
+            )
+            for callback in done:
+                callback(failure)
+            if stop:
+                with self._sync_cond:
+                    if self._synced_groups == self._written_groups and not self._to_seal:
+                        return
 
     def close(self) -> None:
-        """Write what is queued, seal the segment, stop the writer."""
+        """Write what is queued, seal the segment, stop the threads."""
         if self._closed:
             return
         self._closed = True
         if self._thread is not None:
             self._queue.put(_STOP)
-            self._thread.join()  # the writer seals the segment, fsyncing it
-        if self._syncer is not None:
-            with self._sync_cond:
-                self._stopping = True
-                self._sync_cond.notify()
-            self._syncer.join()
+            self._thread.join()
+        for loop in list(self._loop_groups):
+            self._flush_loop_group(loop, from_loop=False)
+        with self._sync_cond:
+            self._stopping = True
+            if self._syncer is None and self._file is not None:
+                self._start_syncer()
+            self._sync_cond.notify()
+            syncer = self._syncer
+        if syncer is not None:
+            syncer.join()  # the syncer seals the segment, fsyncing it
 
     # -- reading -----------------------------------------------------------------
 
@@ -326,15 +422,13 @@ class InferenceLog:
         return found
 
 
-def _release(batch: list[tuple[bytes, Future[None]]]) -> None:
-    for _, future in batch:
-        if not future.done():
+def _settle(futures: list[Future[None]], error: BaseException | None) -> None:
+    for future in futures:
+        if future.done():
+            continue
+        if error is None:
             future.set_result(None)
-
-
-def _fail(batch: list[tuple[bytes, Future[None]]], error: Exception) -> None:
-    for _, future in batch:
-        if not future.done():
+        else:
             future.set_exception(error)
 
 
