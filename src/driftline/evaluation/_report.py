@@ -58,6 +58,8 @@ class EvaluationReport:
     evaluation: Evaluation
     charts: Charts = field(default_factory=Charts)
     calibration: Any = None
+    # Calibration on each slice asked for and each weak slice found (enough rows only).
+    slice_calibration: dict[str, Any] = field(default_factory=dict)
     slices: Any = None
     weak_slices: Any = None
     quality: QualityReport | None = None
@@ -126,6 +128,9 @@ class EvaluationReport:
             )
         if self.calibration is not None:
             out.append(calibration_sentence(self.calibration))
+        for label, report in self.slice_calibration.items():
+            if report.miscalibrated:  # a slice well calibrated like the whole needs no words
+                out.append(f"On {label} ({report.n:,} rows): {calibration_sentence(report)}")
         out += slices_sentences(self.slices, self.weak_slices)
         if self.quality is not None:
             out.append(self.quality.headline)
@@ -171,6 +176,7 @@ class EvaluationReport:
             "summary": self.sentences(),
             "evaluation": self.evaluation.to_dict(),
             "calibration": _dict_of(self.calibration),
+            "slice_calibration": {k: v.to_dict() for k, v in self.slice_calibration.items()},
             "slices": _dict_of(self.slices),
             "weak_slices": _dict_of(self.weak_slices),
             "quality": self.quality.to_dict() if self.quality is not None else None,
@@ -198,6 +204,10 @@ class EvaluationReport:
             evaluation=Evaluation.from_dict(data["evaluation"]),
             charts=Charts.from_dict(data.get("charts") or {}),
             calibration=calibration_from_dict(data.get("calibration")),
+            slice_calibration={
+                str(k): calibration_from_dict(v)
+                for k, v in (data.get("slice_calibration") or {}).items()
+            },
             slices=slices_from_dict(data.get("slices")),
             weak_slices=slices_from_dict(data.get("weak_slices")),
             quality=quality_from_dict(data.get("quality")),

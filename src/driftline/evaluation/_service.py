@@ -234,6 +234,18 @@ def judge(
             "slice discovery",
             lambda: _discover(batch.frame, y_true, predictions, confidence, n_resamples, seed),
         )
+    by_slice: dict[str, Any] = {}
+    if calibration is not None:
+        by_slice = (
+            _optional(
+                notes,
+                "calibration per slice",
+                lambda: _slice_calibration(
+                    batch.frame, y_true, predictions, asked, weak_slices, confidence, seed
+                ),
+            )
+            or {}
+        )
     quality = None
     if reference is not None or profile is not None or signature is not None:
         quality = _optional(
@@ -263,6 +275,7 @@ def judge(
             seed=seed,
         ),
         calibration=calibration,
+        slice_calibration=by_slice,
         slices=user_slices,
         weak_slices=weak_slices,
         quality=quality,
@@ -329,6 +342,35 @@ def _calibration(y_true: np.ndarray, predictions: Predictions, confidence: float
     return calibration_report(
         y_true, predictions.y_proba, classes=predictions.classes, confidence=confidence, seed=seed
     )
+
+
+# Fewer rows than this give an ECE too noisy to say anything about a slice.
+SLICE_CALIBRATION_MIN_ROWS = 100
+
+
+def _slice_calibration(
+    frame: pd.DataFrame,
+    y_true: np.ndarray,
+    predictions: Predictions,
+    asked: list[Any],
+    weak: Any,
+    confidence: float,
+    seed: int,
+) -> dict[str, Any]:
+    """Calibration on each slice asked for and each weak slice found, by slice label."""
+    from driftline.calibration import calibration_report
+
+    found = [f.slice for f in weak.findings] if weak is not None else []
+    out: dict[str, Any] = {}
+    for sl in [*asked, *found]:
+        mask = np.asarray(sl.mask(frame), dtype=bool)
+        if sl.label in out or mask.sum() < SLICE_CALIBRATION_MIN_ROWS:
+            continue
+        part = predictions.take(mask)
+        out[sl.label] = calibration_report(
+            y_true[mask], part.y_proba, classes=part.classes, confidence=confidence, seed=seed
+        )
+    return out
 
 
 def _parse_slices(slices: Any, frame: pd.DataFrame) -> list[Any]:

@@ -166,6 +166,19 @@ def _calibration(report: EvaluationReport) -> dict[str, Any] | None:
             ("largest gap of a bin", f"{cal.mce:.3f}"),
             ("Brier score", f"{cal.brier:.3f}"),
         ],
+        "slices": [
+            {
+                "label": label,
+                "rows": f"{part.n:,}",
+                "ece": f"{part.ece:.3f}",
+                "chance": f"{part.ece_chance:.3f}",
+                "miscalibrated": bool(part.miscalibrated),
+                "verdict": part.direction or "miscalibrated"
+                if part.miscalibrated
+                else "within chance",
+            }
+            for label, part in report.slice_calibration.items()
+        ],
     }
 
 
