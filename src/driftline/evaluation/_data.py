@@ -89,7 +89,7 @@ def split_batch(
         raise InputError(
             f"target column {target!r} is not in the data"
             + (f"; did you mean {hint[0]!r}?" if hint else "")
-            + f" The columns are: {', '.join(columns) if columns else '(none)'}"
+            + f" (columns available: {', '.join(columns) if columns else 'none'})"
         )
     if len(frame) == 0:
         raise InputError("the evaluation data has no rows; pass labelled rows to judge the model")
