@@ -23,6 +23,7 @@ __all__ = [
     "Evaluation",
     "Interval",
     "compare_predictions",
+    "encode_labels",
     "evaluate_predictions",
     "metric_value",
 ]
@@ -157,13 +158,18 @@ class Evaluation:
             yield per
 
 
-def _encode(
+def encode_labels(
     y_true: Any,
     y_pred: Any,
     y_proba: Any,
     classes: Any,
     task: Task | None,
 ) -> tuple[Encoded, list[Any] | None]:
+    """Labels as class positions (or floats for regression), checked, and the class labels.
+
+    The one reading of labels and predictions that every metric, slice loss
+    and paired comparison shares; a label the model does not know is refused.
+    """
     y_true = np.asarray(y_true)
     if y_true.ndim != 1:
         raise InputError(f"y_true must be one label per row, got shape {y_true.shape}")
@@ -306,7 +312,7 @@ def evaluate_predictions(
         raise InputError(f"confidence must be between 0 and 1, got {confidence}")
     if n_resamples < 0:
         raise InputError(f"n_resamples must be 0 or more, got {n_resamples}")
-    enc, labels = _encode(y_true, y_pred, y_proba, classes, task)
+    enc, labels = encode_labels(y_true, y_pred, y_proba, classes, task)
     names = _names(enc, metrics)
     n = len(enc.y_true)
     score = scorer(enc, names)
@@ -380,7 +386,7 @@ def metric_value(
     >>> metric_value("mae", [1.0, 2.0, 4.0], y_pred=[1.5, 2.0, 3.0])
     0.5
     """
-    enc, _ = _encode(y_true, y_pred, y_proba, classes, task)
+    enc, _ = encode_labels(y_true, y_pred, y_proba, classes, task)
     names = _names(enc, [name])
     return float(scorer(enc, names)(np.ones((1, len(enc.y_true))))[0][name][0])
 
@@ -412,7 +418,9 @@ def compare_predictions(
     if not 0 < confidence < 1:
         raise InputError(f"confidence must be between 0 and 1, got {confidence}")
     y = np.asarray(y_true)
-    encoded = [_encode(y, p.y_pred, p.y_proba, p.classes, p.task)[0] for p in (candidate, baseline)]
+    encoded = [
+        encode_labels(y, p.y_pred, p.y_proba, p.classes, p.task)[0] for p in (candidate, baseline)
+    ]
     if encoded[0].task != encoded[1].task:
         raise InputError(f"cannot compare a {encoded[0].task} model with a {encoded[1].task} model")
     names = _names(encoded[0], metrics)

@@ -17,10 +17,10 @@ import numpy as np
 from driftline.errors import InputError
 from driftline.metrics._evaluation import (
     Interval,
-    _encode,
     _names,
     _percentiles,
     _resample_blocks,
+    encode_labels,
 )
 from driftline.metrics._predict import Predictions
 from driftline.metrics._scores import HIGHER_IS_BETTER, Encoded, scorer
@@ -70,7 +70,7 @@ def _overall(enc: Encoded, names: tuple[str, ...]) -> Callable[[np.ndarray], dic
 
 
 def _encoded(y_true: np.ndarray, p: Predictions) -> Encoded:
-    enc, _ = _encode(y_true, p.y_pred, p.y_proba, p.classes, p.task)
+    enc, _ = encode_labels(y_true, p.y_pred, p.y_proba, p.classes, p.task)
     return enc
 
 

@@ -14,8 +14,13 @@ from typing import Any
 import numpy as np
 
 from driftline.errors import InputError
-from driftline.metrics import HIGHER_IS_BETTER, Predictions, Task, evaluate_predictions
-from driftline.metrics._evaluation import _encode
+from driftline.metrics import (
+    HIGHER_IS_BETTER,
+    Predictions,
+    Task,
+    encode_labels,
+    evaluate_predictions,
+)
 
 __all__ = ["LOSS_METRICS", "Loss", "Scored", "choose_metric", "row_loss", "scored"]
 
@@ -81,7 +86,7 @@ def scored(y_true: Any, predictions: Any, n_rows: int) -> Scored:
                 f"predictions must be driftline.metrics.Predictions or one prediction per row, "
                 f"got an array of shape {y_pred.shape}; use driftline.metrics.predict(model, X)"
             )
-        enc, labels = _encode(truth, y_pred, None, None, None)
+        enc, labels = encode_labels(truth, y_pred, None, None, None)
         task: Task = enc.task  # type: ignore[assignment]
         if task == "regression":
             predictions = Predictions(y_pred.astype(float), None, None, task)
@@ -130,7 +135,7 @@ def row_loss(metric: str, data: Scored) -> Loss:
     """The loss of every row for ``metric`` (one of :data:`LOSS_METRICS`)."""
     metric = choose_metric(metric, data)
     p = data.predictions
-    enc, _ = _encode(data.y_true, p.y_pred, p.y_proba, p.classes, data.task)
+    enc, _ = encode_labels(data.y_true, p.y_pred, p.y_proba, p.classes, data.task)
     if metric == "accuracy":
         return Loss(metric, (enc.y_true != enc.y_pred).astype(float), True)
     if metric in ("mae", "rmse", "mape"):
