@@ -56,10 +56,10 @@ def calibrate(
     ``"temperature"``. When ``auto`` finds nothing better than the
     probabilities as they are, no version is registered.
     """
-    from driftline import audit, registry
+    from driftline import registry
+    from driftline.evaluation import record_judgement
     from driftline.metrics import predict
     from driftline.registry._lineage import data_fingerprint
-    from driftline.store import EvaluationRow
 
     if method not in METHODS or method == "identity":
         raise InputError(f"method must be auto, platt, isotonic or temperature, got {method!r}")
@@ -138,37 +138,27 @@ def calibrate(
         calibrator=calibrator.describe(),
         selection=calibrator.selection_,
     )
-    who = actor or ws.settings.actor
-    with ws.db.write() as s:
-        s.add(
-            EvaluationRow(
-                model=parent.name,
-                version=parent.version,
-                kind="calibration",
-                dataset=dataset,
-                summary=result.to_dict(),
-                report_key=None,
-                created_at=dt.datetime.now(dt.UTC),
-                created_by=who,
-            )
-        )
-        audit.append(
-            s,
-            actor=who,
-            action="model.calibrate",
-            subject=parent.ref,
-            payload={
-                "method": chosen,
-                "version": version,
-                "dataset": dataset,
-                "rows_fit": len(fit_rows),
-                "rows_eval": len(eval_rows),
-                "ece_before": before.ece,
-                "ece_after": after.ece,
-                "log_loss_before": before.log_loss,
-                "log_loss_after": after.log_loss,
-            },
-        )
+    record_judgement(
+        ws,
+        parent,
+        kind="calibration",
+        dataset=dataset,
+        summary=result.to_dict(),
+        action="model.calibrate",
+        payload={
+            "method": chosen,
+            "version": version,
+            "dataset": dataset,
+            "rows_fit": len(fit_rows),
+            "rows_eval": len(eval_rows),
+            "ece_before": before.ece,
+            "ece_after": after.ece,
+            "log_loss_before": before.log_loss,
+            "log_loss_after": after.log_loss,
+        },
+        actor=actor or ws.settings.actor,
+        created=dt.datetime.now(dt.UTC),
+    )
     return result
 
 

@@ -11,7 +11,12 @@ and the audit chain records it; :func:`list_evaluations` reads them back.
 
 from driftline.evaluation._report import EvaluationReport
 from driftline.evaluation._service import evaluate
-from driftline.evaluation._store import get_evaluation, latest_evaluation, list_evaluations
+from driftline.evaluation._store import (
+    get_evaluation,
+    latest_evaluation,
+    list_evaluations,
+    record_judgement,
+)
 
 __all__ = [
     "EvaluationReport",
@@ -19,4 +24,5 @@ __all__ = [
     "get_evaluation",
     "latest_evaluation",
     "list_evaluations",
+    "record_judgement",
 ]

@@ -17,7 +17,13 @@ if TYPE_CHECKING:
     from driftline.registry import ModelVersion
     from driftline.workspace import Workspace
 
-__all__ = ["get_evaluation", "latest_evaluation", "list_evaluations", "store_evaluation"]
+__all__ = [
+    "get_evaluation",
+    "latest_evaluation",
+    "list_evaluations",
+    "record_judgement",
+    "store_evaluation",
+]
 
 KIND = "evaluation"
 # A report larger than this (as JSON) goes to the artifact store whole; the
@@ -42,34 +48,64 @@ def store_evaluation(
     if len(text) > INLINE_LIMIT:
         report_key, _ = ws.artifacts.put_blob(text.encode("utf-8"))
         summary = {**summary, "charts": {}}
+    report.id = record_judgement(
+        ws,
+        version,
+        kind=KIND,
+        dataset=report.dataset,
+        summary=summary,
+        report_key=report_key,
+        action="model.evaluate",
+        payload={
+            "dataset": report.dataset,
+            "rows": report.n_rows,
+            "task": report.task,
+            "metrics": {k: _num(v.value) for k, v in report.metrics.items()},
+        },
+        id_key="evaluation",
+        actor=who,
+        created=created,
+    )
+    return report
+
+
+def record_judgement(
+    ws: Workspace,
+    version: ModelVersion,
+    *,
+    kind: str,
+    dataset: str,
+    summary: dict[str, Any],
+    action: str,
+    payload: dict[str, Any],
+    actor: str,
+    created: dt.datetime,
+    report_key: str | None = None,
+    id_key: str | None = None,
+) -> int:
+    """Keep a judgement of ``version`` (an evaluation, calibration or gate decision) and audit it.
+
+    The ``evaluations`` row and the audit event are written in one
+    transaction, so neither exists without the other. With ``id_key``, the
+    audit payload also names the new row's id under that key.
+    """
     with ws.db.write() as s:
         row = EvaluationRow(
             model=version.name,
             version=version.version,
-            kind=KIND,
-            dataset=report.dataset,
+            kind=kind,
+            dataset=dataset,
             summary=summary,
             report_key=report_key,
             created_at=created,
-            created_by=who,
+            created_by=actor,
         )
         s.add(row)
         s.flush()
-        report.id = row.id
-        audit.append(
-            s,
-            actor=who,
-            action="model.evaluate",
-            subject=version.ref,
-            payload={
-                "evaluation": row.id,
-                "dataset": report.dataset,
-                "rows": report.n_rows,
-                "task": report.task,
-                "metrics": {k: _num(v.value) for k, v in report.metrics.items()},
-            },
-        )
-    return report
+        if id_key is not None:
+            payload = {id_key: row.id, **payload}
+        audit.append(s, actor=actor, action=action, subject=version.ref, payload=payload)
+        return row.id
 
 
 def _num(value: float) -> float | None:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from driftline import audit
 from driftline.errors import InputError, NotFoundError
 from driftline.gate._decision import GateDecision
 from driftline.gate._judge import Evidence, judge
@@ -184,33 +183,24 @@ def _check_quality(
 def _record(
     ws: Workspace, decision: GateDecision, mv: ModelVersion, when: dt.datetime, who: str
 ) -> None:
-    from driftline.store._schema import EvaluationRow
+    from driftline.evaluation import record_judgement
 
-    with ws.db.write() as s:
-        s.add(
-            EvaluationRow(
-                model=mv.name,
-                version=mv.version,
-                kind="gate",
-                dataset=decision.dataset,
-                summary=decision.to_dict(),
-                report_key=None,
-                created_at=when,
-                created_by=who,
-            )
-        )
-        audit.append(
-            s,
-            actor=who,
-            action="gate.decision",
-            subject=mv.ref,
-            payload={
-                "passed": decision.passed,
-                "candidate": decision.candidate,
-                "baseline": decision.baseline,
-                "dataset": decision.dataset,
-                "rows": decision.n_rows,
-                "failed": [c.name for c in decision.failed],
-                "criteria": len(decision.criteria),
-            },
-        )
+    record_judgement(
+        ws,
+        mv,
+        kind="gate",
+        dataset=decision.dataset,
+        summary=decision.to_dict(),
+        action="gate.decision",
+        payload={
+            "passed": decision.passed,
+            "candidate": decision.candidate,
+            "baseline": decision.baseline,
+            "dataset": decision.dataset,
+            "rows": decision.n_rows,
+            "failed": [c.name for c in decision.failed],
+            "criteria": len(decision.criteria),
+        },
+        actor=who,
+        created=when,
+    )
