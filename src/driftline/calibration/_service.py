@@ -11,7 +11,6 @@ profile and training-data description, since it takes the same inputs.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -164,24 +163,9 @@ def calibrate(
 
 def _read(data: Any, signature: Signature | None, target: str) -> pd.DataFrame:
     """The data as a DataFrame; CSV text columns the model knows as categories stay text."""
-    import pandas as pd
-    import pyarrow as pa
+    from driftline.evaluation._data import read_frame
 
-    from driftline.quality._input import read_rows
-
-    if isinstance(data, pd.DataFrame):
-        frame = data
-    else:
-        types: dict[str, pa.DataType] = {}
-        if signature is not None:
-            types = {
-                c.name: pa.string() for c in signature.columns if c.kind in ("category", "string")
-            }
-            out = signature.output
-            if out is not None and out.classes and all(isinstance(c, str) for c in out.classes):
-                types[target] = pa.string()
-        csv = types if isinstance(data, str | Path) else None
-        frame = read_rows(data, what="data", csv_types=csv).to_pandas()
+    frame = read_frame(data, signature=signature, target=target)
     if target not in frame.columns:
         raise InputError(
             f"no column {target!r} in the data; its columns are: "

@@ -25,8 +25,15 @@ __all__ = ["Batch", "fingerprint", "read_frame", "split_batch"]
 _TEXT_KINDS = ("category", "string")
 
 
-def read_frame(data: Any, *, signature: Signature | None = None) -> pd.DataFrame:
-    """``data`` as a pandas DataFrame: a frame, an Arrow or polars table, or a CSV/Parquet path."""
+def read_frame(
+    data: Any, *, signature: Signature | None = None, target: str | None = None
+) -> pd.DataFrame:
+    """``data`` as a pandas DataFrame: a frame, an Arrow or polars table, or a CSV/Parquet path.
+
+    From a CSV, columns the signature knows as text stay text, and so does the
+    label column ``target`` (default: the signature's) when the model's
+    classes are text.
+    """
     if isinstance(data, pd.DataFrame):
         return data
     if isinstance(data, pd.Series | np.ndarray | list | dict):
@@ -43,13 +50,14 @@ def read_frame(data: Any, *, signature: Signature | None = None) -> pd.DataFrame
     if signature is not None:
         types = {c.name: pa.string() for c in signature.columns if c.kind in _TEXT_KINDS}
         output = signature.output
+        label = target or (output.target if output is not None else None)
         if (
             output is not None
-            and output.target
+            and label
             and output.classes
             and all(isinstance(c, str) for c in output.classes)
         ):
-            types[output.target] = pa.string()
+            types[label] = pa.string()
     if isinstance(data, str | Path) and not Path(data).suffix.lower().startswith(".csv"):
         types = {}  # column types are only a CSV reading option
     table = read_rows(data, what="evaluation data", csv_types=types or None)
