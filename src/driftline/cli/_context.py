@@ -31,3 +31,18 @@ def console() -> Console:
 
 def echo_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def write_output(path: Path, text: str, what: str, quiet: bool) -> None:
+    """Write a report file and say so: on stderr when ``quiet`` keeps stdout pure JSON."""
+    from driftline.errors import InputError
+
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the {what} to {str(path)!r}: {exc.strerror}") from exc
+    message = f"wrote the {what} to {path}"
+    if quiet:  # keep stdout pure JSON for scripts
+        print(message, file=sys.stderr)
+    else:
+        console().print(message)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import typer
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, write_output
 from driftline.errors import InputError
 
 __all__ = ["data_app", "drift_command"]
@@ -59,16 +58,7 @@ def _reading(path: Path | None) -> Iterator[None]:
 def _write_html(report: Any, out: Path, quiet: bool, **profiles: Any) -> None:
     from driftline.report import render_html
 
-    page = render_html(report, **profiles)
-    try:
-        out.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write the HTML report to {str(out)!r}: {exc.strerror}") from exc
-    message = f"wrote the HTML report to {out}"
-    if quiet:  # keep stdout pure JSON for scripts
-        print(message, file=sys.stderr)
-    else:
-        console().print(message)
+    write_output(out, render_html(report, **profiles), "HTML report", quiet)
 
 
 def _model_reference(ctx: typer.Context, model: str, need_profile: bool) -> tuple[Any, Any]:

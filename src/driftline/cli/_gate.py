@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import typer
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, write_output
 from driftline.errors import InputError
 
 __all__ = ["gate_command"]
-
-
-def _write(path: Path, text: str, what: str, quiet: bool) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write the {what} to {str(path)!r}: {exc.strerror}") from exc
-    message = f"wrote the {what} to {path}"
-    if quiet:  # keep stdout pure JSON for scripts
-        print(message, file=sys.stderr)
-    else:
-        console().print(message)
 
 
 def gate_command(
@@ -81,10 +68,10 @@ def gate_command(
     else:
         console().print(decision)
     if out is not None:
-        _write(out, json.dumps(decision.to_dict(), indent=2) + "\n", "decision", as_json)
+        write_output(out, json.dumps(decision.to_dict(), indent=2) + "\n", "decision", as_json)
     if html is not None:
         from driftline.report import render_html
 
-        _write(html, render_html(decision), "HTML report", as_json)
+        write_output(html, render_html(decision), "HTML report", as_json)
     if not decision.passed:
         raise typer.Exit(1)
