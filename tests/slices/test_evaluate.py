@@ -118,3 +118,37 @@ def test_bad_slices_name_the_columns() -> None:
         evaluate_slices(frame, y, pred, [42])
     with pytest.raises(InputError, match="unknown metric"):
         evaluate_slices(frame, y, pred, ["region=North"], metrics=["mae"])
+
+
+def test_an_overall_evaluation_the_caller_has_is_used_not_computed_again() -> None:
+    import dataclasses
+
+    from driftline.metrics import Interval, Predictions, evaluate_predictions
+    from driftline.slices import discover_slices, evaluate_slices
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"region": rng.choice(["north", "south"], 400)})
+    y = rng.integers(0, 2, 400)
+    pred = Predictions(
+        np.where(rng.uniform(size=400) < 0.8, y, 1 - y), None, np.array([0, 1]), "binary"
+    )
+    settings = {"n_resamples": 50, "seed": 3}
+    whole = evaluate_predictions(y, y_pred=pred.y_pred, classes=pred.classes, **settings)
+    plain = evaluate_slices(frame, y, pred, ["region=north"], **settings)
+    reused = evaluate_slices(frame, y, pred, ["region=north"], overall=whole, **settings)
+    # Same settings, same seed: reusing it changes nothing in the report.
+    assert reused.to_dict() == plain.to_dict()
+    # And it is what the report reads: a marked overall shows through...
+    marked = dataclasses.replace(
+        whole, metrics={**whole.metrics, "accuracy": Interval(0.123, 0.1, 0.2)}
+    )
+    assert (
+        evaluate_slices(frame, y, pred, ["region=north"], overall=marked, **settings).overall.value
+        == 0.123
+    )
+    assert discover_slices(frame, y, pred, overall=marked, **settings).overall.value == 0.123
+    # ...unless its settings differ, and then the whole is evaluated again.
+    other = evaluate_slices(
+        frame, y, pred, ["region=north"], overall=marked, n_resamples=40, seed=3
+    )
+    assert other.overall.value == pytest.approx(whole["accuracy"].value)

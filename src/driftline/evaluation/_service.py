@@ -16,7 +16,7 @@ from driftline.evaluation._report import EvaluationReport
 from driftline.evaluation._store import store_evaluation
 
 if TYPE_CHECKING:
-    from driftline.metrics import Predictions
+    from driftline.metrics import Evaluation, Predictions
     from driftline.registry import ModelVersion
     from driftline.schema import Signature
     from driftline.stats import Profile
@@ -226,13 +226,15 @@ def judge(
     user_slices = weak_slices = None
     if asked:
         user_slices = _user_slices(
-            batch.frame, y_true, predictions, asked, confidence, n_resamples, seed
+            batch.frame, y_true, predictions, asked, evaluation, confidence, n_resamples, seed
         )
     if discover:
         weak_slices = _optional(
             notes,
             "slice discovery",
-            lambda: _discover(batch.frame, y_true, predictions, confidence, n_resamples, seed),
+            lambda: _discover(
+                batch.frame, y_true, predictions, evaluation, confidence, n_resamples, seed
+            ),
         )
     by_slice: dict[str, Any] = {}
     if calibration is not None:
@@ -399,6 +401,7 @@ def _user_slices(
     y_true: np.ndarray,
     predictions: Predictions,
     slices: list[Any],
+    overall: Evaluation,
     confidence: float,
     n_resamples: int,
     seed: int,
@@ -410,6 +413,7 @@ def _user_slices(
         y_true,
         predictions,
         slices,
+        overall=overall,
         confidence=confidence,
         n_resamples=n_resamples,
         seed=seed,
@@ -420,6 +424,7 @@ def _discover(
     frame: pd.DataFrame,
     y_true: np.ndarray,
     predictions: Predictions,
+    overall: Evaluation,
     confidence: float,
     n_resamples: int,
     seed: int,
@@ -427,7 +432,13 @@ def _discover(
     from driftline.slices import discover_slices
 
     return discover_slices(
-        frame, y_true, predictions, confidence=confidence, n_resamples=n_resamples, seed=seed
+        frame,
+        y_true,
+        predictions,
+        overall=overall,
+        confidence=confidence,
+        n_resamples=n_resamples,
+        seed=seed,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from driftline.errors import InputError
-from driftline.metrics import Interval
+from driftline.metrics import Evaluation, Interval
 from driftline.slices._encode import Feature, encode_columns
 from driftline.slices._frame import as_frame
 from driftline.slices._loss import Loss, row_loss, scored
@@ -58,6 +58,7 @@ def discover_slices(
     confidence: float = 0.95,
     n_resamples: int = 1000,
     seed: int = 0,
+    overall: Evaluation | None = None,
 ) -> SliceReport:
     """The slices a model serves significantly worse than the whole, described in words.
 
@@ -81,7 +82,9 @@ def discover_slices(
     explains (a slice inside it that is not served worse than the rest of
     it, or a slice whose excess vanishes once the rows they share are
     removed); at most ``max_slices``. Each has its metric with a bootstrap
-    interval (``confidence``, ``n_resamples``, ``seed``).
+    interval (``confidence``, ``n_resamples``, ``seed``). ``overall`` is the
+    evaluation of all rows with the same settings, when the caller already has
+    it: it is not computed again.
     """
     if not 1 <= max_depth <= 5:
         raise InputError(f"max_depth must be 1 to 5 conditions, got {max_depth}")
@@ -122,18 +125,20 @@ def discover_slices(
     found = search(
         features, loss.values, max_depth=max_depth, min_support=support, weight=error_weight
     )
-    overall = Sums(
+    everyone = Sums(
         np.array([len(loss.values)]),
         np.array([loss.values.sum()]),
         np.array([(loss.values**2).sum()]),
     )
     group = Sums(found.n, found.total, found.squares)
-    p_values = worse_p_values(group, overall - group, binary=loss.binary)
+    p_values = worse_p_values(group, everyone - group, binary=loss.binary)
     adjusted = adjust(p_values, correction)
     chosen = _choose(found, features, loss, p_values, adjusted, alpha, max_slices)
     settings["evaluated"] = found.evaluated
 
-    whole = data.evaluate([loss.metric], confidence=confidence, n_resamples=n_resamples, seed=seed)
+    whole = data.evaluate(
+        [loss.metric], known=overall, confidence=confidence, n_resamples=n_resamples, seed=seed
+    )
     overall_value = whole.metrics[loss.metric]
     findings = []
     for i in chosen:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from driftline.errors import InputError
-from driftline.metrics import Interval
+from driftline.metrics import Evaluation, Interval
 from driftline.slices._frame import Frame, as_frame
 from driftline.slices._loss import LOSS_METRICS, row_loss, scored
 from driftline.slices._parse import parse_slice
@@ -62,6 +62,7 @@ def evaluate_slices(
     min_rows: int = 30,
     alpha: float = 0.05,
     correction: str = "holm",
+    overall: Evaluation | None = None,
 ) -> SliceReport:
     """Each slice's metrics with bootstrap intervals, beside the same metrics on all rows.
 
@@ -73,7 +74,8 @@ def evaluate_slices(
     When the first metric is a mean over rows (accuracy, log loss, Brier,
     MAE, RMSE, MAPE), each slice is also tested one-sided against the other
     rows, and the p-values adjusted over the slices judged (``correction``
-    ``"holm"`` or ``"bh"``).
+    ``"holm"`` or ``"bh"``). ``overall`` is the evaluation of all rows with
+    the same settings, when the caller already has it: it is not computed again.
 
     >>> import numpy as np, pandas as pd
     >>> from driftline.metrics import Predictions
@@ -94,10 +96,10 @@ def evaluate_slices(
     if not chosen:
         raise InputError("no slices to evaluate; pass at least one, e.g. 'region=North'")
     kwargs: dict[str, Any] = {"confidence": confidence, "n_resamples": n_resamples, "seed": seed}
-    whole = data.evaluate(metrics, **kwargs)
+    whole = data.evaluate(metrics, known=overall, **kwargs)
     names = list(whole.metrics)
     metric = names[0]
-    overall = whole.metrics[metric]
+    headline = whole.metrics[metric]
 
     masks = [s.mask(table) for s in chosen]
     counts = [int(m.sum()) for m in masks]
@@ -121,7 +123,7 @@ def evaluate_slices(
         if count >= min_rows:
             values = dict(data.take(rows).evaluate(names, **kwargs).metrics)
             value = values[metric]
-        words = sentence(the_slice.label, metric, value, overall.value, count, share)
+        words = sentence(the_slice.label, metric, value, headline.value, count, share)
         if value is None:
             words += f"; at least {min_rows} needed"
         findings.append(
@@ -129,7 +131,7 @@ def evaluate_slices(
                 slice=the_slice,
                 metric=metric,
                 value=value,
-                overall=overall.value,
+                overall=headline.value,
                 rows=count,
                 share=share,
                 p_value=p_values.get(i),
@@ -142,7 +144,7 @@ def evaluate_slices(
         kind="defined",
         task=data.task,
         metric=metric,
-        overall=overall,
+        overall=headline,
         n_rows=table.n_rows,
         findings=findings,
         overall_metrics=dict(whole.metrics),

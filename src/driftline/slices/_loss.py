@@ -8,6 +8,7 @@ reported with every metric of :mod:`driftline.metrics`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 from driftline.errors import InputError
 from driftline.metrics import (
     HIGHER_IS_BETTER,
+    Evaluation,
     Predictions,
     Task,
     encode_labels,
@@ -53,7 +55,15 @@ class Scored:
     def take(self, rows: np.ndarray) -> Scored:
         return Scored(self.y_true[rows], self.predictions.take(rows), self.task)
 
-    def evaluate(self, metrics: Any, **kwargs: Any) -> Any:
+    def evaluate(self, metrics: Any, *, known: Evaluation | None = None, **kwargs: Any) -> Any:
+        """These rows' metrics; ``known`` is their evaluation if the caller already has one.
+
+        ``known`` is used only when it covers these rows, the metrics asked and
+        the same confidence and resamples (the caller vouches for the seed).
+        """
+        if known is not None and _covers(known, self.n_rows, metrics, kwargs):
+            names = list(known.metrics) if metrics is None else list(metrics)
+            return dataclasses.replace(known, metrics={m: known.metrics[m] for m in names})
         p = self.predictions
         return evaluate_predictions(
             self.y_true,
@@ -64,6 +74,15 @@ class Scored:
             metrics=metrics,
             **kwargs,
         )
+
+
+def _covers(known: Evaluation, n_rows: int, metrics: Any, kwargs: dict[str, Any]) -> bool:
+    return (
+        known.n == n_rows
+        and known.confidence == kwargs.get("confidence", 0.95)
+        and known.n_resamples == kwargs.get("n_resamples", 1000)
+        and (metrics is None or all(m in known.metrics for m in metrics))
+    )
 
 
 def scored(y_true: Any, predictions: Any, n_rows: int) -> Scored:
