@@ -1,7 +1,10 @@
-"""The workspace: settings plus handles on the metadata database and the artifact store.
+"""The Workspace: the one object a user holds, a facade over the services.
 
-It is the one argument services take. Its methods are a convenience facade
-over the services, so that ``ws.register(...)`` reads naturally.
+``ws.register(...)``, ``ws.evaluate(...)``, ``ws.gate(...)`` read naturally; each
+method passes straight through to one service function with the same
+parameters (a test holds the two signatures equal). Services never see the
+facade: they take the :class:`~driftline.store.Context` it carries,
+``ws.context``.
 """
 
 from __future__ import annotations
@@ -12,17 +15,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from driftline.errors import ConfigError, NotFoundError
+from driftline import audit, evaluation, gate, registry
+from driftline.errors import ConfigError
 from driftline.settings import CONFIG_FILE, Settings
-from driftline.store import ArtifactStore, Database
-from driftline.store._migrate import migrate
+from driftline.store import ArtifactStore, Context, Database
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from driftline.audit import AuditEvent, VerifyResult
+    from driftline.calibration import CalibrationResult
     from driftline.evaluation import EvaluationReport
-    from driftline.gate import GateDecision
+    from driftline.gate import GateDecision, GatePolicy
     from driftline.registry import ModelSummary, ModelVersion
     from driftline.stats import Profile
 
@@ -39,15 +43,10 @@ _TEMPLATE = """\
 
 
 class Workspace:
-    """A driftline workspace: models, versions, aliases, audit, artifacts."""
+    """A driftline workspace: models, versions, aliases, judgements, audit, artifacts."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.db = Database(settings.database_url)
-        self.artifacts = ArtifactStore(
-            settings.artifacts_url, s3_endpoint_url=settings.s3_endpoint_url
-        )
-        migrate(self.db)
+    def __init__(self, settings: Settings, *, create: bool = True) -> None:
+        self.context = Context.open(settings, create=create)
 
     # -- opening ---------------------------------------------------------------
 
@@ -77,21 +76,28 @@ class Workspace:
         With ``create=False`` a missing workspace is an error instead of being made.
         """
         settings = Settings.load(home, **overrides)
-        if not settings.home.is_dir():
-            if create:
-                return cls.init(home, **overrides)
-            raise NotFoundError(
-                f"no driftline workspace at {settings.home}; create one with "
-                "'driftline init' or point DRIFTLINE_HOME at an existing one"
-            )
-        return cls(settings)
+        if create and not settings.home.is_dir():
+            return cls.init(home, **overrides)
+        return cls(settings, create=create)
+
+    @property
+    def settings(self) -> Settings:
+        return self.context.settings
+
+    @property
+    def db(self) -> Database:
+        return self.context.db
+
+    @property
+    def artifacts(self) -> ArtifactStore:
+        return self.context.artifacts
 
     @property
     def home(self) -> Path:
-        return self.settings.home
+        return self.context.home
 
     def close(self) -> None:
-        self.db.dispose()
+        self.context.close()
 
     def __enter__(self) -> Workspace:
         return self
@@ -121,14 +127,14 @@ class Workspace:
         intended_use: str | None = None,
         limitations: Sequence[str] = (),
         parent: str | None = None,
+        same_inputs: bool = False,
         code_revision: str | None = None,
         trust: bool = False,
+        actor: str | None = None,
     ) -> ModelVersion:
         """Register a new version; see :func:`driftline.registry.register`."""
-        from driftline import registry
-
         return registry.register(
-            self,
+            self.context,
             name,
             model,
             train=train,
@@ -138,79 +144,134 @@ class Workspace:
             intended_use=intended_use,
             limitations=limitations,
             parent=parent,
+            same_inputs=same_inputs,
             code_revision=code_revision,
             trust=trust,
+            actor=actor,
         )
 
     def get(self, ref: str) -> ModelVersion:
         """A version by ``name``, ``name:VERSION`` or ``name@ALIAS``."""
-        from driftline import registry
+        return registry.get(self.context, ref)
 
-        return registry.get(self, ref)
+    def set_alias(
+        self, name: str, version: int, alias: str, *, actor: str | None = None
+    ) -> ModelVersion:
+        """Point ``alias`` at ``version``; see :func:`driftline.registry.set_alias`."""
+        return registry.set_alias(self.context, name, version, alias, actor=actor)
 
-    def set_alias(self, name: str, version: int, alias: str) -> ModelVersion:
-        from driftline import registry
-
-        return registry.set_alias(self, name, version, alias)
-
-    def remove_alias(self, name: str, alias: str) -> None:
-        from driftline import registry
-
-        registry.remove_alias(self, name, alias)
+    def remove_alias(self, name: str, alias: str, *, actor: str | None = None) -> None:
+        registry.remove_alias(self.context, name, alias, actor=actor)
 
     def load_model(self, ref: str | ModelVersion) -> Any:
         """The model object, verified against its recorded sha256."""
-        from driftline import registry
-
-        return registry.load_model(self, ref)
+        return registry.load_model(self.context, ref)
 
     def load_profile(self, ref: str | ModelVersion) -> Profile:
-        from driftline import registry
-
-        return registry.load_profile(self, ref)
+        """The reference profile of the version's training data."""
+        return registry.load_profile(self.context, ref)
 
     def models(self) -> list[ModelSummary]:
-        from driftline import registry
-
-        return registry.list_models(self)
+        return registry.list_models(self.context)
 
     def versions(self, name: str) -> list[ModelVersion]:
-        from driftline import registry
+        return registry.list_versions(self.context, name)
 
-        return registry.list_versions(self, name)
-
-    # -- evaluation ------------------------------------------------------------
+    # -- judging ---------------------------------------------------------------
 
     def evaluate(
-        self, ref: str | ModelVersion, data: Any, *, target: str | None = None, **options: Any
+        self,
+        model_or_ref: Any,
+        data: Any,
+        *,
+        target: str | None = None,
+        slices: Sequence[Any] | None = None,
+        discover: bool = True,
+        reference: Any = None,
+        confidence: float = 0.95,
+        n_resamples: int = 1000,
+        seed: int = 0,
+        store: bool = True,
+        actor: str | None = None,
     ) -> EvaluationReport:
         """Judge a version on labelled rows; see :func:`driftline.evaluation.evaluate`."""
-        from driftline.evaluation import evaluate
-
-        return evaluate(ref, data, target=target, workspace=self, **options)
+        return evaluation.evaluate(
+            model_or_ref,
+            data,
+            target=target,
+            context=self.context,
+            slices=slices,
+            discover=discover,
+            reference=reference,
+            confidence=confidence,
+            n_resamples=n_resamples,
+            seed=seed,
+            store=store,
+            actor=actor,
+        )
 
     def evaluations(self, ref: str, *, limit: int | None = None) -> list[EvaluationReport]:
         """Stored evaluations of ``ref``, newest first; ``NAME`` means every version."""
-        from driftline.evaluation import list_evaluations
+        return evaluation.list_evaluations(self.context, ref, limit=limit)
 
-        return list_evaluations(self, ref, limit=limit)
+    def calibrate(
+        self,
+        ref: str,
+        data: Any,
+        *,
+        target: str,
+        method: str = "auto",
+        holdout: float = 0.5,
+        seed: int = 0,
+        n_bins: int = 10,
+        actor: str | None = None,
+    ) -> CalibrationResult:
+        """Recalibrate a version and register the result; see :func:`driftline.evaluation.calibrate`."""
+        return evaluation.calibrate(
+            self.context,
+            ref,
+            data,
+            target=target,
+            method=method,
+            holdout=holdout,
+            seed=seed,
+            n_bins=n_bins,
+            actor=actor,
+        )
 
-    def gate(self, name: str, *, data: Any, target: str, **options: Any) -> GateDecision:
+    def gate(
+        self,
+        name: str,
+        *,
+        candidate: str | int = "challenger",
+        baseline: str | int | None = "champion",
+        data: Any,
+        target: str,
+        policy: GatePolicy | str | Path | None = None,
+        seed: int = 0,
+        actor: str | None = None,
+    ) -> GateDecision:
         """May a candidate replace the baseline? See :func:`driftline.gate.run_gate`."""
-        from driftline.gate import run_gate
-
-        return run_gate(self, name, data=data, target=target, **options)
+        return gate.run_gate(
+            self.context,
+            name,
+            candidate=candidate,
+            baseline=baseline,
+            data=data,
+            target=target,
+            policy=policy,
+            seed=seed,
+            actor=actor,
+        )
 
     # -- audit -----------------------------------------------------------------
 
     def audit_events(
         self, *, subject: str | None = None, action: str | None = None, limit: int | None = None
     ) -> list[AuditEvent]:
-        from driftline import audit
-
-        return audit.events(self.db, subject=subject, action=action, limit=limit)
+        """Audit events, oldest first; filtered by subject prefix and action when given."""
+        return audit.events(self.context.db, subject=subject, action=action, limit=limit)
 
     def verify_audit(self) -> VerifyResult:
-        from driftline import audit
-
-        return audit.verify(self.db)
+        """Recompute the audit chain and name the first event that was tampered with."""
+        return audit.verify(self.context.db)

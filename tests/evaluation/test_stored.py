@@ -39,9 +39,9 @@ def test_registered_version_is_stored_and_audited(registered, churn_test) -> Non
     assert event.payload["metrics"]["accuracy"] == pytest.approx(report["accuracy"].value)
     assert ws.verify_audit().ok
 
-    stored = get_evaluation(ws, report.id)
+    stored = get_evaluation(ws.context, report.id)
     assert stored.to_dict() == report.to_dict()
-    assert [r.id for r in list_evaluations(ws, "churn")] == [report.id]
+    assert [r.id for r in list_evaluations(ws.context, "churn")] == [report.id]
 
 
 def test_list_and_latest_by_version(registered, churn_test, churn_model, churn_train) -> None:
@@ -53,18 +53,18 @@ def test_list_and_latest_by_version(registered, churn_test, churn_model, churn_t
     second = ws.evaluate("churn", churn_test.iloc[:600], **FAST)  # newest: version 2
     third = ws.evaluate("churn:2", churn_test, store=False, **FAST)
     assert second.version == 2 and third.id is None
-    assert [r.id for r in list_evaluations(ws, "churn")] == [second.id, first.id]
-    assert [r.id for r in list_evaluations(ws, "churn:1")] == [first.id]
-    assert [r.id for r in list_evaluations(ws, "churn@champion")] == [first.id]
-    assert latest_evaluation(ws, "churn").id == second.id
-    assert latest_evaluation(ws, "churn:2").n_rows == 600
+    assert [r.id for r in list_evaluations(ws.context, "churn")] == [second.id, first.id]
+    assert [r.id for r in list_evaluations(ws.context, "churn:1")] == [first.id]
+    assert [r.id for r in list_evaluations(ws.context, "churn@champion")] == [first.id]
+    assert latest_evaluation(ws.context, "churn").id == second.id
+    assert latest_evaluation(ws.context, "churn:2").n_rows == 600
     assert [r.id for r in ws.evaluations("churn", limit=1)] == [second.id]
     with pytest.raises(NotFoundError, match="no model named 'chrun'; did you mean 'churn'"):
-        list_evaluations(ws, "chrun")
+        list_evaluations(ws.context, "chrun")
     with pytest.raises(NotFoundError, match="no alias"):
-        list_evaluations(ws, "churn@staging")
+        list_evaluations(ws.context, "churn@staging")
     with pytest.raises(NotFoundError):
-        get_evaluation(ws, 999)
+        get_evaluation(ws.context, 999)
 
 
 def test_large_reports_go_to_the_artifact_store(registered, churn_test, monkeypatch) -> None:
@@ -77,7 +77,7 @@ def test_large_reports_go_to_the_artifact_store(registered, churn_test, monkeypa
         row = s.get(EvaluationRow, report.id)
     assert row.report_key is not None and row.summary["charts"] == {}
     assert json.loads(ws.artifacts.get(row.report_key))["charts"]["roc"] is not None
-    assert get_evaluation(ws, report.id).to_dict() == report.to_dict()
+    assert get_evaluation(ws.context, report.id).to_dict() == report.to_dict()
 
 
 def test_signature_guards_the_inputs(registered, churn_test) -> None:

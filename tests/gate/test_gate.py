@@ -37,7 +37,7 @@ def verdicts(decision: GateDecision) -> dict[str, str]:
 def test_better_overall_but_worse_on_one_region_fails_on_that_slice_only(
     ws: Workspace, test_rows: pd.DataFrame
 ) -> None:
-    decision = run_gate(ws, "churn", data=test_rows, target="y", policy=POLICY)
+    decision = run_gate(ws.context, "churn", data=test_rows, target="y", policy=POLICY)
     assert decision.candidate == "churn:2" and decision.baseline == "churn:1"
     assert not decision.passed
     # The overall criteria pass: the candidate is better on all rows together...
@@ -58,7 +58,7 @@ def test_better_overall_but_worse_on_one_region_fails_on_that_slice_only(
 
 
 def test_clearly_better_candidate_passes(ws: Workspace, test_rows: pd.DataFrame) -> None:
-    decision = run_gate(ws, "churn", candidate=3, data=test_rows, target="y", policy=POLICY)
+    decision = run_gate(ws.context, "churn", candidate=3, data=test_rows, target="y", policy=POLICY)
     assert decision.passed, [c.sentence for c in decision.failed]
     assert decision.headline.startswith("Gate passed: churn:3 may be released over churn:1")
     [acc] = [c for c in decision.criteria if c.kind == "threshold"]
@@ -76,7 +76,7 @@ def test_clearly_better_candidate_passes(ws: Workspace, test_rows: pd.DataFrame)
 
 def test_a_near_twin_is_not_a_regression(ws: Workspace, test_rows: pd.DataFrame) -> None:
     decision = run_gate(
-        ws,
+        ws.context,
         "churn",
         candidate="churn:4",
         data=test_rows,
@@ -92,7 +92,7 @@ def test_missing_baseline_fails_the_regression_criteria_with_a_reason(
     ws: Workspace, test_rows: pd.DataFrame
 ) -> None:
     decision = run_gate(
-        ws, "churn", candidate=3, baseline="production", data=test_rows, target="y", policy=POLICY
+        ws.context, "churn", candidate=3, baseline="production", data=test_rows, target="y", policy=POLICY
     )
     assert not decision.passed and decision.baseline is None
     failed = {c.kind for c in decision.failed}
@@ -102,7 +102,7 @@ def test_missing_baseline_fails_the_regression_criteria_with_a_reason(
     assert "no alias 'production'" in sentence
     # Without regression criteria, no baseline is needed.
     alone = run_gate(
-        ws,
+        ws.context,
         "churn",
         candidate=3,
         baseline=None,
@@ -123,7 +123,7 @@ def test_criteria_that_cannot_be_evaluated_fail(ws: Workspace, test_rows: pd.Dat
     compare_baseline = false
     min_accuracy = 0.5
     """
-    decision = run_gate(ws, "churn", candidate=3, data=test_rows, target="y", policy=policy)
+    decision = run_gate(ws.context, "churn", candidate=3, data=test_rows, target="y", policy=policy)
     sentences = {c.name: c.sentence for c in decision.failed}
     assert any("fewer than the 5,000 required" in s for s in sentences.values())
     assert "RMSE is a regression metric and the model is a classifier" in sentences["RMSE ≤ 1"]
@@ -136,7 +136,7 @@ def test_criteria_that_cannot_be_evaluated_fail(ws: Workspace, test_rows: pd.Dat
 def test_decision_is_stored_audited_and_round_trips(ws: Workspace, test_rows: pd.DataFrame) -> None:
     from driftline.store._schema import EvaluationRow
 
-    decision = run_gate(ws, "churn", data=test_rows, target="y", policy=POLICY, actor="ci-bot")
+    decision = run_gate(ws.context, "churn", data=test_rows, target="y", policy=POLICY, actor="ci-bot")
     event = ws.audit_events(action="gate.decision")[-1]
     assert event.actor == "ci-bot" and event.subject == "churn:2"
     assert event.payload["passed"] is False
@@ -158,14 +158,14 @@ def test_decision_is_stored_audited_and_round_trips(ws: Workspace, test_rows: pd
 
 
 def test_same_rows_same_decision(ws: Workspace, test_rows: pd.DataFrame) -> None:
-    a = run_gate(ws, "churn", data=test_rows, target="y", policy=POLICY, seed=3)
-    b = run_gate(ws, "churn", data=test_rows.copy(), target="y", policy=POLICY, seed=3)
+    a = run_gate(ws.context, "churn", data=test_rows, target="y", policy=POLICY, seed=3)
+    b = run_gate(ws.context, "churn", data=test_rows.copy(), target="y", policy=POLICY, seed=3)
     assert a.dataset == b.dataset
     assert [c.to_dict() for c in a.criteria] == [c.to_dict() for c in b.criteria]
 
 
 def test_default_policy_and_rendering(ws: Workspace, test_rows: pd.DataFrame) -> None:
-    decision = run_gate(ws, "churn", candidate=3, data=test_rows, target="y")
+    decision = run_gate(ws.context, "churn", candidate=3, data=test_rows, target="y")
     assert decision.policy == GatePolicy.default()
     assert [c.kind for c in decision.criteria] == ["min_rows", "quality", "regression"]
     out = io.StringIO()
@@ -176,10 +176,10 @@ def test_default_policy_and_rendering(ws: Workspace, test_rows: pd.DataFrame) ->
 
 def test_bad_input_raises(ws: Workspace, test_rows: pd.DataFrame) -> None:
     with pytest.raises(InputError, match="target column 'label' is not in the data"):
-        run_gate(ws, "churn", data=test_rows, target="label")
+        run_gate(ws.context, "churn", data=test_rows, target="label")
     with pytest.raises(NotFoundError, match="no alias 'nope'"):
-        run_gate(ws, "churn", candidate="nope", data=test_rows, target="y")
+        run_gate(ws.context, "churn", candidate="nope", data=test_rows, target="y")
     with pytest.raises(InputError, match=r"'thresholds\.acuracy'"):
-        run_gate(ws, "churn", data=test_rows, target="y", policy="[thresholds]\nacuracy={min=1}")
+        run_gate(ws.context, "churn", data=test_rows, target="y", policy="[thresholds]\nacuracy={min=1}")
     with pytest.raises(InputError, match="lacks the model's input column"):
-        run_gate(ws, "churn", data=test_rows.drop(columns="x2"), target="y")
+        run_gate(ws.context, "churn", data=test_rows.drop(columns="x2"), target="y")

@@ -91,7 +91,7 @@ def test_bad_rules_are_refused() -> None:
 def test_drift_opens_then_resolves_an_alert(ws: Workspace) -> None:
     # Two quiet days, three shifted days, two quiet days again.
     data = traffic([0, 0, 1.0, 1.0, 1.0, 0, 0])
-    run = monitor.run(ws, "credit", data, window="1d")
+    run = monitor.run(ws.context, "credit", data, window="1d")
     assert [w.start.day for w in run.windows] == [1, 2, 3, 4, 5, 6, 7]
     assert [w.drifted_columns for w in run.windows] == [
         [],
@@ -108,30 +108,30 @@ def test_drift_opens_then_resolves_an_alert(ws: Workspace) -> None:
     ]
     assert "income" in run.opened[0].message and "credit" in run.opened[0].message
     assert [e.action for e in ws.audit_events(action="alert.open")] == ["alert.open"]
-    stored = monitor.alerts(ws, model="credit")
+    stored = monitor.alerts(ws.context, model="credit")
     assert [a.status for a in stored] == ["resolved"]
 
 
 def test_rerun_replaces_windows_and_does_not_reopen(ws: Workspace) -> None:
     data = traffic([0, 1.0, 1.0])
-    first = monitor.run(ws, "credit", data, window="1d")
-    again = monitor.run(ws, "credit", data, window="1d")
+    first = monitor.run(ws.context, "credit", data, window="1d")
+    again = monitor.run(ws.context, "credit", data, window="1d")
     assert len(first.opened) == 1 and again.opened == [] and again.resolved == []
-    assert len(monitor.alerts(ws)) == 1
-    later = monitor.run(ws, "credit", traffic([0, 1.0, 1.0, 0]), window="1d")
+    assert len(monitor.alerts(ws.context)) == 1
+    later = monitor.run(ws.context, "credit", traffic([0, 1.0, 1.0, 0]), window="1d")
     assert [a.resolved_at.day for a in later.resolved if a.resolved_at] == [5]
 
 
 def test_small_windows_are_not_judged(ws: Workspace) -> None:
     data = traffic([2.0], rows=30)
-    run = monitor.run(ws, "credit", data, window="1d")
+    run = monitor.run(ws.context, "credit", data, window="1d")
     assert [w.evaluated for w in run.windows] == [False]
     assert run.opened == []
 
 
 def test_since_limits_the_range_and_hourly_windows_work(ws: Workspace) -> None:
     data = traffic([0, 0], rows=2400)
-    run = monitor.run(ws, "credit", data, window="1h", since=T0 + dt.timedelta(days=1))
+    run = monitor.run(ws.context, "credit", data, window="1h", since=T0 + dt.timedelta(days=1))
     assert len(run.windows) == 24
     assert all(w.start >= T0 + dt.timedelta(days=1) for w in run.windows)
 
@@ -139,11 +139,11 @@ def test_since_limits_the_range_and_hourly_windows_work(ws: Workspace) -> None:
 def test_wrong_inputs_name_the_problem(ws: Workspace, tmp_path: Path) -> None:
     data = traffic([0])
     with pytest.raises(InputError, match="no time column 'ts'"):
-        monitor.run(ws, "credit", data, time_column="ts")
+        monitor.run(ws.context, "credit", data, time_column="ts")
     with pytest.raises(InputError, match="none of credit:1's input columns"):
-        monitor.run(ws, "credit", data[["timestamp"]].assign(other=1))
+        monitor.run(ws.context, "credit", data[["timestamp"]].assign(other=1))
     with pytest.raises(InputError, match="does not exist"):
-        monitor.run(ws, "credit", tmp_path / "nope.parquet")
+        monitor.run(ws.context, "credit", tmp_path / "nope.parquet")
 
 
 def test_cli_monitor_run_on_parquet(
@@ -192,7 +192,7 @@ def test_reads_the_inference_log_by_default(ws: Workspace) -> None:
     from driftline.store import InferenceLog
 
     with pytest.raises(InputError, match="holds no predictions"):
-        monitor.run(ws, "credit")
+        monitor.run(ws.context, "credit")
     log = InferenceLog(ws.home / "log")
     data = traffic([0, 1.0], rows=300)
     for i, row in enumerate(data.itertuples(index=False)):
@@ -209,7 +209,7 @@ def test_reads_the_inference_log_by_default(ws: Workspace) -> None:
             }
         )
     log.close()
-    run = monitor.run(ws, "credit", window="1d")
+    run = monitor.run(ws.context, "credit", window="1d")
     assert [w.rows for w in run.windows] == [300, 300]
     assert [w.drifted_columns for w in run.windows] == [[], ["income"]]
 
@@ -218,6 +218,6 @@ def test_quality_findings_count_per_window_and_can_alert(ws: Workspace) -> None:
     data = traffic([0, 0], rows=300)
     day2 = data["timestamp"] >= T0 + dt.timedelta(days=1)
     data.loc[day2, "age"] = data.loc[day2, "age"] + 80  # far beyond anything seen in training
-    run = monitor.run(ws, "credit", data, window="1d")
+    run = monitor.run(ws.context, "credit", data, window="1d")
     assert [w.metrics["quality_critical"] >= 1 for w in run.windows] == [False, True]
     assert any(a.rule == "data-quality" and a.severity == "critical" for a in run.opened)

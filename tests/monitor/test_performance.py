@@ -74,7 +74,7 @@ def test_windows_get_estimates_and_realized_values_where_labels_arrived(
     late = data["timestamp"] >= T0 + dt.timedelta(days=3)
     data["y"] = data["y"].astype("Int64")
     data.loc[late, "y"] = pd.NA  # the last day's labels have not arrived
-    run = monitor.run(ws, "credit", data, window="1d", reference=reference, target="y")
+    run = monitor.run(ws.context, "credit", data, window="1d", reference=reference, target="y")
     assert run.performance is not None and run.performance["method"] == "cbpe"
     ref_accuracy = run.performance["reference"]["accuracy"]
     estimated = [w.metrics["estimated"]["accuracy"] for w in run.windows]
@@ -100,7 +100,7 @@ def test_windows_get_estimates_and_realized_values_where_labels_arrived(
     # A rule may watch an estimated metric itself (on a day not judged yet).
     rule = AlertRule("accuracy-floor", "estimated_accuracy", below=0.7, min_rows=100)
     later = data[late].assign(timestamp=data[late]["timestamp"] + dt.timedelta(days=1))
-    again = monitor.run(ws, "credit", later, reference=reference, target="y", rules=[rule])
+    again = monitor.run(ws.context, "credit", later, reference=reference, target="y", rules=[rule])
     assert [a.opened_at.day for a in again.opened] == [5]
     assert "estimated accuracy" in again.opened[0].message
 
@@ -132,7 +132,7 @@ def test_logged_probabilities_and_posted_labels_are_used(
         if i % 3 == 0:  # a third of the labels came back
             log.append({"kind": "label", "model": "credit", "request_id": f"r{i}", "label": row.y})
     log.close()
-    run = monitor.run(ws, "credit", window="1d", reference=reference, target="y")
+    run = monitor.run(ws.context, "credit", window="1d", reference=reference, target="y")
     assert [w.metrics["labelled"] for w in run.windows] == [100, 100]
     for w in run.windows:
         est, real = w.metrics["estimated"]["accuracy"], w.metrics["realized"]["accuracy"]
@@ -143,13 +143,13 @@ def test_reference_problems_are_named(lite: Workspace, reference: pd.DataFrame) 
     ws = lite
     data = days([0], 200, np.random.default_rng(6))
     with pytest.raises(InputError, match="pass reference= too"):
-        monitor.run(ws, "credit", data, target="y")
+        monitor.run(ws.context, "credit", data, target="y")
     with pytest.raises(InputError, match="needs its label column"):
-        monitor.run(ws, "credit", data, reference=reference)
+        monitor.run(ws.context, "credit", data, reference=reference)
     with pytest.raises(InputError, match="no label column 'outcome'"):
-        monitor.run(ws, "credit", data, reference=reference, target="outcome")
+        monitor.run(ws.context, "credit", data, reference=reference, target="outcome")
     with pytest.raises(InputError, match="no input column 'income'"):
-        monitor.run(ws, "credit", data, reference=reference.drop(columns="income"), target="y")
+        monitor.run(ws.context, "credit", data, reference=reference.drop(columns="income"), target="y")
 
 
 def test_cli_monitor_and_estimate(

@@ -125,8 +125,8 @@ def template_home(tmp_path_factory: pytest.TempPathFactory, trained: Trained) ->
         ws.set_alias("shop", 1, "champion")
         if "onnx" not in ws.get("forest:1").runtimes or "onnx" in ws.get("shop:1").runtimes:
             raise RuntimeError("the fixtures need forest on ONNX and shop on scikit-learn")
-        deploy(ws, "forest")
-        deploy(ws, "shop")
+        deploy(ws.context, "forest")
+        deploy(ws.context, "shop")
     return home
 
 
@@ -164,7 +164,7 @@ class RunningServer:
 
 @pytest.fixture
 def serve() -> Iterator[Callable[..., RunningServer]]:
-    """Start ``create_app(ws, ServerConfig(**options))`` under uvicorn on a loopback port."""
+    """Start ``create_app(ws.context, ServerConfig(**options))`` for a workspace, on a loopback port."""
     import uvicorn
 
     from driftline.serving import ServerConfig, create_app
@@ -175,7 +175,7 @@ def serve() -> Iterator[Callable[..., RunningServer]]:
         # The server shares the test process: freezing its heap would cost a full
         # collection per test and keep every test's garbage. `serve_process` tests the freeze.
         options.setdefault("freeze_gc", False)
-        app = create_app(workspace, ServerConfig(**options))
+        app = create_app(workspace.context, ServerConfig(**options))
         # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY only on sockets that say so, and
         # without it Nagle's algorithm meets delayed ACKs and every request takes 40 ms.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

@@ -12,8 +12,8 @@ PREDICT = "/v1/models/forest/predict"
 
 def test_tokens_and_roles_at_the_edge(serve, ws, until) -> None:  # type: ignore[no-untyped-def]
     server = serve(ws, auth=True)
-    _, viewer = auth.create(ws, role="viewer", name="dashboard")
-    predictor_token, predictor = auth.create(ws, role="predictor", name="checkout")
+    _, viewer = auth.create(ws.context, role="viewer", name="dashboard")
+    predictor_token, predictor = auth.create(ws.context, role="predictor", name="checkout")
 
     def call(secret: str | None, method: str = "POST", path: str = PREDICT) -> httpx.Response:
         headers = {"Authorization": f"Bearer {secret}"} if secret else {}
@@ -41,7 +41,7 @@ def test_tokens_and_roles_at_the_edge(serve, ws, until) -> None:  # type: ignore
     assert call(viewer, "GET", "/v1/models").status_code == 200
 
     assert call(predictor).status_code == 200
-    auth.revoke(ws, predictor_token.id)
+    auth.revoke(ws.context, predictor_token.id)
     # Tokens are cached briefly; the revocation must bite within seconds.
     until(lambda: call(predictor).status_code == 401, timeout=10, what="the revoked token to fail")
     assert "revoked" in call(predictor).json()["error"]

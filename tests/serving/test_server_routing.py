@@ -24,7 +24,7 @@ def _record(trained: Any, i: int) -> dict[str, float]:
 
 @pytest.mark.slow
 def test_canary_share_is_respected_and_sticky_per_key(serve, ws, trained) -> None:  # type: ignore[no-untyped-def]
-    deploy(ws, "forest", canary="challenger", percent=PERCENT)
+    deploy(ws.context, "forest", canary="challenger", percent=PERCENT)
     server = serve(ws)
     rng = np.random.default_rng(11)
     keys = [f"customer-{n}" for n in rng.integers(0, 10**12, size=KEYS)]
@@ -60,7 +60,7 @@ def test_canary_share_is_respected_and_sticky_per_key(serve, ws, trained) -> Non
 
 
 def test_shadow_gets_a_logged_copy_and_never_changes_the_answer(serve, ws, trained, until) -> None:  # type: ignore[no-untyped-def]
-    deploy(ws, "forest", shadow="challenger")
+    deploy(ws.context, "forest", shadow="challenger")
     server = serve(ws)
     rows = trained.numeric.iloc[:20]
     champion, shadow = trained.forest_v1.predict(rows), trained.forest_v2.predict(rows)

@@ -20,7 +20,7 @@ from driftline.errors import InputError, NotFoundError, UnauthenticatedError
 from driftline.store import TokenRow, as_utc
 
 if TYPE_CHECKING:
-    from driftline.workspace import Workspace
+    from driftline.store import Context
 
 __all__ = ["ROLES", "Token", "allows", "create", "list_tokens", "revoke", "verify"]
 
@@ -75,7 +75,7 @@ def _to_token(row: TokenRow) -> Token:
 
 
 def create(
-    ws: Workspace,
+    ctx: Context,
     *,
     role: str,
     name: str = "",
@@ -96,11 +96,11 @@ def create(
         created_at=now,
         expires_at=now + expires_in if expires_in else None,
     )
-    with ws.db.write() as s:
+    with ctx.db.write() as s:
         s.add(row)
         audit.append(
             s,
-            actor=actor or ws.settings.actor,
+            actor=actor or ctx.settings.actor,
             action="token.create",
             subject=f"token:{token_id}",
             payload={
@@ -112,13 +112,13 @@ def create(
     return _to_token(row), secret
 
 
-def verify(ws: Workspace, secret: str) -> Token:
+def verify(ctx: Context, secret: str) -> Token:
     """The active token behind ``secret``, or :class:`UnauthenticatedError`."""
     if not secret or not secret.startswith(PREFIX):
         raise UnauthenticatedError(
             "a driftline token is required: send 'Authorization: Bearer dl_...'"
         )
-    with ws.db.read() as s:
+    with ctx.db.read() as s:
         row = s.scalar(select(TokenRow).where(TokenRow.secret_sha256 == _digest(secret)))
     if row is None:
         raise UnauthenticatedError("the token is not known to this workspace")
@@ -128,8 +128,8 @@ def verify(ws: Workspace, secret: str) -> Token:
     return token
 
 
-def revoke(ws: Workspace, token_id: str, *, actor: str | None = None) -> Token:
-    with ws.db.write() as s:
+def revoke(ctx: Context, token_id: str, *, actor: str | None = None) -> Token:
+    with ctx.db.write() as s:
         row = s.get(TokenRow, token_id)
         if row is None:
             raise NotFoundError(f"no token with id {token_id!r}; 'driftline token list' shows them")
@@ -137,7 +137,7 @@ def revoke(ws: Workspace, token_id: str, *, actor: str | None = None) -> Token:
             row.revoked_at = dt.datetime.now(dt.UTC)
             audit.append(
                 s,
-                actor=actor or ws.settings.actor,
+                actor=actor or ctx.settings.actor,
                 action="token.revoke",
                 subject=f"token:{token_id}",
                 payload={"name": row.name, "role": row.role},
@@ -145,6 +145,6 @@ def revoke(ws: Workspace, token_id: str, *, actor: str | None = None) -> Token:
         return _to_token(row)
 
 
-def list_tokens(ws: Workspace) -> list[Token]:
-    with ws.db.read() as s:
+def list_tokens(ctx: Context) -> list[Token]:
+    with ctx.db.read() as s:
         return [_to_token(r) for r in s.scalars(select(TokenRow).order_by(TokenRow.created_at))]

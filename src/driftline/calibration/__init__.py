@@ -9,9 +9,9 @@
   one by cross-validated log loss and never one worse than none.
 - :class:`CalibratedModel`: a fitted classifier with a calibrator on its
   probabilities, registrable and loadable without trusting extra code.
-- :func:`calibrate`: the service: recalibrate a registered version on
-  labelled data, measure before and after on held-out rows, and register
-  the result as a new version whose lineage names the parent.
+
+Numerics only: recalibrating a registered version and registering the result
+is a service, :func:`driftline.evaluation.calibrate`.
 """
 
 from driftline.calibration._calibrators import (
@@ -24,10 +24,11 @@ from driftline.calibration._calibrators import (
 from driftline.calibration._model import CalibratedModel
 from driftline.calibration._report import CalibrationReport, ReliabilityBin, calibration_report
 from driftline.calibration._result import CalibrationResult
+from driftline.calibration._select import METHODS as CALIBRATION_METHODS
 from driftline.calibration._select import fit_calibrator
-from driftline.calibration._service import calibrate
 
 __all__ = [
+    "CALIBRATION_METHODS",
     "CalibratedModel",
     "CalibrationReport",
     "CalibrationResult",
@@ -37,7 +38,6 @@ __all__ = [
     "PlattCalibrator",
     "ReliabilityBin",
     "TemperatureCalibrator",
-    "calibrate",
     "calibration_report",
     "fit_calibrator",
 ]

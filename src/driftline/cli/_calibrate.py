@@ -41,15 +41,17 @@ def calibrate_command(
     was needed), 2 bad input (a missing or unreadable file, an unknown
     column or model, too few rows).
     """
-    from driftline.calibration import calibrate
     from driftline.cli._data import _reading, _write_html
     from driftline.errors import InputError
+    from driftline.evaluation import calibrate
 
     if not data.is_file():
         raise InputError(f"data file {str(data)!r} does not exist")
     obj: Context = ctx.obj
     with obj.workspace() as ws, _reading(data):
-        result = calibrate(ws, ref, data, target=target, method=method, holdout=holdout, seed=seed)
+        result = calibrate(
+            ws.context, ref, data, target=target, method=method, holdout=holdout, seed=seed
+        )
     if as_json:
         echo_json(result.to_dict())
     else:

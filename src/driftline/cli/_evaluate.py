@@ -62,7 +62,7 @@ def evaluate_command(
             ref,
             data,
             target=target,
-            workspace=ws,
+            context=ws.context,
             slices=slices or None,
             discover=not no_discover,
             confidence=confidence,
@@ -93,7 +93,7 @@ def list_command(
 
     obj: Context = ctx.obj
     with obj.workspace() as ws:
-        reports = list_evaluations(ws, ref, limit=limit)
+        reports = list_evaluations(ws.context, ref, limit=limit)
     if as_json:
         echo_json(
             [

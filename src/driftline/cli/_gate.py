@@ -54,7 +54,7 @@ def gate_command(
     obj: Context = ctx.obj
     with obj.workspace() as ws:
         decision = run_gate(
-            ws,
+            ws.context,
             name,
             candidate=candidate,
             baseline=None if no_baseline else baseline,

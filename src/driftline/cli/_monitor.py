@@ -53,7 +53,7 @@ def run(
     rules = monitor.load_rules(policy) if policy else monitor.DEFAULT_RULES
     with obj.workspace() as ws:
         result = monitor.run(
-            ws,
+            ws.context,
             ref,
             data,
             window=window,
@@ -157,7 +157,7 @@ def list_alerts(
         raise InputError(f"--status must be open or resolved, got {status!r}")
     obj: Context = ctx.obj
     with obj.workspace() as ws:
-        found = monitor.alerts(ws, model=model, status=status)
+        found = monitor.alerts(ws.context, model=model, status=status)
     if as_json:
         echo_json([a.to_dict() for a in found])
         return

@@ -36,7 +36,9 @@ def deploy(
 
     obj: Context = ctx.obj
     with obj.workspace() as ws:
-        spec = serving.deploy(ws, name, alias=alias, canary=canary, percent=percent, shadow=shadow)
+        spec = serving.deploy(
+            ws.context, name, alias=alias, canary=canary, percent=percent, shadow=shadow
+        )
     if as_json:
         echo_json(spec.to_dict())
         return
@@ -56,7 +58,7 @@ def undeploy(ctx: typer.Context, name: str = typer.Argument(..., help="Model nam
 
     obj: Context = ctx.obj
     with obj.workspace() as ws:
-        serving.undeploy(ws, name)
+        serving.undeploy(ws.context, name)
     console().print(f"undeployed {name}")
 
 
@@ -117,7 +119,7 @@ def serve(
         f"serving {ws.home} on http://{host}:{port} ({workers} worker(s), auth {'on' if use_auth else 'off'})"
     )
     if workers == 1:
-        uvicorn.run(create_app(ws, config), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(ws.context, config), **options)  # type: ignore[arg-type]
         return
     from driftline.serving._app import CONFIG_ENV
 
@@ -147,7 +149,7 @@ def token_create(
     obj: Context = ctx.obj
     with obj.workspace() as ws:
         token, secret = auth.create(
-            ws, role=role, name=name, expires_in=parse_period(expires) if expires else None
+            ws.context, role=role, name=name, expires_in=parse_period(expires) if expires else None
         )
     if as_json:
         echo_json({**token.to_dict(), "secret": secret})
@@ -164,7 +166,7 @@ def token_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")
 
     obj: Context = ctx.obj
     with obj.workspace() as ws:
-        tokens = auth.list_tokens(ws)
+        tokens = auth.list_tokens(ws.context)
     if as_json:
         echo_json([t.to_dict() for t in tokens])
         return
@@ -188,5 +190,5 @@ def token_revoke(ctx: typer.Context, token_id: str = typer.Argument(..., help="T
 
     obj: Context = ctx.obj
     with obj.workspace() as ws:
-        auth.revoke(ws, token_id)
+        auth.revoke(ws.context, token_id)
     console().print(f"revoked {token_id}")

@@ -14,13 +14,14 @@ from driftline.evaluation._charts import chart_data
 from driftline.evaluation._data import fingerprint, read_frame, split_batch
 from driftline.evaluation._report import EvaluationReport
 from driftline.evaluation._store import store_evaluation
+from driftline.settings import Settings
+from driftline.store import Context
 
 if TYPE_CHECKING:
     from driftline.metrics import Evaluation, Predictions
     from driftline.registry import ModelVersion
     from driftline.schema import Signature
     from driftline.stats import Profile
-    from driftline.workspace import Workspace
 
 __all__ = ["evaluate"]
 
@@ -30,7 +31,7 @@ def evaluate(
     data: Any,
     *,
     target: str | None = None,
-    workspace: Workspace | None = None,
+    context: Context | None = None,
     slices: Sequence[Any] | None = None,
     discover: bool = True,
     reference: Any = None,
@@ -55,9 +56,9 @@ def evaluate(
     target:
         The label column. For a registered version it defaults to the
         label column it was registered with.
-    workspace:
-        Where a reference is looked up (default: ``Workspace.open()``, the
-        workspace of ``DRIFTLINE_HOME`` or ``./.driftline``).
+    context:
+        The stores where a reference is looked up (default: the workspace of
+        ``DRIFTLINE_HOME`` or ``./.driftline``; ``Workspace.evaluate`` passes its own).
     slices:
         Groups of rows to judge on their own: :class:`driftline.slices.Slice`
         objects or text such as ``"region=North"`` or ``"age>=60 and region=North"``.
@@ -91,12 +92,10 @@ def evaluate(
             "store": store,
             "actor": actor,
         }
-        if workspace is None:
-            from driftline.workspace import Workspace
-
-            with Workspace.open(create=False) as ws:
-                return _evaluate_version(ws, model_or_ref, data, **options)
-        return _evaluate_version(workspace, model_or_ref, data, **options)
+        if context is None:
+            with Context.open(Settings.load(), create=False) as ctx:
+                return _evaluate_version(ctx, model_or_ref, data, **options)
+        return _evaluate_version(context, model_or_ref, data, **options)
     if target is None:
         raise InputError("target is required: pass target= with the name of the label column")
     frame = read_frame(data)
@@ -128,7 +127,7 @@ def _check_options(confidence: float, n_resamples: int, seed: int) -> None:
 
 
 def _evaluate_version(
-    ws: Workspace,
+    ctx: Context,
     ref: str | ModelVersion,
     data: Any,
     *,
@@ -144,7 +143,7 @@ def _evaluate_version(
 ) -> EvaluationReport:
     from driftline import registry
 
-    version = registry.get(ws, ref) if isinstance(ref, str) else ref
+    version = registry.get(ctx, ref) if isinstance(ref, str) else ref
     signature = version.signature
     if target is None:
         if signature is None or signature.output is None or not signature.output.target:
@@ -154,8 +153,8 @@ def _evaluate_version(
             )
         target = signature.output.target
     frame = read_frame(data, signature=signature)  # a bad file fails before the model loads
-    model = registry.load_model(ws, version)
-    profile = registry.load_profile(ws, version) if version.profile_key else None
+    model = registry.load_model(ctx, version)
+    profile = registry.load_profile(ctx, version) if version.profile_key else None
     report = judge(
         model,
         frame,
@@ -173,7 +172,7 @@ def _evaluate_version(
         seed=seed,
     )
     if store:
-        return store_evaluation(ws, version, report, actor=actor)
+        return store_evaluation(ctx, version, report, actor=actor)
     report.created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     return report
 

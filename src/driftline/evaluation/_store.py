@@ -15,7 +15,7 @@ from driftline.store import EvaluationRow, as_utc
 
 if TYPE_CHECKING:
     from driftline.registry import ModelVersion
-    from driftline.workspace import Workspace
+    from driftline.store import Context
 
 __all__ = [
     "get_evaluation",
@@ -32,13 +32,13 @@ INLINE_LIMIT = 256 * 1024
 
 
 def store_evaluation(
-    ws: Workspace, version: ModelVersion, report: EvaluationReport, *, actor: str | None = None
+    ctx: Context, version: ModelVersion, report: EvaluationReport, *, actor: str | None = None
 ) -> EvaluationReport:
     """Keep ``report`` with ``version`` and record "model.evaluate" in the audit chain.
 
     Returns the report with its ``id``, ``created_at`` and ``created_by`` set.
     """
-    who = actor or ws.settings.actor
+    who = actor or ctx.settings.actor
     created = dt.datetime.now(dt.UTC)
     report.created_at = created.isoformat(timespec="seconds")
     report.created_by = who
@@ -46,10 +46,10 @@ def store_evaluation(
     report_key = None
     text = json.dumps(summary, separators=(",", ":"), default=str)
     if len(text) > INLINE_LIMIT:
-        report_key, _ = ws.artifacts.put_blob(text.encode("utf-8"))
+        report_key, _ = ctx.artifacts.put_blob(text.encode("utf-8"))
         summary = {**summary, "charts": {}}
     report.id = record_judgement(
-        ws,
+        ctx,
         version,
         kind=KIND,
         dataset=report.dataset,
@@ -70,7 +70,7 @@ def store_evaluation(
 
 
 def record_judgement(
-    ws: Workspace,
+    ctx: Context,
     version: ModelVersion,
     *,
     kind: str,
@@ -89,7 +89,7 @@ def record_judgement(
     transaction, so neither exists without the other. With ``id_key``, the
     audit payload also names the new row's id under that key.
     """
-    with ws.db.write() as s:
+    with ctx.db.write() as s:
         row = EvaluationRow(
             model=version.name,
             version=version.version,
@@ -112,7 +112,7 @@ def _num(value: float) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
-def _version_filter(ws: Workspace, ref: str) -> tuple[str, int | None]:
+def _version_filter(ctx: Context, ref: str) -> tuple[str, int | None]:
     """``NAME`` means every version of the model; ``NAME:3`` and ``NAME@ALIAS`` one version."""
     from driftline import registry
     from driftline.registry import parse_ref
@@ -121,15 +121,15 @@ def _version_filter(ws: Workspace, ref: str) -> tuple[str, int | None]:
         raise InputError(f"give a model reference such as 'churn' or 'churn@champion', got {ref!r}")
     name, selector = parse_ref(ref)
     if selector is None and "@" not in ref:
-        registry.list_versions(ws, name)  # an unknown model is an error, with a hint
+        registry.list_versions(ctx, name)  # an unknown model is an error, with a hint
         return name, None
-    return name, registry.get(ws, ref).version
+    return name, registry.get(ctx, ref).version
 
 
-def _report(ws: Workspace, row: EvaluationRow) -> EvaluationReport:
+def _report(ctx: Context, row: EvaluationRow) -> EvaluationReport:
     data: dict[str, Any] = dict(row.summary)
     if row.report_key is not None:
-        data = json.loads(ws.artifacts.get(row.report_key))
+        data = json.loads(ctx.artifacts.get(row.report_key))
     report = EvaluationReport.from_dict(data)
     report.id = row.id
     report.created_at = as_utc(row.created_at).isoformat(timespec="seconds")
@@ -137,15 +137,13 @@ def _report(ws: Workspace, row: EvaluationRow) -> EvaluationReport:
     return report
 
 
-def list_evaluations(
-    ws: Workspace, ref: str, *, limit: int | None = None
-) -> list[EvaluationReport]:
+def list_evaluations(ctx: Context, ref: str, *, limit: int | None = None) -> list[EvaluationReport]:
     """Evaluations of ``ref``, newest first.
 
     ``ref`` is ``NAME`` (every version), ``NAME:VERSION`` or ``NAME@ALIAS``
     (the version the alias points at now).
     """
-    name, version = _version_filter(ws, ref)
+    name, version = _version_filter(ctx, ref)
     query = (
         select(EvaluationRow)
         .where(EvaluationRow.model == name, EvaluationRow.kind == KIND)
@@ -155,21 +153,21 @@ def list_evaluations(
         query = query.where(EvaluationRow.version == version)
     if limit:
         query = query.limit(limit)
-    with ws.db.read() as s:
+    with ctx.db.read() as s:
         rows = list(s.scalars(query))
-    return [_report(ws, r) for r in rows]
+    return [_report(ctx, r) for r in rows]
 
 
-def latest_evaluation(ws: Workspace, ref: str) -> EvaluationReport | None:
+def latest_evaluation(ctx: Context, ref: str) -> EvaluationReport | None:
     """The newest evaluation of ``ref`` (see :func:`list_evaluations`), or None."""
-    found = list_evaluations(ws, ref, limit=1)
+    found = list_evaluations(ctx, ref, limit=1)
     return found[0] if found else None
 
 
-def get_evaluation(ws: Workspace, evaluation_id: int) -> EvaluationReport:
+def get_evaluation(ctx: Context, evaluation_id: int) -> EvaluationReport:
     """A stored evaluation by its id."""
-    with ws.db.read() as s:
+    with ctx.db.read() as s:
         row = s.get(EvaluationRow, evaluation_id)
     if row is None or row.kind != KIND:
         raise NotFoundError(f"no evaluation with id {evaluation_id}")
-    return _report(ws, row)
+    return _report(ctx, row)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from driftline import registry
 from driftline.errors import InputError, NotFoundError
 from driftline.gate._decision import GateDecision
 from driftline.gate._judge import Evidence, judge
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
     from driftline.quality import QualityReport
     from driftline.registry import ModelVersion
-    from driftline.workspace import Workspace
+    from driftline.store import Context
 
 __all__ = ["resolve_ref", "run_gate"]
 
@@ -51,7 +52,7 @@ def _policy(policy: GatePolicy | str | Path | None, task: str) -> GatePolicy:
 
 
 def run_gate(
-    ws: Workspace,
+    ctx: Context,
     name: str,
     *,
     candidate: str | int = "challenger",
@@ -79,7 +80,7 @@ def run_gate(
     """
     from driftline.evaluation._data import fingerprint, read_frame, split_batch
 
-    cand_mv = ws.get(resolve_ref(name, candidate))
+    cand_mv = registry.get(ctx, resolve_ref(name, candidate))
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise InputError(f"seed must be a whole number, got {seed!r}")
     loaded_policy = policy if isinstance(policy, GatePolicy) else None
@@ -93,14 +94,14 @@ def run_gate(
         base_missing = "no baseline version was given"
     else:
         try:
-            base_mv = ws.get(resolve_ref(name, baseline))
+            base_mv = registry.get(ctx, resolve_ref(name, baseline))
         except NotFoundError as exc:
             base_missing = f"the baseline could not be found ({exc})"
     if base_mv is not None and base_mv.ref == cand_mv.ref:
         notes.append(f"the candidate and the baseline are the same version ({cand_mv.ref})")
 
     frame = read_frame(data, signature=cand_mv.signature)
-    cand_model = ws.load_model(cand_mv)
+    cand_model = registry.load_model(ctx, cand_mv)
     batch = split_batch(frame, target, signature=cand_mv.signature, model=cand_model)
     if batch.dropped:
         notes.append(f"{batch.dropped:,} rows without a label were left out")
@@ -110,7 +111,7 @@ def run_gate(
     base_pred: Predictions | None = None
     if base_mv is not None:
         try:
-            base_model = ws.load_model(base_mv)
+            base_model = registry.load_model(ctx, base_mv)
             base_batch = split_batch(frame, target, signature=base_mv.signature, model=base_model)
             base_pred = predict(base_model, base_batch.features)
         except InputError as exc:
@@ -119,7 +120,7 @@ def run_gate(
     used = loaded_policy or _policy(None, cand_pred.task)
     quality, quality_missing = (None, None)
     if used.quality:
-        quality, quality_missing = _check_quality(ws, cand_mv, frame, target)
+        quality, quality_missing = _check_quality(ctx, cand_mv, frame, target)
 
     slices = []
     if used.slices is not None:
@@ -153,18 +154,18 @@ def run_gate(
         seed=seed,
         decided_at=decided.isoformat(timespec="seconds"),
     )
-    _record(ws, decision, cand_mv, decided, actor or ws.settings.actor)
+    _record(ctx, decision, cand_mv, decided, actor or ctx.settings.actor)
     return decision
 
 
 def _check_quality(
-    ws: Workspace, mv: ModelVersion, frame: pd.DataFrame, target: str
+    ctx: Context, mv: ModelVersion, frame: pd.DataFrame, target: str
 ) -> tuple[QualityReport | None, str | None]:
     """The data check of the evaluation rows against the candidate's training data."""
     from driftline.quality import check_quality
 
     try:
-        profile = ws.load_profile(mv)
+        profile = registry.load_profile(ctx, mv)
     except NotFoundError:
         profile = None
     if profile is None and mv.signature is None:
@@ -181,12 +182,12 @@ def _check_quality(
 
 
 def _record(
-    ws: Workspace, decision: GateDecision, mv: ModelVersion, when: dt.datetime, who: str
+    ctx: Context, decision: GateDecision, mv: ModelVersion, when: dt.datetime, who: str
 ) -> None:
     from driftline.evaluation import record_judgement
 
     record_judgement(
-        ws,
+        ctx,
         mv,
         kind="gate",
         dataset=decision.dataset,

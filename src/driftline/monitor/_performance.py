@@ -30,13 +30,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from driftline import registry
 from driftline.errors import InputError
 from driftline.estimate import CBPE, DEFAULT_METRICS, DLE
 from driftline.estimate._api import Scored, estimate_window, fit_estimator, scored
 
 if TYPE_CHECKING:
     from driftline.registry import ModelVersion
-    from driftline.workspace import Workspace
+    from driftline.store import Context
 
 __all__ = ["PerformanceMonitor", "drops", "prepare"]
 
@@ -121,7 +122,7 @@ class PerformanceMonitor:
 
 
 def prepare(
-    ws: Workspace, mv: ModelVersion, reference: Any, target: str | None
+    ctx: Context, mv: ModelVersion, reference: Any, target: str | None
 ) -> PerformanceMonitor:
     """Score the labelled ``reference`` with ``mv``'s model and fit the estimator on it."""
     if not target:
@@ -139,7 +140,7 @@ def prepare(
     if frame.empty:
         raise InputError(f"the reference's label column {target!r} holds no labels")
     features = list(mv.signature.names) if mv.signature is not None else []
-    model = ws.load_model(mv)
+    model = registry.load_model(ctx, mv)
     ref = scored(frame, model=model, features=features, where="the reference")
     estimator = fit_estimator(ref, frame[target].to_numpy(), metrics=DEFAULT_METRICS[ref.task])
     return PerformanceMonitor(estimator, model, features, ref.task, ref.classes, target)

@@ -23,7 +23,7 @@ import pyarrow.dataset as pads
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from driftline import audit
+from driftline import audit, registry
 from driftline.drift import drift
 from driftline.errors import InputError
 from driftline.monitor._performance import PerformanceMonitor, drops, prepare
@@ -35,7 +35,7 @@ from driftline.store import AlertRow, MonitorWindowRow, as_utc
 if TYPE_CHECKING:
     from driftline.registry import ModelVersion
     from driftline.stats import Profile
-    from driftline.workspace import Workspace
+    from driftline.store import Context
 
 __all__ = ["Alert", "MonitorRun", "WindowResult", "alerts", "run"]
 
@@ -135,12 +135,12 @@ def _dataset(data: Any, time_column: str) -> pads.Dataset:
     return dataset
 
 
-def _from_log(ws: Workspace, mv: ModelVersion) -> pa.Table:
+def _from_log(ctx: Context, mv: ModelVersion) -> pa.Table:
     import pyarrow.compute as pc
 
     from driftline.store import InferenceLog
 
-    table = InferenceLog(ws.home / "log").read(mv.name)
+    table = InferenceLog(ctx.home / "log").read(mv.name)
     if table.num_rows == 0 or "version" not in table.column_names:
         raise InputError(
             f"the inference log holds no predictions of {mv.name} yet; serve it "
@@ -200,7 +200,7 @@ def _metrics(
 
 
 def run(
-    ws: Workspace,
+    ctx: Context,
     ref: str,
     data: Any = None,
     *,
@@ -225,9 +225,9 @@ def run(
     joined ``label`` column, or ``target`` in ``data``).
     """
     period = parse_period(window)
-    mv = ws.get(ref)
+    mv = registry.get(ctx, ref)
     if data is None:
-        data = _from_log(ws, mv)
+        data = _from_log(ctx, mv)
     if mv.signature is None or mv.profile_key is None:
         raise InputError(
             f"{mv.ref} was registered without training data, so there is no reference to "
@@ -241,7 +241,7 @@ def run(
             f"the prediction log has none of {mv.ref}'s input columns "
             f"({', '.join(mv.signature.names)})"
         )
-    performance = prepare(ws, mv, reference, target) if reference is not None else None
+    performance = prepare(ctx, mv, reference, target) if reference is not None else None
     if target is not None and reference is None:
         raise InputError(
             "target names the label column of the reference: pass reference= too (CLI: --reference)"
@@ -252,7 +252,7 @@ def run(
         lo = max(bounds[0], since) if since else bounds[0]
         hi = min(bounds[1], until) if until else bounds[1]
         min_rows = min((r.min_rows for r in rules), default=1)
-        profile = ws.load_profile(mv)
+        profile = registry.load_profile(ctx, mv)
         for start, end in windows(lo, hi, period) if lo <= hi else []:
             frame = _window_frame(dataset, time_column, start, end)
             if frame.empty:
@@ -264,8 +264,8 @@ def run(
                 else ({"rows": float(len(frame))}, None, None, [])
             )
             results.append(WindowResult(start, end, len(frame), evaluated, metrics, drifted))
-            _store_window(ws, mv, results[-1], report, quality)
-    opened, resolved = _judge(ws, mv, results, rules, actor or ws.settings.actor)
+            _store_window(ctx, mv, results[-1], report, quality)
+    opened, resolved = _judge(ctx, mv, results, rules, actor or ctx.settings.actor)
     return MonitorRun(
         mv.name,
         mv.version,
@@ -278,13 +278,13 @@ def run(
 
 
 def _store_window(
-    ws: Workspace,
+    ctx: Context,
     mv: ModelVersion,
     result: WindowResult,
     report: dict[str, Any] | None,
     quality: dict[str, Any] | None,
 ) -> None:
-    with ws.db.write() as s:
+    with ctx.db.write() as s:
         s.execute(
             delete(MonitorWindowRow).where(
                 MonitorWindowRow.model == mv.name,
@@ -353,7 +353,7 @@ def _describe_drop(mv: ModelVersion, result: WindowResult, when: str) -> str:
 
 
 def _judge(
-    ws: Workspace,
+    ctx: Context,
     mv: ModelVersion,
     results: list[WindowResult],
     rules: Sequence[AlertRule],
@@ -361,7 +361,7 @@ def _judge(
 ) -> tuple[list[Alert], list[Alert]]:
     opened: list[Alert] = []
     resolved: list[Alert] = []
-    with ws.db.write() as s:
+    with ctx.db.write() as s:
         judged = s.scalar(select(func.max(AlertRow.window_start)).where(AlertRow.model == mv.name))
         for rule in rules:
             row = s.scalar(
@@ -433,12 +433,12 @@ def _to_alert(row: AlertRow) -> Alert:
     )
 
 
-def alerts(ws: Workspace, *, model: str | None = None, status: str | None = None) -> list[Alert]:
+def alerts(ctx: Context, *, model: str | None = None, status: str | None = None) -> list[Alert]:
     """Alerts, newest first."""
     query = select(AlertRow).order_by(AlertRow.opened_at.desc(), AlertRow.id.desc())
     if model:
         query = query.where(AlertRow.model == model)
     if status:
         query = query.where(AlertRow.status == status)
-    with ws.db.read() as s:
+    with ctx.db.read() as s:
         return [_to_alert(r) for r in s.scalars(query)]

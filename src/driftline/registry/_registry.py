@@ -34,7 +34,7 @@ from driftline.store import AliasRow, ModelRow, ModelVersionRow, as_utc
 
 if TYPE_CHECKING:
     from driftline.stats import Profile
-    from driftline.workspace import Workspace
+    from driftline.store import Context
 
 __all__ = [
     "get",
@@ -54,7 +54,7 @@ def _now() -> dt.datetime:
 
 
 def register(
-    ws: Workspace,
+    ctx: Context,
     name: str,
     model: Any,
     *,
@@ -86,7 +86,7 @@ def register(
     if train is not None and not isinstance(train, pd.DataFrame):
         raise InputError(f"train must be a pandas DataFrame, got {type(train).__name__}")
     clean_metrics = _check_metrics(metrics or {})
-    base = get(ws, parent) if parent else None
+    base = get(ctx, parent) if parent else None
     if same_inputs and (base is None or train is not None):
         raise InputError("same_inputs=True keeps the parent's inputs: pass parent= and no train")
     inherited = base if same_inputs else None
@@ -95,7 +95,7 @@ def register(
     # Refuse now what could not be loaded later; load trusted pickles to learn their classes.
     loaded = model if not isinstance(model, str) and not hasattr(model, "__fspath__") else None
     if flavor == "sklearn":
-        bad = _flavors.untrusted_types(blob, ws.settings.trusted_types)
+        bad = _flavors.untrusted_types(blob, ctx.settings.trusted_types)
         if bad:
             raise UntrustedArtifactError(
                 f"the model contains untrusted type(s) {', '.join(bad)}, which could run code "
@@ -104,7 +104,7 @@ def register(
             )
     if loaded is None and flavor != "onnx":
         loaded = _flavors.load(
-            flavor, blob, extra_trusted=ws.settings.trusted_types, pickle_trusted=trust
+            flavor, blob, extra_trusted=ctx.settings.trusted_types, pickle_trusted=trust
         )
 
     signature = inherited.signature if inherited else None
@@ -123,20 +123,20 @@ def register(
         "code_revision": code_revision if code_revision is not None else git_revision(),
         "parent": parent_ref,
     }
-    key, sha = ws.artifacts.put_blob(blob)
+    key, sha = ctx.artifacts.put_blob(blob)
     runtimes: dict[str, Any] = {}
     if flavor == "sklearn" and signature is not None and train is not None and loaded is not None:
         converted = _onnx.convert(loaded, signature, train)
         if converted is not None:
-            onnx_key, onnx_sha = ws.artifacts.put_blob(converted[0])
+            onnx_key, onnx_sha = ctx.artifacts.put_blob(converted[0])
             runtimes["onnx"] = {"key": onnx_key, "sha256": onnx_sha, **converted[1]}
     profile_key = inherited.profile_key if inherited else None
     if train is not None:
-        profile_key, _ = ws.artifacts.put_blob(_profile_bytes(train))
+        profile_key, _ = ctx.artifacts.put_blob(_profile_bytes(train))
 
-    who = actor or ws.settings.actor
+    who = actor or ctx.settings.actor
     created = _now()
-    with ws.db.write() as s:
+    with ctx.db.write() as s:
         row = s.scalar(select(ModelRow).where(ModelRow.name == name))
         if row is None:
             row = ModelRow(name=name, description=description, created_at=created)
@@ -200,7 +200,7 @@ def register(
             subject=subject,
             payload={"version": number, "flavor": flavor, "sha256": sha, "parent": parent_ref},
         )
-    return get(ws, f"{name}:{number}")
+    return get(ctx, f"{name}:{number}")
 
 
 def _check_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
@@ -313,15 +313,15 @@ def _resolve(s: Session, ref: str) -> tuple[ModelRow, ModelVersionRow]:
     return model, row
 
 
-def get(ws: Workspace, ref: str) -> ModelVersion:
+def get(ctx: Context, ref: str) -> ModelVersion:
     """Find a version by ``name``, ``name:VERSION`` or ``name@ALIAS``."""
-    with ws.db.read() as s:
+    with ctx.db.read() as s:
         model, row = _resolve(s, ref)
         return _to_version(model.name, row, _aliases_of(s, model.id).get(row.id, []))
 
 
-def list_versions(ws: Workspace, name: str) -> list[ModelVersion]:
-    with ws.db.read() as s:
+def list_versions(ctx: Context, name: str) -> list[ModelVersion]:
+    with ctx.db.read() as s:
         model = _model_row(s, check_name(name))
         aliases = _aliases_of(s, model.id)
         rows = s.scalars(
@@ -332,8 +332,8 @@ def list_versions(ws: Workspace, name: str) -> list[ModelVersion]:
         return [_to_version(model.name, r, aliases.get(r.id, [])) for r in rows]
 
 
-def list_models(ws: Workspace) -> list[ModelSummary]:
-    with ws.db.read() as s:
+def list_models(ctx: Context) -> list[ModelSummary]:
+    with ctx.db.read() as s:
         out = []
         for model in s.scalars(select(ModelRow).order_by(ModelRow.name)):
             count, latest, updated = s.execute(
@@ -366,13 +366,13 @@ def list_models(ws: Workspace) -> list[ModelSummary]:
 
 
 def set_alias(
-    ws: Workspace, name: str, version: int, alias: str, *, actor: str | None = None
+    ctx: Context, name: str, version: int, alias: str, *, actor: str | None = None
 ) -> ModelVersion:
     """Point ``alias`` at ``version``; the move is audited with where it pointed before."""
     check_alias(alias)
     if isinstance(version, bool) or not isinstance(version, int):
         raise InputError(f"version must be a whole number, got {version!r}")
-    with ws.db.write() as s:
+    with ctx.db.write() as s:
         model, row = _resolve(s, f"{check_name(name)}:{version}")
         current = s.get(AliasRow, (model.id, alias))
         previous = None
@@ -386,17 +386,17 @@ def set_alias(
         if previous != version:
             audit.append(
                 s,
-                actor=actor or ws.settings.actor,
+                actor=actor or ctx.settings.actor,
                 action="alias.set",
                 subject=f"{name}@{alias}",
                 payload={"alias": alias, "version": version, "previous": previous},
             )
-    return get(ws, f"{name}@{alias}")
+    return get(ctx, f"{name}@{alias}")
 
 
-def remove_alias(ws: Workspace, name: str, alias: str, *, actor: str | None = None) -> None:
+def remove_alias(ctx: Context, name: str, alias: str, *, actor: str | None = None) -> None:
     check_alias(alias)
-    with ws.db.write() as s:
+    with ctx.db.write() as s:
         model = _model_row(s, check_name(name))
         current = s.get(AliasRow, (model.id, alias))
         if current is None:
@@ -405,38 +405,38 @@ def remove_alias(ws: Workspace, name: str, alias: str, *, actor: str | None = No
         s.delete(current)
         audit.append(
             s,
-            actor=actor or ws.settings.actor,
+            actor=actor or ctx.settings.actor,
             action="alias.remove",
             subject=f"{name}@{alias}",
             payload={"alias": alias, "previous": prev_row.version if prev_row else None},
         )
 
 
-def load_model(ws: Workspace, ref: str | ModelVersion) -> Any:
+def load_model(ctx: Context, ref: str | ModelVersion) -> Any:
     """The model object of a version, after checking its sha256 and trusted types."""
-    mv = ref if isinstance(ref, ModelVersion) else get(ws, ref)
-    data = ws.artifacts.get_verified(mv.artifact_key, mv.sha256)
+    mv = ref if isinstance(ref, ModelVersion) else get(ctx, ref)
+    data = ctx.artifacts.get_verified(mv.artifact_key, mv.sha256)
     return _flavors.load(
-        mv.flavor, data, extra_trusted=ws.settings.trusted_types, pickle_trusted=mv.trusted
+        mv.flavor, data, extra_trusted=ctx.settings.trusted_types, pickle_trusted=mv.trusted
     )
 
 
-def load_onnx(ws: Workspace, ref: str | ModelVersion) -> _flavors.OnnxModel | None:
+def load_onnx(ctx: Context, ref: str | ModelVersion) -> _flavors.OnnxModel | None:
     """The ONNX conversion made at registration, sha256-verified; None when there is none."""
-    mv = ref if isinstance(ref, ModelVersion) else get(ws, ref)
+    mv = ref if isinstance(ref, ModelVersion) else get(ctx, ref)
     info = mv.runtimes.get("onnx")
     if not info:
         return None
-    return _flavors.OnnxModel(ws.artifacts.get_verified(info["key"], info["sha256"]))
+    return _flavors.OnnxModel(ctx.artifacts.get_verified(info["key"], info["sha256"]))
 
 
-def load_profile(ws: Workspace, ref: str | ModelVersion) -> Profile:
+def load_profile(ctx: Context, ref: str | ModelVersion) -> Profile:
     """The reference profile of a version's training data."""
     from driftline.stats import Profile
 
-    mv = ref if isinstance(ref, ModelVersion) else get(ws, ref)
+    mv = ref if isinstance(ref, ModelVersion) else get(ctx, ref)
     if mv.profile_key is None:
         raise NotFoundError(
             f"{mv.ref} was registered without training data, so it has no reference profile"
         )
-    return Profile.from_dict(json.loads(ws.artifacts.get(mv.profile_key)))
+    return Profile.from_dict(json.loads(ctx.artifacts.get(mv.profile_key)))

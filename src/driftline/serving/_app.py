@@ -21,8 +21,8 @@ from driftline.serving import _routes_mlflow, _routes_ops, _routes_v1, _routes_v
 from driftline.serving._edge import error_response, status_for
 from driftline.serving._fast import FastPath
 from driftline.serving._state import ServerConfig, ServerState
-from driftline.settings import ENV_PREFIX
-from driftline.workspace import Workspace
+from driftline.settings import ENV_PREFIX, Settings
+from driftline.store import Context
 
 __all__ = ["create_app", "create_app_from_env"]
 
@@ -36,9 +36,9 @@ class _App(FastAPI):
         return FastPath(super().build_middleware_stack(), self.state.driftline)
 
 
-def create_app(ws: Workspace, config: ServerConfig | None = None) -> FastAPI:
-    """The HTTP service for every model deployed in ``ws``."""
-    state = ServerState(ws, config or ServerConfig())
+def create_app(ctx: Context, config: ServerConfig | None = None) -> FastAPI:
+    """The HTTP service for every model deployed in ``ctx``."""
+    state = ServerState(ctx, config or ServerConfig())
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -107,4 +107,4 @@ def create_app_from_env() -> FastAPI:
     """Factory for uvicorn workers: the workspace from DRIFTLINE_*, the server config as JSON."""
     raw = os.environ.get(CONFIG_ENV, "{}")
     config = ServerConfig(**json.loads(raw))
-    return create_app(Workspace.open(create=False), config)
+    return create_app(Context.open(Settings.load(), create=False), config)

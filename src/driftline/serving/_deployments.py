@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from driftline import audit
+from driftline import audit, registry
 from driftline.errors import InputError, NotFoundError
 from driftline.store import DeploymentRow
 
 if TYPE_CHECKING:
-    from driftline.workspace import Workspace
+    from driftline.store import Context
 
 __all__ = ["DeploymentSpec", "deploy", "list_deployments", "undeploy"]
 
@@ -47,7 +47,7 @@ def _spec(row: DeploymentRow) -> DeploymentSpec:
 
 
 def deploy(
-    ws: Workspace,
+    ctx: Context,
     model: str,
     *,
     alias: str = "champion",
@@ -65,8 +65,8 @@ def deploy(
         raise InputError("--canary needs --percent: how much of the traffic should it answer?")
     spec = DeploymentSpec(model, alias, canary, float(percent), shadow)
     for ref in spec.refs().values():
-        ws.get(ref)  # NotFoundError names what is missing
-    with ws.db.write() as s:
+        registry.get(ctx, ref)  # NotFoundError names what is missing
+    with ctx.db.write() as s:
         row = s.get(DeploymentRow, model)
         now = dt.datetime.now(dt.UTC)
         if row is None:
@@ -85,7 +85,7 @@ def deploy(
             row.shadow_alias, row.updated_at = shadow, now
         audit.append(
             s,
-            actor=actor or ws.settings.actor,
+            actor=actor or ctx.settings.actor,
             action="deploy",
             subject=model,
             payload=spec.to_dict(),
@@ -93,15 +93,15 @@ def deploy(
     return spec
 
 
-def undeploy(ws: Workspace, model: str, *, actor: str | None = None) -> None:
-    with ws.db.write() as s:
+def undeploy(ctx: Context, model: str, *, actor: str | None = None) -> None:
+    with ctx.db.write() as s:
         row = s.get(DeploymentRow, model)
         if row is None:
             raise NotFoundError(f"model {model!r} is not deployed")
         s.delete(row)
-        audit.append(s, actor=actor or ws.settings.actor, action="undeploy", subject=model)
+        audit.append(s, actor=actor or ctx.settings.actor, action="undeploy", subject=model)
 
 
-def list_deployments(ws: Workspace) -> list[DeploymentSpec]:
-    with ws.db.read() as s:
+def list_deployments(ctx: Context) -> list[DeploymentSpec]:
+    with ctx.db.read() as s:
         return [_spec(r) for r in s.scalars(select(DeploymentRow).order_by(DeploymentRow.model))]

@@ -58,7 +58,7 @@ def requires(role: str) -> Callable[[Request], Awaitable[str]]:
     async def check(request: Request) -> str:
         state = request.app.state.driftline
         if not state.config.auth:
-            return str(state.ws.settings.actor)
+            return str(state.ctx.settings.actor)
         header = request.headers.get("authorization", "")
         secret = header[7:].strip() if header[:7].lower() == "bearer " else ""
         token = _verify_cached(state, secret)
@@ -80,6 +80,6 @@ def _verify_cached(state: Any, secret: str) -> auth.Token:
     now = time.monotonic()
     if hit is not None and hit[1] > now:
         return hit[0]
-    token = auth.verify(state.ws, secret)
+    token = auth.verify(state.ctx, secret)
     cache[key] = (token, now + _TOKEN_CACHE_SECONDS)
     return token

@@ -13,7 +13,7 @@ from driftline.errors import InputError
 
 if TYPE_CHECKING:
     from driftline.registry import ModelVersion
-    from driftline.workspace import Workspace
+    from driftline.store import Context
 
 __all__ = ["ModelRuntime", "Prediction"]
 
@@ -63,12 +63,12 @@ class ModelRuntime:
         self.matrix_inputs = all(c.kind in ("integer", "number") for c in self.signature.columns)
 
     @classmethod
-    def load(cls, ws: Workspace, ref: str | ModelVersion) -> ModelRuntime:
+    def load(cls, ctx: Context, ref: str | ModelVersion) -> ModelRuntime:
         from driftline import registry
 
-        mv = ref if not isinstance(ref, str) else registry.get(ws, ref)
-        model = registry.load_model(ws, mv)
-        onnx = registry.load_onnx(ws, mv)
+        mv = ref if not isinstance(ref, str) else registry.get(ctx, ref)
+        model = registry.load_model(ctx, mv)
+        onnx = registry.load_onnx(ctx, mv)
         runtime = cls(mv, model, onnx)
         runtime.warm_up()
         return runtime

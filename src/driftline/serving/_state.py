@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from driftline import registry
 from driftline.errors import DriftlineError, InputError, NotFoundError
 from driftline.serving._batcher import Batcher, BatchStats
 from driftline.serving._deployments import DeploymentSpec, list_deployments
 from driftline.serving._metrics import Metrics
 from driftline.serving._router import Deployment, Route
 from driftline.serving._runtime import ModelRuntime, Prediction
-from driftline.store import InferenceLog
-from driftline.workspace import Workspace
+from driftline.store import Context, InferenceLog
 
 __all__ = ["Answer", "ServerConfig", "ServerState"]
 
@@ -51,11 +51,11 @@ class Answer:
 
 
 class ServerState:
-    def __init__(self, ws: Workspace, config: ServerConfig) -> None:
-        self.ws = ws
+    def __init__(self, ctx: Context, config: ServerConfig) -> None:
+        self.ctx = ctx
         self.config = config
         self.metrics = Metrics()
-        self.log = InferenceLog(ws.home / "log", wait_for=config.log_wait_for)
+        self.log = InferenceLog(ctx.home / "log", wait_for=config.log_wait_for)
         self.deployments: dict[str, Deployment] = {}
         self.ready = False
         self._watcher: asyncio.Task[None] | None = None
@@ -99,11 +99,11 @@ class ServerState:
 
     def _snapshot(self) -> dict[str, tuple[DeploymentSpec, dict[str, int]]]:
         out = {}
-        for spec in list_deployments(self.ws):
+        for spec in list_deployments(self.ctx):
             versions = {}
             for route, ref in spec.refs().items():
                 try:
-                    versions[route] = self.ws.get(ref).version
+                    versions[route] = registry.get(self.ctx, ref).version
                 except NotFoundError:
                     logger.warning(
                         "deployment %s: %s does not resolve; route %s off", spec.model, ref, route
@@ -121,7 +121,7 @@ class ServerState:
             if reuse is not None and reuse.runtime.version.version == number:
                 routes[name] = reuse
                 continue
-            runtime = ModelRuntime.load(self.ws, f"{spec.model}:{number}")
+            runtime = ModelRuntime.load(self.ctx, f"{spec.model}:{number}")
             batcher = Batcher(
                 runtime,
                 max_batch_size=self.config.max_batch_size,

@@ -1,9 +1,10 @@
-"""Storage: the metadata database, its migrations, and the artifact store.
+"""Storage: the metadata database, its migrations, the artifact store, the inference log.
 
 Knows nothing of statistics or models; services compose it.
 """
 
 from driftline.store._artifacts import ArtifactStore
+from driftline.store._context import Context
 from driftline.store._db import Database, as_utc
 from driftline.store._log import META_COLUMNS, InferenceLog
 from driftline.store._schema import (
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEventRow",
     "AuditHeadRow",
     "Base",
+    "Context",
     "Database",
     "DeploymentRow",
     "EvaluationRow",

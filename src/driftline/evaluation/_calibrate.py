@@ -15,17 +15,26 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from driftline.calibration._model import CalibratedModel
-from driftline.calibration._report import calibration_report
-from driftline.calibration._result import CalibrationResult
-from driftline.calibration._select import METHODS, fit_calibrator
+from driftline import registry
+from driftline.calibration import (
+    CALIBRATION_METHODS,
+    CalibratedModel,
+    CalibrationResult,
+    calibration_report,
+    fit_calibrator,
+)
 from driftline.errors import InputError
+from driftline.evaluation._data import read_frame
+from driftline.evaluation._store import record_judgement
+from driftline.metrics import predict
+from driftline.registry._lineage import data_fingerprint
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from driftline.registry import ModelVersion
     from driftline.schema import Signature
-    from driftline.workspace import Workspace
+    from driftline.store import Context
 
 __all__ = ["MIN_ROWS", "calibrate"]
 
@@ -34,7 +43,7 @@ MIN_ROWS = 100
 
 
 def calibrate(
-    ws: Workspace,
+    ctx: Context,
     ref: str,
     data: Any,
     *,
@@ -55,23 +64,18 @@ def calibrate(
     ``"temperature"``. When ``auto`` finds nothing better than the
     probabilities as they are, no version is registered.
     """
-    from driftline import registry
-    from driftline.evaluation import record_judgement
-    from driftline.metrics import predict
-    from driftline.registry._lineage import data_fingerprint
-
-    if method not in METHODS or method == "identity":
+    if method not in CALIBRATION_METHODS or method == "identity":
         raise InputError(f"method must be auto, platt, isotonic or temperature, got {method!r}")
     if isinstance(holdout, bool) or not isinstance(holdout, int | float) or not 0 < holdout < 1:
         raise InputError(f"holdout must be a share between 0 and 1, e.g. 0.5, got {holdout!r}")
-    parent = registry.get(ws, ref)
+    parent = registry.get(ctx, ref)
     if parent.flavor == "onnx":
         raise InputError(
             f"{parent.ref} is an ONNX model, which driftline cannot wrap with a calibrator; "
             "register the scikit-learn model (skops) and calibrate that"
         )
     frame = _read(data, parent.signature, target)
-    model = registry.load_model(ws, parent)
+    model = registry.load_model(ctx, parent)
     if not hasattr(model, "predict_proba") or getattr(model, "classes_", None) is None:
         raise InputError(
             f"{parent.ref} gives no probabilities (its model has no predict_proba), so there "
@@ -112,7 +116,7 @@ def calibrate(
     version = None
     if chosen != "identity":
         version = _register(
-            ws,
+            ctx,
             parent,
             CalibratedModel(model, calibrator),
             chosen,
@@ -138,7 +142,7 @@ def calibrate(
         selection=calibrator.selection_,
     )
     record_judgement(
-        ws,
+        ctx,
         parent,
         kind="calibration",
         dataset=dataset,
@@ -155,7 +159,7 @@ def calibrate(
             "log_loss_before": before.log_loss,
             "log_loss_after": after.log_loss,
         },
-        actor=actor or ws.settings.actor,
+        actor=actor or ctx.settings.actor,
         created=dt.datetime.now(dt.UTC),
     )
     return result
@@ -163,8 +167,6 @@ def calibrate(
 
 def _read(data: Any, signature: Signature | None, target: str) -> pd.DataFrame:
     """The data as a DataFrame; CSV text columns the model knows as categories stay text."""
-    from driftline.evaluation._data import read_frame
-
     frame = read_frame(data, signature=signature, target=target)
     if target not in frame.columns:
         raise InputError(
@@ -225,8 +227,8 @@ def _split(y: np.ndarray, holdout: float, seed: int) -> tuple[np.ndarray, np.nda
 
 
 def _register(
-    ws: Workspace,
-    parent: Any,
+    ctx: Context,
+    parent: ModelVersion,
     model: CalibratedModel,
     method: str,
     before: Any,
@@ -235,9 +237,7 @@ def _register(
     n_fit: int,
     dataset: str,
     actor: str | None,
-) -> Any:
-    from driftline import registry
-
+) -> ModelVersion:
     said = {
         "platt": "Platt scaling",
         "isotonic": "isotonic regression",
@@ -249,7 +249,7 @@ def _register(
         f"{after.ece:.3f}, log loss from {before.log_loss:.3f} to {after.log_loss:.3f}."
     )
     return registry.register(
-        ws,
+        ctx,
         parent.name,
         model,
         description=f"{parent.ref} with probabilities recalibrated by {said}",

@@ -13,7 +13,8 @@ from sklearn.naive_bayes import GaussianNB
 from sqlalchemy import select
 
 from driftline import Workspace
-from driftline.calibration import CalibratedModel, CalibrationResult, calibrate
+from driftline.calibration import CalibratedModel, CalibrationResult
+from driftline.evaluation import calibrate
 from driftline.errors import InputError
 from driftline.store import EvaluationRow
 
@@ -46,7 +47,7 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
 
 def test_miscalibrated_model_is_fixed_and_registered_as_a_child(ws: Workspace) -> None:
     data = overconfident_data(3000, 2)
-    result = calibrate(ws, "nb@champion", data, target="y")
+    result = calibrate(ws.context, "nb@champion", data, target="y")
     assert result.before.direction == "overconfident" and result.before.miscalibrated
     assert result.method in ("platt", "temperature", "isotonic")
     # Measured on the held-out half, which the calibrator never saw.
@@ -86,7 +87,7 @@ def test_miscalibrated_model_is_fixed_and_registered_as_a_child(ws: Workspace) -
 def test_each_method_can_be_asked_for(ws: Workspace) -> None:
     data = overconfident_data(1200, 3)
     for method in ("platt", "isotonic", "temperature"):
-        result = calibrate(ws, "nb:1", data, target="y", method=method, seed=1)
+        result = calibrate(ws.context, "nb:1", data, target="y", method=method, seed=1)
         assert result.method == method
         assert result.after.ece < result.before.ece
         assert ws.get(result.ref or "").lineage["parent"] == "nb:1"
@@ -96,7 +97,7 @@ def test_calibrated_model_needs_no_new_version(ws: Workspace) -> None:
     # A well-specified logistic regression is calibrated already: auto keeps it.
     data = overconfident_data(2000, 4)
     before = len(ws.versions("lr"))
-    result = calibrate(ws, "lr", data, target="y")
+    result = calibrate(ws.context, "lr", data, target="y")
     assert result.method == "identity" and result.version is None
     assert len(ws.versions("lr")) == before
     assert "needs no recalibration" in result.summary
@@ -105,23 +106,23 @@ def test_calibrated_model_needs_no_new_version(ws: Workspace) -> None:
 def test_reads_a_csv_file(ws: Workspace, tmp_path: Path) -> None:
     path = tmp_path / "labelled.csv"
     overconfident_data(800, 5).to_csv(path, index=False)
-    result = calibrate(ws, "nb:1", path, target="y", method="temperature")
+    result = calibrate(ws.context, "nb:1", path, target="y", method="temperature")
     assert result.n_fit + result.n_eval == 800
 
 
 def test_refusals(ws: Workspace) -> None:
     data = overconfident_data(400, 6)
     with pytest.raises(InputError, match="no column 'label'"):
-        calibrate(ws, "nb:1", data, target="label")
+        calibrate(ws.context, "nb:1", data, target="label")
     with pytest.raises(InputError, match=r"holds 2, which nb:1 does not know"):
-        calibrate(ws, "nb:1", data.assign(y=data["y"].where(data.index > 5, 2)), target="y")
+        calibrate(ws.context, "nb:1", data.assign(y=data["y"].where(data.index > 5, 2)), target="y")
     with pytest.raises(InputError, match="at least 100 labelled rows"):
-        calibrate(ws, "nb:1", data.head(60), target="y")
+        calibrate(ws.context, "nb:1", data.head(60), target="y")
     with pytest.raises(InputError, match="no probabilities"):
-        calibrate(ws, "ridge", data, target="y")
+        calibrate(ws.context, "ridge", data, target="y")
     with pytest.raises(InputError, match="method must be"):
-        calibrate(ws, "nb:1", data, target="y", method="identity")
+        calibrate(ws.context, "nb:1", data, target="y", method="identity")
     with pytest.raises(InputError, match="holdout"):
-        calibrate(ws, "nb:1", data, target="y", holdout=1.0)
+        calibrate(ws.context, "nb:1", data, target="y", holdout=1.0)
     with pytest.raises(InputError, match="input column"):
-        calibrate(ws, "nb:1", data.drop(columns="x2"), target="y")
+        calibrate(ws.context, "nb:1", data.drop(columns="x2"), target="y")
