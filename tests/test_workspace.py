@@ -70,6 +70,6 @@ def test_services_receive_the_context_not_the_facade(tmp_path: Path) -> None:
 def test_open_without_create_names_the_missing_folder(tmp_path: Path) -> None:
     from driftline.errors import NotFoundError
 
-    with pytest.raises(NotFoundError, match="no driftline workspace at .*nowhere"):
+    with pytest.raises(NotFoundError, match=r"no driftline workspace at .*nowhere"):
         Workspace.open(tmp_path / "nowhere", create=False)
     assert not (tmp_path / "nowhere").exists()

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from driftline import Workspace
 from driftline.calibration import CalibratedModel, CalibrationResult
-from driftline.evaluation import calibrate
 from driftline.errors import InputError
+from driftline.evaluation import calibrate
 from driftline.store import EvaluationRow
 
 

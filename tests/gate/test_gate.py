@@ -92,7 +92,13 @@ def test_missing_baseline_fails_the_regression_criteria_with_a_reason(
     ws: Workspace, test_rows: pd.DataFrame
 ) -> None:
     decision = run_gate(
-        ws.context, "churn", candidate=3, baseline="production", data=test_rows, target="y", policy=POLICY
+        ws.context,
+        "churn",
+        candidate=3,
+        baseline="production",
+        data=test_rows,
+        target="y",
+        policy=POLICY,
     )
     assert not decision.passed and decision.baseline is None
     failed = {c.kind for c in decision.failed}
@@ -136,7 +142,9 @@ def test_criteria_that_cannot_be_evaluated_fail(ws: Workspace, test_rows: pd.Dat
 def test_decision_is_stored_audited_and_round_trips(ws: Workspace, test_rows: pd.DataFrame) -> None:
     from driftline.store._schema import EvaluationRow
 
-    decision = run_gate(ws.context, "churn", data=test_rows, target="y", policy=POLICY, actor="ci-bot")
+    decision = run_gate(
+        ws.context, "churn", data=test_rows, target="y", policy=POLICY, actor="ci-bot"
+    )
     event = ws.audit_events(action="gate.decision")[-1]
     assert event.actor == "ci-bot" and event.subject == "churn:2"
     assert event.payload["passed"] is False
@@ -180,6 +188,8 @@ def test_bad_input_raises(ws: Workspace, test_rows: pd.DataFrame) -> None:
     with pytest.raises(NotFoundError, match="no alias 'nope'"):
         run_gate(ws.context, "churn", candidate="nope", data=test_rows, target="y")
     with pytest.raises(InputError, match=r"'thresholds\.acuracy'"):
-        run_gate(ws.context, "churn", data=test_rows, target="y", policy="[thresholds]\nacuracy={min=1}")
+        run_gate(
+            ws.context, "churn", data=test_rows, target="y", policy="[thresholds]\nacuracy={min=1}"
+        )
     with pytest.raises(InputError, match="lacks the model's input column"):
         run_gate(ws.context, "churn", data=test_rows.drop(columns="x2"), target="y")

@@ -149,7 +149,9 @@ def test_reference_problems_are_named(lite: Workspace, reference: pd.DataFrame) 
     with pytest.raises(InputError, match="no label column 'outcome'"):
         monitor.run(ws.context, "credit", data, reference=reference, target="outcome")
     with pytest.raises(InputError, match="no input column 'income'"):
-        monitor.run(ws.context, "credit", data, reference=reference.drop(columns="income"), target="y")
+        monitor.run(
+            ws.context, "credit", data, reference=reference.drop(columns="income"), target="y"
+        )
 
 
 def test_cli_monitor_and_estimate(
