@@ -6,15 +6,15 @@ metric is computed from row weights, so the value and its bootstrap interval
 come from the same code (see ``_scores.py``).
 """
 
-from driftline.metrics._evaluation import (
-    Evaluation,
-    Interval,
+from driftline.metrics._encode import encode_labels
+from driftline.metrics._evaluation import Evaluation, evaluate_predictions, metric_value
+from driftline.metrics._interval import Interval
+from driftline.metrics._paired import (
+    Paired,
     compare_predictions,
-    encode_labels,
-    evaluate_predictions,
-    metric_value,
+    metric_applicable,
+    paired_bootstrap,
 )
-from driftline.metrics._paired import Paired, metric_applicable, paired_bootstrap
 from driftline.metrics._predict import Predictions, Task, predict
 from driftline.metrics._scores import (
     CLASSIFICATION_METRICS,

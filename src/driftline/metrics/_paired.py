@@ -11,21 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from driftline.errors import InputError
-from driftline.metrics._evaluation import (
-    Interval,
-    _names,
-    _percentiles,
-    _resample_blocks,
-    encode_labels,
-)
+from driftline.metrics._bootstrap import percentiles, resample_blocks
+from driftline.metrics._encode import encode_labels, metric_names
+from driftline.metrics._interval import Interval
 from driftline.metrics._predict import Predictions
 from driftline.metrics._scores import HIGHER_IS_BETTER, Encoded, scorer
 
-__all__ = ["Paired", "metric_applicable", "paired_bootstrap"]
+__all__ = ["Paired", "compare_predictions", "metric_applicable", "paired_bootstrap"]
 
 
 @dataclass(frozen=True)
@@ -77,14 +74,14 @@ def _encoded(y_true: np.ndarray, p: Predictions) -> Encoded:
 def metric_applicable(metric: str, p: Predictions) -> str | None:
     """Why ``metric`` cannot be computed for these predictions; None when it can."""
     try:
-        _names(_stub(p), [metric])
+        metric_names(_stub(p), [metric])
     except InputError as exc:
         return str(exc)
     return None
 
 
 def _stub(p: Predictions) -> Encoded:
-    # _names only looks at the task and whether there are probabilities.
+    # metric_names only looks at the task and whether there are probabilities.
     proba = None if p.y_proba is None else np.zeros((0, p.y_proba.shape[1]))
     return Encoded(p.task, np.zeros(0), np.zeros(0), proba)
 
@@ -115,7 +112,7 @@ def paired_bootstrap(
     point_b = {m: float(v[0]) for m, v in score_b(ones).items()} if score_b else {}
     draws_c: dict[str, list[np.ndarray]] = {m: [] for m in names}
     draws_b: dict[str, list[np.ndarray]] = {m: [] for m in names}
-    for W in _resample_blocks(n, n_resamples, seed):
+    for W in resample_blocks(n, n_resamples, seed):
         for m, v in score_c(W).items():
             draws_c[m].append(v)
         if score_b is not None:
@@ -140,9 +137,50 @@ def _summary(
     confidence: float,
 ) -> Paired:
     q = [50 * (1 - confidence), 50 * (1 + confidence)]
-    cand = Interval(point_c, *_percentiles(c, q))
+    cand = Interval(point_c, *percentiles(c, q))
     base = diff = None
     if b is not None and point_b is not None:
-        base = Interval(point_b, *_percentiles(b, q))
-        diff = Interval(point_c - point_b, *_percentiles(c - b, q))
+        base = Interval(point_b, *percentiles(b, q))
+        diff = Interval(point_c - point_b, *percentiles(c - b, q))
     return Paired(metric, cand, base, diff, (c, b))
+
+
+def compare_predictions(
+    y_true: Any,
+    *,
+    candidate: Predictions,
+    baseline: Predictions,
+    metrics: Sequence[str] | None = None,
+    confidence: float = 0.95,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> dict[str, Interval]:
+    """Candidate minus baseline for each metric, with a paired bootstrap interval.
+
+    Both models are judged on the same resamples of the same rows, so the
+    interval is of the difference itself: far narrower than two separate
+    intervals when the models agree on most rows.
+
+    >>> y = [0, 1, 1, 0, 1, 0]
+    >>> a = Predictions(np.array([0, 1, 1, 0, 1, 1]), None, np.array([0, 1]), "binary")
+    >>> b = Predictions(np.array([0, 1, 0, 0, 0, 1]), None, np.array([0, 1]), "binary")
+    >>> round(compare_predictions(y, candidate=a, baseline=b, n_resamples=0)["accuracy"].value, 3)
+    0.333
+    """
+    if not 0 < confidence < 1:
+        raise InputError(f"confidence must be between 0 and 1, got {confidence}")
+    y = np.asarray(y_true)
+    encoded = [
+        encode_labels(y, p.y_pred, p.y_proba, p.classes, p.task)[0] for p in (candidate, baseline)
+    ]
+    if encoded[0].task != encoded[1].task:
+        raise InputError(f"cannot compare a {encoded[0].task} model with a {encoded[1].task} model")
+    names = metric_names(encoded[0], metrics)
+    if metrics is None:  # the metrics both models support
+        names = tuple(m for m in names if m in metric_names(encoded[1], None))
+    else:
+        metric_names(encoded[1], metrics)
+    figures = paired_bootstrap(
+        y, candidate, baseline, names, confidence=confidence, n_resamples=n_resamples, seed=seed
+    )
+    return {m: f.difference for m, f in figures.items() if f.difference is not None}

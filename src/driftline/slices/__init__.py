@@ -11,12 +11,12 @@ a :class:`SliceReport`.
 
 from __future__ import annotations
 
+from driftline.slices._condition import Condition
 from driftline.slices._discover import discover_slices
 from driftline.slices._evaluate import evaluate_slices
 from driftline.slices._loss import LOSS_METRICS
-from driftline.slices._parse import parse_slice
 from driftline.slices._report import SliceFinding, SliceReport
-from driftline.slices._spec import Condition, Slice
+from driftline.slices._spec import Slice, parse_slice
 
 __all__ = [
     "LOSS_METRICS",

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from driftline.errors import InputError
+from driftline.slices._condition import Condition
 from driftline.slices._frame import Frame
-from driftline.slices._spec import Condition
 
 __all__ = ["Feature", "encode_columns"]
 

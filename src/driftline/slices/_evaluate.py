@@ -11,10 +11,9 @@ from driftline.errors import InputError
 from driftline.metrics import Evaluation, Interval
 from driftline.slices._frame import Frame, as_frame
 from driftline.slices._loss import LOSS_METRICS, row_loss, scored
-from driftline.slices._parse import parse_slice
 from driftline.slices._report import SliceFinding, SliceReport, sentence
 from driftline.slices._significance import CORRECTIONS, Sums, adjust, worse_p_values
-from driftline.slices._spec import Slice
+from driftline.slices._spec import Slice, parse_slice
 
 __all__ = ["as_slices", "evaluate_slices"]
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from driftline.errors import InputError
-from driftline.slices._spec import Condition, Slice
+from driftline.slices._condition import Condition
 from driftline.slices._values import read_number
 
-__all__ = ["parse_slice"]
+__all__ = ["parse_conditions"]
 
 _SYNTAX = (
     "write column=value, column in a,b,c, column>=number, column<number, "
@@ -171,20 +171,8 @@ def _parse_condition(part: str) -> Condition:
     raise InputError(f"cannot read the slice condition {part.strip()!r}; {_SYNTAX}")
 
 
-def parse_slice(
-    text: str, *, columns: Sequence[str] | None = None, name: str | None = None
-) -> Slice:
-    """A :class:`Slice` from its text form.
-
-    ``"region=North"``, ``"region in North,South"``, ``"age>=60"``,
-    ``"30<=age<60"``, ``"age is missing"``, joined with ``" and "`` or
-    ``"&"``. Quote values holding spaces, commas or operators
-    (``city="New York"``). With ``columns``, a condition on a column not
-    among them is an error that lists the columns there are.
-
-    >>> parse_slice("30<=age<60 & region in North,South").describe()
-    'age 30 to under 60 and region North or South'
-    """
+def parse_conditions(text: str, *, columns: Sequence[str] | None = None) -> tuple[Condition, ...]:
+    """The conditions of a slice's text form; see :func:`~driftline.slices.parse_slice`."""
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"a slice needs at least one condition, got {text!r}; {_SYNTAX}")
     parts = _split_top(text.strip(), _AND)
@@ -199,4 +187,4 @@ def parse_slice(
                     f"slice {text.strip()!r} names column {c.column!r}, which the data does not "
                     f"have; columns available: {', '.join(map(str, known))}"
                 )
-    return Slice(tuple(conditions), name=name)
+    return tuple(conditions)
