@@ -121,7 +121,7 @@ def serve(
     if workers == 1:
         uvicorn.run(create_app(ws.context, config), **options)  # type: ignore[arg-type]
         return
-    from driftline.serving._app import CONFIG_ENV
+    from driftline.serving import CONFIG_ENV
 
     os.environ["DRIFTLINE_HOME"] = str(ws.home)
     os.environ[CONFIG_ENV] = json.dumps(dataclasses.asdict(config))

@@ -19,7 +19,14 @@ of the estimates: ``benchmarks/estimate_bench.py``, section "Performance
 estimation" of ``benchmarks/RESULTS.md``.
 """
 
-from driftline.estimate._api import DEFAULT_METRICS, estimate_performance
+from driftline.estimate._api import (
+    DEFAULT_METRICS,
+    Scored,
+    estimate_performance,
+    estimate_window,
+    fit_estimator,
+    scored,
+)
 from driftline.estimate._cbpe import CBPE, CBPE_METRICS
 from driftline.estimate._dle import DLE, DLE_METRICS
 from driftline.estimate._result import MetricEstimate, PerformanceEstimate, WindowEstimate
@@ -32,6 +39,10 @@ __all__ = [
     "DLE_METRICS",
     "MetricEstimate",
     "PerformanceEstimate",
+    "Scored",
     "WindowEstimate",
     "estimate_performance",
+    "estimate_window",
+    "fit_estimator",
+    "scored",
 ]

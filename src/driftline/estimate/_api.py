@@ -16,7 +16,14 @@ from driftline.estimate._dle import DLE
 from driftline.estimate._result import PerformanceEstimate, WindowEstimate
 from driftline.estimate._windows import as_frame, describe, split
 
-__all__ = ["DEFAULT_METRICS", "Scored", "estimate_performance", "fit_estimator", "scored"]
+__all__ = [
+    "DEFAULT_METRICS",
+    "Scored",
+    "estimate_performance",
+    "estimate_window",
+    "fit_estimator",
+    "scored",
+]
 
 DEFAULT_METRICS = {
     "binary": ("accuracy", "f1", "roc_auc"),

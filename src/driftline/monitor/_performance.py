@@ -32,8 +32,15 @@ import pandas as pd
 
 from driftline import registry
 from driftline.errors import InputError
-from driftline.estimate import CBPE, DEFAULT_METRICS, DLE
-from driftline.estimate._api import Scored, estimate_window, fit_estimator, scored
+from driftline.estimate import (
+    CBPE,
+    DEFAULT_METRICS,
+    DLE,
+    Scored,
+    estimate_window,
+    fit_estimator,
+    scored,
+)
 
 if TYPE_CHECKING:
     from driftline.registry import ModelVersion

@@ -11,6 +11,6 @@ beyond chance and large enough to matter.
 from __future__ import annotations
 
 from driftline.quality._api import check_quality
-from driftline.quality._report import SEVERITIES, Finding, QualityReport
+from driftline.quality._report import SEVERITIES, Finding, QualityReport, Severity
 
-__all__ = ["SEVERITIES", "Finding", "QualityReport", "check_quality"]
+__all__ = ["SEVERITIES", "Finding", "QualityReport", "Severity", "check_quality"]

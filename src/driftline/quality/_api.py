@@ -23,8 +23,7 @@ from driftline.quality._rows import check_duplicates, check_representative
 from driftline.quality._types import check_presence, check_types, fmt_value
 from driftline.quality._unseen import check_categories, check_ranges
 from driftline.schema import Signature
-from driftline.stats import Profile
-from driftline.stats._kinds import Kind, kind_of
+from driftline.stats import Kind, Profile, kind_of
 
 __all__ = ["check_quality"]
 

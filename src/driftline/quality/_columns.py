@@ -17,7 +17,7 @@ from driftline.errors import InputError
 from driftline.quality._input import Expect, Reference, column_values
 from driftline.quality._report import Finding, Severity, percent
 from driftline.quality._types import fmt_value
-from driftline.stats._kinds import kind_of
+from driftline.stats import kind_of
 
 __all__ = ["MISSING_CRITICAL", "MISSING_FLOOR", "check_constant", "check_missing"]
 

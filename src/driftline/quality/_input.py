@@ -19,9 +19,8 @@ import pyarrow.compute as pc
 
 from driftline.errors import InputError
 from driftline.schema import ColumnSpec, Signature
-from driftline.stats import Profile
+from driftline.stats import Kind, Profile, kind_of, numeric_values, string_values
 from driftline.stats._input import open_source
-from driftline.stats._kinds import Kind, kind_of, numeric_values, string_values
 
 __all__ = [
     "Expect",

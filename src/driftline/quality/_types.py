@@ -17,7 +17,7 @@ import pyarrow as pa
 from driftline.errors import InputError
 from driftline.quality._input import Expect, column_values
 from driftline.quality._report import Finding, percent
-from driftline.stats._kinds import Kind, kind_of
+from driftline.stats import Kind, kind_of
 
 __all__ = ["check_presence", "check_types", "fmt_value"]
 

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from driftline.gate import GateDecision
-from driftline.gate._decision import Comparison
+from driftline.gate import Comparison, GateDecision
 from driftline.metrics import Interval, metric_label
 from driftline.report._evaluation_charts import Bar, interval_bars
 from driftline.report._render import Page, build_page

@@ -93,7 +93,7 @@ def render_html(
     page = build_page(report, reference=reference, current=current)
     if title:
         page.title = title
-    from driftline import __version__
+    from driftline._version import __version__
 
     template = _environment().get_template(page.template)
     return template.render(page=page, version=__version__, **page.context)

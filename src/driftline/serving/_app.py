@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 
-import driftline
+from driftline._version import __version__
 from driftline.errors import DriftlineError
 from driftline.serving import _routes_mlflow, _routes_ops, _routes_v1, _routes_v2
 from driftline.serving._edge import error_response, status_for
@@ -55,7 +55,7 @@ def create_app(ctx: Context, config: ServerConfig | None = None) -> FastAPI:
         options["telemetry"] = {"tracing": False, "metrics": False, "logs": False}
     app = _App(
         title="driftline",
-        version=driftline.__version__,
+        version=__version__,
         summary="Models served with Open Inference Protocol V2, MLflow scoring and a native /v1 API.",
         lifespan=lifespan,
         **options,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-import driftline
+from driftline._version import __version__
 
 router = APIRouter()
 
@@ -22,7 +22,7 @@ async def health(request: Request) -> Response:
 
 @router.get("/version", tags=["mlflow"])
 async def version() -> PlainTextResponse:
-    return PlainTextResponse(driftline.__version__)
+    return PlainTextResponse(__version__)
 
 
 @router.get("/metrics", tags=["operations"])

@@ -8,7 +8,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-import driftline
+from driftline._version import __version__
 from driftline.errors import NotFoundError
 from driftline.serving import _oip
 from driftline.serving._edge import requires
@@ -55,7 +55,7 @@ _INFER_BODY: dict[str, Any] = {
 async def server_metadata() -> dict[str, Any]:
     return {
         "name": "driftline",
-        "version": driftline.__version__,
+        "version": __version__,
         "extensions": ["binary_tensor_data"],
     }
 

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from driftline.errors import InputError
+from driftline.stats import Kind, kind_of, numeric_values, string_values
 from driftline.stats._input import open_source
-from driftline.stats._kinds import Kind, kind_of, numeric_values, string_values
 
 __all__ = ["Frame", "as_frame"]
 

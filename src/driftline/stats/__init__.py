@@ -11,9 +11,29 @@ reference are counted apart (``ColumnProfile.unseen``).
 from __future__ import annotations
 
 from driftline.stats._column import ColumnProfile
+from driftline.stats._kinds import (
+    KINDS,
+    Kind,
+    is_numeric_kind,
+    kind_of,
+    numeric_values,
+    string_values,
+)
 from driftline.stats._known import KnownValues
 from driftline.stats._moments import Moments
 from driftline.stats._profile import Profile
 from driftline.stats._reservoir import Reservoir
 
-__all__ = ["ColumnProfile", "KnownValues", "Moments", "Profile", "Reservoir"]
+__all__ = [
+    "KINDS",
+    "ColumnProfile",
+    "Kind",
+    "KnownValues",
+    "Moments",
+    "Profile",
+    "Reservoir",
+    "is_numeric_kind",
+    "kind_of",
+    "numeric_values",
+    "string_values",
+]
