@@ -14,7 +14,7 @@ from driftline.errors import InputError
 from driftline.estimate._cbpe import CBPE, check_confidence
 from driftline.estimate._dle import DLE
 from driftline.estimate._result import PerformanceEstimate, WindowEstimate
-from driftline.estimate._windows import as_frame, describe, split
+from driftline.estimate._windows import Window, as_frame, describe, split
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -124,20 +124,10 @@ def estimate_performance(
         1  1000      0.78
     """
     check_confidence(confidence)
-    ref = as_frame(reference, "reference")
+    if isinstance(metrics, str):
+        raise InputError(f"metrics must be a list of metric names, got {metrics!r}")
+    ref = _labelled_reference(as_frame(reference, "reference"), target)
     cur = as_frame(current, "current")
-    if not isinstance(target, str) or target not in ref.columns:
-        raise InputError(
-            f"the reference has no target column {target!r}: estimating performance needs a "
-            f"labelled reference; its columns are: {', '.join(map(str, ref.columns))}"
-        )
-    known = ref[target].notna().to_numpy()
-    if not known.any():
-        raise InputError(
-            f"the reference's target column {target!r} holds no labels; estimating "
-            "performance needs labelled reference rows"
-        )
-    ref = ref[known]
     ignore = {target, *([time_column] if time_column else [])}
     if classes is None and model is None and isinstance(y_pred_proba, str | list | tuple):
         classes = _labels_of(ref[target], ref[y_pred] if y_pred in ref.columns else None)
@@ -156,8 +146,6 @@ def estimate_performance(
         classes=ref_scored.classes, features=list(ref_scored.X.columns), ignore=ignore,
         where="the current data",
     )  # fmt: skip
-    if isinstance(metrics, str):
-        raise InputError(f"metrics must be a list of metric names, got {metrics!r}")
     names = tuple(metrics) if metrics is not None else DEFAULT_METRICS[ref_scored.task]
     estimator = fit_estimator(
         ref_scored,
@@ -169,13 +157,7 @@ def estimate_performance(
         seed=seed,
     )
     labels = cur[target].to_numpy() if target in cur.columns else None
-    rows = []
-    for w in windows:
-        part = take(cur_scored, w.positions)
-        truth = None if labels is None else labels[w.positions]
-        values = estimate_window(estimator, part, truth)
-        count = 0 if truth is None else int(pd.notna(pd.Series(truth, dtype=object)).sum())
-        rows.append(WindowEstimate(w.start, w.end, len(w.positions), count, values))
+    rows = [_window(estimator, cur_scored, w, labels) for w in windows]
     return PerformanceEstimate(
         task=ref_scored.task,
         method="dle" if isinstance(estimator, DLE) else "cbpe",
@@ -188,6 +170,33 @@ def estimate_performance(
         classes=None if ref_scored.classes is None else list(ref_scored.classes),
         calibration=getattr(estimator, "calibration_", None),
     )
+
+
+def _labelled_reference(ref: pd.DataFrame, target: str) -> pd.DataFrame:
+    """The reference rows that have a label; refused when there are none."""
+    if not isinstance(target, str) or target not in ref.columns:
+        raise InputError(
+            f"the reference has no target column {target!r}: estimating performance needs a "
+            f"labelled reference; its columns are: {', '.join(map(str, ref.columns))}"
+        )
+    known = ref[target].notna().to_numpy()
+    if not known.any():
+        raise InputError(
+            f"the reference's target column {target!r} holds no labels; estimating "
+            "performance needs labelled reference rows"
+        )
+    return ref[known]
+
+
+def _window(
+    estimator: CBPE | DLE, current: Scored, w: Window, labels: np.ndarray | None
+) -> WindowEstimate:
+    """One window's estimates, with the realized values where its rows have labels."""
+    part = take(current, w.positions)
+    truth = None if labels is None else labels[w.positions]
+    values = estimate_window(estimator, part, truth)
+    count = 0 if truth is None else int(pd.notna(pd.Series(truth, dtype=object)).sum())
+    return WindowEstimate(w.start, w.end, len(w.positions), count, values)
 
 
 def fit_estimator(

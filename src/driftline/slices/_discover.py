@@ -86,55 +86,21 @@ def discover_slices(
     evaluation of all rows with the same settings, when the caller already has
     it: it is not computed again.
     """
-    if not 1 <= max_depth <= 5:
-        raise InputError(f"max_depth must be 1 to 5 conditions, got {max_depth}")
-    if not 0 < alpha < 1:
-        raise InputError(f"alpha must be between 0 and 1, got {alpha}")
-    if correction not in CORRECTIONS:
-        raise InputError(f"correction must be one of {CORRECTIONS}, got {correction!r}")
-    if bins < 2:
-        raise InputError(f"bins must be 2 or more, got {bins}")
-    if not 0 < error_weight <= 1:
-        raise InputError(f"error_weight must be in (0, 1], got {error_weight}")
-    if max_slices < 1:
-        raise InputError(f"max_slices must be 1 or more, got {max_slices}")
+    _check_options(max_depth, alpha, correction, bins, error_weight, max_slices)
     table = as_frame(frame)
     data = scored(y_true, predictions, table.n_rows)
     loss = row_loss(metric, data)
-    names = list(table.columns if columns is None else columns)
-    for name in names:
-        if name not in table.columns:
-            raise InputError(
-                f"no column {name!r} to search; columns available: {', '.join(table.columns)}"
-            )
+    names = _columns(table.columns, columns)
     support = resolve_support(min_support, table.n_rows)
-    settings = {
-        "columns": names,
-        "max_depth": max_depth,
-        "min_support": support,
-        "max_slices": max_slices,
-        "bins": bins,
-        "max_categories": max_categories,
-        "error_weight": error_weight,
-        "n_resamples": n_resamples,
-        "seed": seed,
-    }
     features, skipped = encode_columns(
         table, names, bins=bins, min_support=support, max_categories=max_categories
     )
     found = search(
         features, loss.values, max_depth=max_depth, min_support=support, weight=error_weight
     )
-    everyone = Sums(
-        np.array([len(loss.values)]),
-        np.array([loss.values.sum()]),
-        np.array([(loss.values**2).sum()]),
-    )
-    group = Sums(found.n, found.total, found.squares)
-    p_values = worse_p_values(group, everyone - group, binary=loss.binary)
+    p_values = _p_values(found, loss)
     adjusted = adjust(p_values, correction)
     chosen = _choose(found, features, loss, p_values, adjusted, alpha, max_slices)
-    settings["evaluated"] = found.evaluated
 
     whole = data.evaluate(
         [loss.metric], known=overall, confidence=confidence, n_resamples=n_resamples, seed=seed
@@ -143,27 +109,19 @@ def discover_slices(
     findings = []
     for i in chosen:
         rows = _mask(found, features, i)
-        the_slice = _slice(found, features, i)
         part = data.take(rows).evaluate(
             [loss.metric], confidence=confidence, n_resamples=n_resamples, seed=seed
         )
-        value = part.metrics[loss.metric]
-        count = int(rows.sum())
-        share = count / table.n_rows
         findings.append(
-            SliceFinding(
-                slice=the_slice,
-                metric=loss.metric,
-                value=value,
-                overall=overall_value.value,
-                rows=count,
-                share=share,
+            _finding(
+                _slice(found, features, i),
+                loss.metric,
+                part.metrics[loss.metric],
+                overall_value.value,
+                rows=int(rows.sum()),
+                n_rows=table.n_rows,
                 p_value=float(p_values[i]),
                 adjusted_p=float(adjusted[i]),
-                sentence=sentence(
-                    the_slice.describe(), loss.metric, value, overall_value.value, count, share
-                ),
-                metrics={loss.metric: value},
                 score=float(found.score[i]),
             )
         )
@@ -179,8 +137,90 @@ def discover_slices(
         alpha=alpha,
         correction=correction,
         n_tested=len(found),
-        settings=settings,
+        settings={
+            "columns": names,
+            "max_depth": max_depth,
+            "min_support": support,
+            "max_slices": max_slices,
+            "bins": bins,
+            "max_categories": max_categories,
+            "error_weight": error_weight,
+            "n_resamples": n_resamples,
+            "seed": seed,
+            "evaluated": found.evaluated,
+        },
         skipped=skipped,
+    )
+
+
+def _check_options(
+    max_depth: int,
+    alpha: float,
+    correction: str,
+    bins: int,
+    error_weight: float,
+    max_slices: int,
+) -> None:
+    if not 1 <= max_depth <= 5:
+        raise InputError(f"max_depth must be 1 to 5 conditions, got {max_depth}")
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be between 0 and 1, got {alpha}")
+    if correction not in CORRECTIONS:
+        raise InputError(f"correction must be one of {CORRECTIONS}, got {correction!r}")
+    if bins < 2:
+        raise InputError(f"bins must be 2 or more, got {bins}")
+    if not 0 < error_weight <= 1:
+        raise InputError(f"error_weight must be in (0, 1], got {error_weight}")
+    if max_slices < 1:
+        raise InputError(f"max_slices must be 1 or more, got {max_slices}")
+
+
+def _columns(available: Sequence[str], wanted: Sequence[str] | None) -> list[str]:
+    names = list(available if wanted is None else wanted)
+    for name in names:
+        if name not in available:
+            raise InputError(
+                f"no column {name!r} to search; columns available: {', '.join(available)}"
+            )
+    return names
+
+
+def _p_values(found: Found, loss: Loss) -> np.ndarray:
+    """One-sided p-values: is each slice served worse than the rows outside it?"""
+    everyone = Sums(
+        np.array([len(loss.values)]),
+        np.array([loss.values.sum()]),
+        np.array([(loss.values**2).sum()]),
+    )
+    group = Sums(found.n, found.total, found.squares)
+    return worse_p_values(group, everyone - group, binary=loss.binary)
+
+
+def _finding(
+    the_slice: Slice,
+    metric: str,
+    value: Interval,
+    overall: float,
+    *,
+    rows: int,
+    n_rows: int,
+    p_value: float,
+    adjusted_p: float,
+    score: float,
+) -> SliceFinding:
+    share = rows / n_rows
+    return SliceFinding(
+        slice=the_slice,
+        metric=metric,
+        value=value,
+        overall=overall,
+        rows=rows,
+        share=share,
+        p_value=p_value,
+        adjusted_p=adjusted_p,
+        sentence=sentence(the_slice.describe(), metric, value, overall, rows, share),
+        metrics={metric: value},
+        score=score,
     )
 
 
