@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError as ConstraintError
 from sqlalchemy.orm import Session
 
 from driftline.errors import ConfigError, MissingDependencyError, StorageError
-from driftline.store._faults import database_failure, mask_url
+from driftline.store._db_faults import database_failure, mask_url
 
 __all__ = ["Database", "as_utc"]
 

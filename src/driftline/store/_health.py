@@ -23,7 +23,7 @@ from driftline.errors import DriftlineError, NotFoundError, StorageError, requir
 from driftline.settings import Settings
 from driftline.store._artifacts import ArtifactStore
 from driftline.store._db import Database
-from driftline.store._faults import mask_url
+from driftline.store._db_faults import mask_url
 from driftline.store._migrate import current_revision, head_revision, known_revisions, migrate
 
 __all__ = [
