@@ -153,3 +153,25 @@ def test_mask_url(text: str, expected: str) -> None:
     from driftline.store import mask_url
 
     assert mask_url(text) == expected
+
+
+def test_driver_errors_raised_around_sqlalchemy_are_translated_too(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = Database(f"sqlite:///{tmp_path / 'driftline.db'}")
+    garble(tmp_path / "driftline.db")
+    with pytest.raises(StorageError, match="is damaged"), db.faults():
+        sqlite3.connect(tmp_path / "driftline.db").execute("SELECT * FROM sqlite_master")
+    # A broken constraint is the writing code's fault: it passes through as it is.
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)")
+    with pytest.raises(sqlite3.IntegrityError), db.faults():
+        conn.executemany("INSERT INTO t VALUES (?)", [(1,), (1,)])
+
+
+def test_psycopg_errors_raised_around_sqlalchemy_are_translated_too() -> None:
+    psycopg = pytest.importorskip("psycopg")
+    url = f"postgresql+psycopg://bob:{PASSWORD}@127.0.0.1:{closed_port()}/x"
+    db = Database(url)
+    with pytest.raises(StorageError, match="cannot be reached: connection refused"), db.faults():
+        psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))

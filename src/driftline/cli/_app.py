@@ -83,7 +83,7 @@ def init(
     1 a store failed, 2 a setting is wrong.
     """
     from driftline.settings import Settings
-    from driftline.store import check_stores
+    from driftline.store import check_stores, mask_url
     from driftline.workspace import Workspace
 
     obj: Context = ctx.obj
@@ -99,7 +99,7 @@ def init(
         info = {
             "home": str(ws.home),
             "database": ws.db.dialect,
-            "artifacts": ws.settings.artifacts_url,
+            "artifacts": mask_url(ws.settings.artifacts_url),
         }
     if as_json:
         echo_json(info)

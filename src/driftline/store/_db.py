@@ -16,6 +16,7 @@ what to do, with the URL's password masked.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,6 +105,10 @@ class Database:
             raise
         except DBAPIError as exc:
             raise database_failure(exc, self.url) from exc
+        except Exception as exc:
+            if _driver_failure(exc):  # raised around SQLAlchemy, e.g. on a raw connection
+                raise database_failure(exc, self.url) from exc
+            raise
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -139,6 +144,24 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _driver_failure(exc: BaseException) -> bool:
+    """A sqlite3 or psycopg error other than a broken constraint or a refused value."""
+    for name in ("sqlite3", "psycopg"):
+        driver = sys.modules.get(name)  # not loaded: it raised nothing
+        base = getattr(driver, "Error", None)
+        if isinstance(base, type) and isinstance(exc, base):
+            left_alone = tuple(
+                t
+                for t in (
+                    getattr(driver, "IntegrityError", None),
+                    getattr(driver, "DataError", None),
+                )
+                if isinstance(t, type)
+            )
+            return not isinstance(exc, left_alone)
+    return False
 
 
 def _sqlite_rules(engine: Engine) -> None:
