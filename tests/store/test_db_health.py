@@ -143,3 +143,11 @@ def test_failed_checks_carry_the_error_a_surface_maps(tmp_path: Path) -> None:
     assert failed.name == "database" and isinstance(failed.error, ConfigError)
     assert "not supported" in failed.message
     assert not isinstance(failed.error, MissingDependencyError)
+
+
+def test_diagnose_passes_on_each_database(workspace: Workspace) -> None:
+    report = diagnose(workspace.settings)
+    assert report.ok, report.to_dict()
+    assert check(report, "database")[0] == "ok"
+    if workspace.db.dialect == "postgresql":
+        assert check(report, "extra: psycopg")[0] == "ok"
