@@ -149,7 +149,7 @@ def test_init_checks_then_creates(tmp_path: Path) -> None:
     result = cli("--home", str(tmp_path / "ws"), "init", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["database"] == "sqlite"
-    assert not [p for p in (tmp_path / "ws" / "artifacts").rglob("*") if p.is_file()]
+    assert list((tmp_path / "ws" / "artifacts").rglob("*")) == []  # the probe is gone
 
 
 # -- a damaged workspace ---------------------------------------------------------

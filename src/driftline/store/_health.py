@@ -9,6 +9,7 @@ Checks never raise: finding out what is wrong is their job.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -213,6 +214,10 @@ def check_artifacts(settings: Settings) -> Check:
             back = store.get(key)
         finally:
             store.delete(key)
+            with contextlib.suppress(
+                Exception
+            ):  # a local folder left empty; objects stores have none
+                store.fs.rmdir(f"{store.root}/probes")
     except Exception as exc:
         return Check.failed(name, _artifacts_error(shown, exc, settings))
     if back != probe:
