@@ -276,6 +276,11 @@ def _check_column(spec: ColumnSpec, series: pd.Series) -> None:
             present.dtype
         ):
             bad = present.map(lambda v: isinstance(v, bool) or not isinstance(v, int | float))
+            # A CSV column turns to text when one value is not a number: name that value,
+            # not the first of the numbers that came along with it as text.
+            unreadable = bad & pd.to_numeric(present.where(bad), errors="coerce").isna()
+            if unreadable.any():
+                bad = unreadable
             if present.dtype != object or bad.any():
                 row = int(np.flatnonzero(~isna)[_first(bad)]) if bad.any() else _first(~isna)
                 value = series.iloc[row]

@@ -6,6 +6,8 @@ Knows nothing of statistics or models; services compose it.
 from driftline.store._artifacts import ArtifactStore
 from driftline.store._context import Context
 from driftline.store._db import Database, as_utc
+from driftline.store._db_faults import mask_url
+from driftline.store._health import Check, HealthReport, check_stores, diagnose
 from driftline.store._log import META_COLUMNS, InferenceLog
 from driftline.store._schema import (
     AlertRow,
@@ -29,14 +31,19 @@ __all__ = [
     "AuditEventRow",
     "AuditHeadRow",
     "Base",
+    "Check",
     "Context",
     "Database",
     "DeploymentRow",
     "EvaluationRow",
+    "HealthReport",
     "InferenceLog",
     "ModelRow",
     "ModelVersionRow",
     "MonitorWindowRow",
     "TokenRow",
     "as_utc",
+    "check_stores",
+    "diagnose",
+    "mask_url",
 ]
