@@ -3,7 +3,7 @@
 Knows nothing of statistics or models; services compose it.
 """
 
-from driftline.store._artifacts import ArtifactStore
+from driftline.store._artifacts import ArtifactStore, BlobState, key_digest
 from driftline.store._context import Context
 from driftline.store._db import Database, as_utc
 from driftline.store._log import META_COLUMNS, InferenceLog
@@ -29,6 +29,7 @@ __all__ = [
     "AuditEventRow",
     "AuditHeadRow",
     "Base",
+    "BlobState",
     "Context",
     "Database",
     "DeploymentRow",
@@ -39,4 +40,5 @@ __all__ = [
     "MonitorWindowRow",
     "TokenRow",
     "as_utc",
+    "key_digest",
 ]
