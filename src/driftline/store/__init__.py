@@ -20,6 +20,7 @@ from driftline.store._schema import (
     MonitorWindowRow,
     TokenRow,
 )
+from driftline.store._verify import BlobCheck, BlobReport, verify_blobs
 
 __all__ = [
     "META_COLUMNS",
@@ -29,6 +30,8 @@ __all__ = [
     "AuditEventRow",
     "AuditHeadRow",
     "Base",
+    "BlobCheck",
+    "BlobReport",
     "BlobState",
     "Context",
     "Database",
@@ -41,4 +44,5 @@ __all__ = [
     "TokenRow",
     "as_utc",
     "key_digest",
+    "verify_blobs",
 ]
