@@ -22,7 +22,12 @@ from typing import Any
 import fsspec
 from fsspec.core import url_to_fs
 
-from driftline.errors import ConfigError, MissingDependencyError, TamperedArtifactError
+from driftline.errors import (
+    ConfigError,
+    MissingDependencyError,
+    StorageError,
+    TamperedArtifactError,
+)
 from driftline.store._faults import is_missing_bucket, storage_error
 
 __all__ = ["ArtifactStore", "BlobState", "key_digest", "sha256_hex"]
@@ -98,7 +103,7 @@ class ArtifactStore:
         """
         digest = sha256_hex(data)
         key = f"blobs/{digest[:2]}/{digest}"
-        if self._hash(key) != digest:
+        if self._hash(key, f"reading {key}") != digest:
             self._write(key, data)
         return key, digest
 
@@ -118,7 +123,7 @@ class ArtifactStore:
         profile of churn:3") and ``remedy`` says how to make it again.
         """
         expected, recorded = self._expected(key, sha256)
-        data = self._read(key)
+        data = self._read(key, f"reading {what} ({key})")
         found = None if data is None else sha256_hex(data)
         state = BlobState(key, expected, recorded, found)
         if data is None or not state.ok:
@@ -128,7 +133,7 @@ class ArtifactStore:
     def check_blob(self, key: str, sha256: str | None) -> BlobState:
         """Hash the blob at ``key`` as :meth:`get_blob` would, without holding it in memory."""
         expected, recorded = self._expected(key, sha256)
-        return BlobState(key, expected, recorded, self._hash(key))
+        return BlobState(key, expected, recorded, self._hash(key, f"reading {key}"))
 
     def refusal(self, state: BlobState, *, what: str, remedy: str) -> TamperedArtifactError:
         """The error that refuses a blob in ``state``, as one sentence a person can act on."""
@@ -167,7 +172,7 @@ class ArtifactStore:
         try:
             return fn(*args, **kwargs)
         except Exception as exc:  # drivers raise their own types; all are mapped
-            raise storage_error(exc, url=self.url, endpoint=self.endpoint, doing=doing) from exc
+            raise self._fault(exc, doing) from exc
 
     def _write(self, key: str, data: bytes) -> None:
         """Write ``data`` at ``key`` atomically: readers see all of it or nothing."""
@@ -188,17 +193,17 @@ class ArtifactStore:
 
         self._call(doing, write)
 
-    def _read(self, key: str) -> bytes | None:
+    def _read(self, key: str, doing: str) -> bytes | None:
         """The whole content at ``key``; None when nothing is there."""
         path = self._path(key)
         try:
             data: bytes = self.fs.cat_file(path)
         except Exception as exc:  # see _call
-            self._unless_missing(exc, key)
+            self._unless_missing(exc, doing)
             return None
         return data
 
-    def _hash(self, key: str) -> str | None:
+    def _hash(self, key: str, doing: str) -> str | None:
         """The sha256 of the content at ``key``, read in chunks; None when nothing is there."""
         path = self._path(key)
         digest = hashlib.sha256()
@@ -207,18 +212,21 @@ class ArtifactStore:
                 while chunk := f.read(_CHUNK):
                     digest.update(chunk)
         except Exception as exc:  # see _call
-            self._unless_missing(exc, key)
+            self._unless_missing(exc, doing)
             return None
         return digest.hexdigest()
 
-    def _unless_missing(self, exc: Exception, key: str) -> None:
-        """Raise the :class:`StorageError` for ``exc`` unless it only says ``key`` is absent."""
+    def _unless_missing(self, exc: Exception, doing: str) -> None:
+        """Raise the :class:`StorageError` for ``exc`` unless it only says a blob is absent."""
         # s3fs raises FileNotFoundError for a missing bucket too: that is the store failing.
         if isinstance(exc, FileNotFoundError) and not is_missing_bucket(exc):
             return
-        raise storage_error(
-            exc, url=self.url, endpoint=self.endpoint, doing=f"reading {key}"
-        ) from exc
+        raise self._fault(exc, doing) from exc
+
+    def _fault(self, exc: Exception, doing: str) -> StorageError:
+        return storage_error(
+            exc, url=self.url, endpoint=self.endpoint, doing=doing, local=self._local
+        )
 
 
 def _protocols(fs: fsspec.AbstractFileSystem) -> tuple[str, ...]:

@@ -80,7 +80,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def storage_error(
-    exc: BaseException, *, url: str, endpoint: str | None, doing: str
+    exc: BaseException, *, url: str, endpoint: str | None, doing: str, local: bool
 ) -> StorageError:
     """The :class:`StorageError` to raise for ``exc``, a failure while ``doing`` something."""
     where = f" at {endpoint}" if endpoint else ""
@@ -104,13 +104,15 @@ def storage_error(
         )
     if isinstance(exc, PermissionError) or code in {"AccessDenied", "InvalidAccessKeyId"}:
         fix = (
-            "check the credentials (AWS_ACCESS_KEY_ID, AWS_PROFILE) and the bucket's permissions"
-            if s3
-            else "check that this user may read and write that folder"
+            "check that this user may read and write that folder"
+            if local
+            else "check the credentials (AWS_ACCESS_KEY_ID, AWS_PROFILE) and the bucket's permissions"
         )
         return StorageError(f"the artifact store {url} refused access while {doing}; {fix}")
     detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return StorageError(
-        f"the artifact store {url} failed while {doing}{where}: {detail}; check that it is "
-        "reachable and has room, then try again"
+    fix = (
+        "check that it is a folder this user can write to, on a disk with room"
+        if local
+        else "check that it is reachable and try again"
     )
+    return StorageError(f"the artifact store {url} failed while {doing}{where}: {detail}; {fix}")
