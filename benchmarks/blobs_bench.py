@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from fsspec.core import url_to_fs
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -58,11 +59,14 @@ def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
 def measure(store: ArtifactStore, where: str, sizes: list[int], runs: int) -> list[list[str]]:
     rng = np.random.default_rng(0)
     rows = []
+    # The store's files reached directly, as an unverified read did.
+    options = {"client_kwargs": {"endpoint_url": store.endpoint}} if store.endpoint else {}
+    fs, root = url_to_fs(store.url, **options)
     for size in sizes:
         data = rng.bytes(size * MIB)
         key, digest = store.put_blob(data)
-        path = f"{store.root}/{key}"
-        raw_wall, raw_cpu = timed(lambda p=path: store.fs.cat_file(p), runs)
+        path = f"{root.rstrip('/')}/{key}"
+        raw_wall, raw_cpu = timed(lambda p=path: fs.cat_file(p), runs)
         get_wall, get_cpu = timed(lambda k=key, d=digest: store.get_blob(k, d, what="b"), runs)
         check_wall, check_cpu = timed(lambda k=key, d=digest: store.check_blob(k, d), runs)
         rows.append(

@@ -18,8 +18,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import fsspec
 import pandas as pd
 import pytest
+from fsspec.core import url_to_fs
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
@@ -73,6 +75,14 @@ def ws(
             workspace.evaluate(f"churn:{version}", churn, **FAST)
     yield workspace
     workspace.close()
+
+
+def _files(ws: Workspace) -> tuple[fsspec.AbstractFileSystem, str]:
+    """The store's files as anyone with write access to them reaches them, outside driftline."""
+    endpoint = ws.settings.s3_endpoint_url
+    options = {"client_kwargs": {"endpoint_url": endpoint}} if endpoint else {}
+    fs, root = url_to_fs(ws.settings.artifacts_url, **options)
+    return fs, root.rstrip("/")
 
 
 def _blob(ws: Workspace, version: int, kind: str) -> str:
@@ -155,21 +165,20 @@ CASES = [
 @pytest.fixture
 def tamper(ws: Workspace) -> Iterator[Callable[[str, str], str]]:
     """Tamper with version 1's blob of a kind; put the original back afterwards."""
-    store, restore = ws.artifacts, []
+    fs, root = _files(ws)
+    restore = []
 
     def apply(kind: str, how: str) -> str:
         key, other_key = _blob(ws, 1, kind), _blob(ws, 2, kind)
-        path = f"{store.root}/{key}"
-        original = store.fs.cat_file(path)
+        path = f"{root}/{key}"
+        original = fs.cat_file(path)
         restore.append((path, original))
-        store.fs.pipe_file(
-            path, TAMPER[how](original, store.fs.cat_file(f"{store.root}/{other_key}"))
-        )
+        fs.pipe_file(path, TAMPER[how](original, fs.cat_file(f"{root}/{other_key}")))
         return key
 
     yield apply
     for path, original in restore:
-        store.fs.pipe_file(path, original)
+        fs.pipe_file(path, original)
 
 
 @pytest.mark.parametrize(("kind", "how"), CASES)
@@ -201,11 +210,11 @@ def test_every_reader_of_a_tampered_profile_refuses(ws: Workspace, tamper, churn
 
 
 def test_a_deleted_blob_is_refused_and_named(ws: Workspace, churn) -> None:  # type: ignore[no-untyped-def]
-    store = ws.artifacts
+    fs, root = _files(ws)
     key = _blob(ws, 1, "evaluation report")
-    path = f"{store.root}/{key}"
-    original = store.fs.cat_file(path)
-    store.fs.rm_file(path)
+    path = f"{root}/{key}"
+    original = fs.cat_file(path)
+    fs.rm_file(path)
     try:
         with pytest.raises(TamperedArtifactError) as caught:
             get_evaluation(ws.context, _report_id(ws))
@@ -213,7 +222,7 @@ def test_a_deleted_blob_is_refused_and_named(ws: Workspace, churn) -> None:  # t
             f"the evaluation report #{_report_id(ws)} of churn:1 is missing from the artifact store"
         )
     finally:
-        store.fs.pipe_file(path, original)
+        fs.pipe_file(path, original)
 
 
 def test_every_digest_is_recorded_and_in_the_audit_chain(ws: Workspace) -> None:

@@ -89,11 +89,11 @@ class ArtifactStore:
             ) from exc
         except ValueError as exc:
             raise ConfigError(f"artifact store URL {self.url!r} is not usable: {exc}") from exc
-        self.fs: fsspec.AbstractFileSystem = fs
-        self.root = root.rstrip("/")
+        self._fs: fsspec.AbstractFileSystem = fs
+        self._root = root.rstrip("/")
         self._local = "file" in _protocols(fs)
         if self._local:
-            self._call("creating its folder", fs.makedirs, self.root, exist_ok=True)
+            self._call("creating its folder", fs.makedirs, self._root, exist_ok=True)
 
     def put_blob(self, data: bytes) -> tuple[str, str]:
         """Store ``data`` under its sha256 and return ``(key, sha256)``; record both.
@@ -127,7 +127,7 @@ class ArtifactStore:
         found = None if data is None else sha256_hex(data)
         state = BlobState(key, expected, recorded, found)
         if data is None or not state.ok:
-            raise self.refusal(state, what=what, remedy=remedy)
+            raise self._refusal(state, what=what, remedy=remedy)
         return data
 
     def check_blob(self, key: str, sha256: str | None) -> BlobState:
@@ -135,7 +135,7 @@ class ArtifactStore:
         expected, recorded = self._expected(key, sha256)
         return BlobState(key, expected, recorded, self._hash(key, f"reading {key}"))
 
-    def refusal(self, state: BlobState, *, what: str, remedy: str) -> TamperedArtifactError:
+    def _refusal(self, state: BlobState, *, what: str, remedy: str) -> TamperedArtifactError:
         """The error that refuses a blob in ``state``, as one sentence a person can act on."""
         if state.status == "unverifiable":
             return TamperedArtifactError(
@@ -166,7 +166,7 @@ class ArtifactStore:
     def _path(self, key: str) -> str:
         if key.startswith("/") or ".." in key.split("/"):
             raise ValueError(f"artifact key {key!r} must be relative and stay inside the store")
-        return f"{self.root}/{key}"
+        return f"{self._root}/{key}"
 
     def _call(self, doing: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -180,16 +180,16 @@ class ArtifactStore:
         doing = f"writing {key}"
         if not self._local:
             # Object stores publish a PUT whole or not at all.
-            self._call(doing, self.fs.pipe_file, path, data)
+            self._call(doing, self._fs.pipe_file, path, data)
             return
         tmp = f"{path}.tmp-{uuid.uuid4().hex}"
 
         def write() -> None:
-            self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-            with self.fs.open(tmp, "wb") as f:
+            self._fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+            with self._fs.open(tmp, "wb") as f:
                 f.write(data)
                 f.flush()
-            self.fs.mv(tmp, path)
+            self._fs.mv(tmp, path)
 
         self._call(doing, write)
 
@@ -197,7 +197,7 @@ class ArtifactStore:
         """The whole content at ``key``; None when nothing is there."""
         path = self._path(key)
         try:
-            data: bytes = self.fs.cat_file(path)
+            data: bytes = self._fs.cat_file(path)
         except Exception as exc:  # see _call
             self._unless_missing(exc, doing)
             return None
@@ -208,7 +208,7 @@ class ArtifactStore:
         path = self._path(key)
         digest = hashlib.sha256()
         try:
-            with self.fs.open(path, "rb") as f:
+            with self._fs.open(path, "rb") as f:
                 while chunk := f.read(_CHUNK):
                     digest.update(chunk)
         except Exception as exc:  # see _call
