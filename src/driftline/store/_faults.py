@@ -92,7 +92,9 @@ def storage_error(
             f"the artifact store {url} cannot be used: its bucket {bucket!r} does not exist"
             f"{where}; create the bucket, or set DRIFTLINE_ARTIFACTS_URL to one that exists"
         )
-    if _is(exc, "EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError"):
+    # botocore's ConnectionError covers refused, unresolvable, proxy and TLS failures;
+    # HTTPClientError covers read timeouts and connections dropped mid-answer.
+    if _is(exc, "ConnectionError", "HTTPClientError"):
         return StorageError(
             f"the artifact store {url} cannot be reached{where}: {_reason(exc)}; check "
             "DRIFTLINE_S3_ENDPOINT_URL and that the storage server is running"
