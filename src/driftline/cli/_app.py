@@ -24,6 +24,7 @@ from driftline.cli import (
     _models,
     _monitor,
     _serve,
+    _verify,
 )
 from driftline.cli._context import Context, console, echo_json
 from driftline.cli._errors import exit_code, report_bug, say_error
@@ -42,6 +43,7 @@ app = typer.Typer(
 app.add_typer(_models.models_app, name="models")
 app.add_typer(_models.alias_app, name="alias")
 app.add_typer(_audit.audit_app, name="audit")
+app.command("verify")(_verify.verify_command)
 app.add_typer(_data.data_app, name="data")
 app.command("drift")(_data.drift_command)
 app.add_typer(_monitor.monitor_app, name="monitor")

@@ -3,7 +3,7 @@
 Knows nothing of statistics or models; services compose it.
 """
 
-from driftline.store._artifacts import ArtifactStore
+from driftline.store._artifacts import ArtifactStore, BlobState, key_digest
 from driftline.store._context import Context
 from driftline.store._db import Database, as_utc
 from driftline.store._db_faults import mask_url
@@ -22,6 +22,7 @@ from driftline.store._schema import (
     MonitorWindowRow,
     TokenRow,
 )
+from driftline.store._verify import BlobCheck, BlobReport, verify_blobs
 
 __all__ = [
     "META_COLUMNS",
@@ -31,6 +32,9 @@ __all__ = [
     "AuditEventRow",
     "AuditHeadRow",
     "Base",
+    "BlobCheck",
+    "BlobReport",
+    "BlobState",
     "Check",
     "Context",
     "Database",
@@ -45,5 +49,7 @@ __all__ = [
     "as_utc",
     "check_stores",
     "diagnose",
+    "key_digest",
     "mask_url",
+    "verify_blobs",
 ]
