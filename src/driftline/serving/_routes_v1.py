@@ -17,6 +17,8 @@ router = APIRouter(prefix="/v1", tags=["v1"])
 _ID_MAX_LENGTH = 200
 _REQUEST_FIELDS = frozenset({"records", "key", "id"})
 
+_EXACT = 2**53  # integers a float64 holds exactly
+
 
 class PredictRequest(BaseModel):
     records: list[dict[str, Any]] = Field(..., min_length=1, description="One object per row.")
@@ -57,15 +59,22 @@ def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
         if list(record) != keys and set(record) != set(keys):
             missing = sorted(set(keys) - set(record)) or sorted(set(record) - set(keys))
             raise InputError(f"record {i} has different fields from record 0: {', '.join(missing)}")
-    return pd.DataFrame.from_records(records, columns=keys)
+    frame = pd.DataFrame.from_records(records, columns=keys)
+    for key in keys:
+        # pandas makes 2**63 - 1 next to 1.5 a float (2**63); the signature checks exactly.
+        if frame[key].dtype.kind == "f" and any(
+            type(v) is int and not -_EXACT <= v <= _EXACT for v in (r[key] for r in records)
+        ):
+            frame[key] = pd.Series([r[key] for r in records], dtype=object)
+    return frame
 
 
 def _numeric_records(records: list[dict[str, Any]], names: list[str]) -> np.ndarray | None:
     """Records as a float64 matrix when every value is a plain number; None otherwise.
 
     JSON null becomes NaN (validation decides whether it may be missing); text,
-    booleans or a missing field send the request down the general path, which
-    words the error.
+    booleans, a missing field or an integer no float holds exactly send the
+    request down the general path, which words the error or checks it exactly.
     """
     wanted = set(names)
     out = []
@@ -77,7 +86,7 @@ def _numeric_records(records: list[dict[str, Any]], names: list[str]) -> np.ndar
             value = record[n]
             if value is None:
                 row.append(float("nan"))
-            elif type(value) is float or type(value) is int:
+            elif type(value) is float or (type(value) is int and -_EXACT <= value <= _EXACT):
                 row.append(value)
             else:
                 return None
