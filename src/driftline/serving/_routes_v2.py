@@ -71,6 +71,31 @@ async def ready(request: Request) -> Response:
     return JSONResponse({"ready": is_ready}, status_code=200 if is_ready else 503)
 
 
+@router.get("/health")
+async def health(request: Request, _: str = Depends(requires("viewer"))) -> dict[str, Any]:
+    """What each deployment serves, and why one cannot load its latest change (not in OIP V2)."""
+    loader = request.app.state.driftline.loader
+    deployments: dict[str, Any] = {}
+    for model in sorted(set(loader.deployments) | set(loader.failures)):
+        served = loader.deployments.get(model)
+        failure = loader.failures.get(model)
+        deployments[model] = {
+            "status": "ok" if failure is None else "failing",
+            "serving": dict(served.versions) if served is not None else None,
+            "wanted": dict(failure.versions) if failure is not None else None,
+            "error": failure.error if failure is not None else None,
+            "failing_since": failure.since.isoformat() if failure is not None else None,
+        }
+    healthy = not loader.failures and loader.reload_error is None
+    return {
+        "live": True,
+        "ready": bool(request.app.state.driftline.ready),
+        "status": "ok" if healthy else "degraded",
+        "reload_error": loader.reload_error,
+        "deployments": deployments,
+    }
+
+
 def _route(request: Request, model: str, version: str | None) -> Route:
     return _route_of(request.app.state.driftline, model, version)
 
