@@ -12,11 +12,11 @@ from pydantic import BaseModel, Field
 
 from driftline.errors import InputError
 from driftline.serving._edge import requires
+from driftline.serving._openapi import errors
 
 router = APIRouter(prefix="/v1", tags=["v1"])
 _ID_MAX_LENGTH = 200
 _REQUEST_FIELDS = frozenset({"records", "key", "id"})
-
 _EXACT = 2**53  # integers a float64 holds exactly
 
 
@@ -94,7 +94,7 @@ def _numeric_records(records: list[dict[str, Any]], names: list[str]) -> np.ndar
     return np.array(out, dtype=np.float64)
 
 
-@router.get("/models")
+@router.get("/models", responses=errors(401, 403))
 async def models(request: Request, _: str = Depends(requires("viewer"))) -> list[dict[str, Any]]:
     state = request.app.state.driftline
     return [
@@ -110,7 +110,11 @@ async def models(request: Request, _: str = Depends(requires("viewer"))) -> list
     ]
 
 
-@router.post("/models/{name}/predict", response_model=PredictResponse)
+@router.post(
+    "/models/{name}/predict",
+    response_model=PredictResponse,
+    responses=errors(400, 401, 403, 404, 503),
+)
 async def predict(
     name: str, body: PredictRequest, request: Request, _: str = Depends(requires("predictor"))
 ) -> PredictResponse:
@@ -179,7 +183,11 @@ def _response(name: str, answer: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/models/{name}/labels", response_model=LabelsResponse)
+@router.post(
+    "/models/{name}/labels",
+    response_model=LabelsResponse,
+    responses=errors(400, 401, 403, 404, 503),
+)
 async def labels(
     name: str, body: LabelsRequest, request: Request, _: str = Depends(requires("predictor"))
 ) -> LabelsResponse:
