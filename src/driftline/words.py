@@ -99,12 +99,17 @@ def number(value: float | None) -> str:
 def numbers(*values: float | None) -> tuple[str, ...]:
     """Several values side by side, with the same decimals so that they compare.
 
-    >>> numbers(0.944, 0.93), numbers(0.91, 0.84), numbers(None, 3)
-    (('0.944', '0.930'), ('0.91', '0.84'), ('n/a', '3'))
+    The largest value shows three significant digits; a small one is not
+    rounded away to 0.
+
+    >>> numbers(0.944, 0.93), numbers(0.91, 0.84), numbers(0.0348, 0.7413), numbers(None, 3)
+    (('0.944', '0.930'), ('0.91', '0.84'), ('0.035', '0.741'), ('n/a', '3'))
     """
     finite = [v for v in values if v is not None and math.isfinite(v)]
-    big = [v for v in finite if abs(v) >= 1000]
-    decimals = 0 if big and len(big) == len(finite) else max(map(_decimals, finite), default=0)
+    # Three significant digits of the largest; more only so no value shows as a bare 0.
+    decimals = _decimals(max(finite, key=abs, default=0.0))
+    while decimals < _MAX_DECIMALS and any(v and float(f"{v:.{decimals}f}") == 0 for v in finite):
+        decimals += 1
     shown = [f"{v:,.{decimals}f}" for v in finite]
     trimmed = iter(_trim(shown) if decimals else shown)
     return tuple(next(trimmed) if v is not None and math.isfinite(v) else "n/a" for v in values)
