@@ -13,6 +13,7 @@ from driftline.drift import drift
 from driftline.errors import InputError
 from driftline.quality import check_quality
 from driftline.report import render_html
+from driftline.report._render import prose
 from driftline.stats import Profile
 
 
@@ -101,10 +102,10 @@ def test_quality_page_headline_findings_and_every_column(frames) -> None:
     report = check_quality(ref, cur)
     page = render_html(report)
     assert_self_contained(page)
-    assert headline_of(page) == report.headline and not report.passed
+    assert headline_of(page) == prose(report.headline) and not report.passed
+    assert "<code>" in headline_of(page)  # column names set apart
     for finding in report.findings:
-        text = finding.message[:1].upper() + finding.message[1:]
-        assert text.replace("'", "&#39;") in page
+        assert prose(finding.message) in page
     for column in ref.columns:
         assert f"<td>{column}" in page
 
