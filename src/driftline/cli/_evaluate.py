@@ -88,8 +88,7 @@ def list_command(
     """Evaluations stored with a model's versions, newest first."""
     from rich.table import Table
 
-    from driftline.evaluation import list_evaluations
-    from driftline.evaluation._words import fmt_interval, metric_name
+    from driftline.evaluation import interval_parts, list_evaluations, metric_name
 
     obj: Context = ctx.obj
     with obj.workspace() as ws:
@@ -113,8 +112,8 @@ def list_command(
         figure = "-"
         if lead in r.metrics:
             # "accuracy 0.87 (0.85 to 0.89)": the level is the same in every row.
-            shown = fmt_interval(r.metrics[lead], r.confidence)
-            figure = f"{metric_name(lead)} {shown.replace(f'{100 * r.confidence:g}% CI ', '')}"
+            value, band = interval_parts(r.metrics[lead])
+            figure = f"{metric_name(lead)} {value}" + (f" ({band})" if band else "")
         table.add_row(
             str(r.id),
             str(r.version),
