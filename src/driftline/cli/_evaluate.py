@@ -6,13 +6,22 @@ from pathlib import Path
 
 import typer
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, examples
 from driftline.cli._data import HTML_OPTION, JSON_OPTION, _write_html
 from driftline.errors import InputError
 
 __all__ = ["evaluate_command", "evaluations_app"]
 
-evaluations_app = typer.Typer(help="Evaluations stored with model versions.", no_args_is_help=True)
+LIST = "driftline evaluations list churn"
+evaluations_app = typer.Typer(
+    help="Evaluations stored with model versions.",
+    no_args_is_help=True,
+    epilog=examples(LIST),
+)
+EVALUATE_EXAMPLES = examples(
+    "driftline evaluate churn@champion --data labelled.csv",
+    'driftline evaluate churn:3 --data labelled.csv --slice "region=North" --html evaluation.html',
+)
 
 
 def evaluate_command(
@@ -78,7 +87,7 @@ def evaluate_command(
         _write_html(report, html, as_json)
 
 
-@evaluations_app.command("list")
+@evaluations_app.command("list", epilog=examples(LIST, "driftline evaluations list churn:3 --json"))
 def list_command(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="NAME (every version), NAME:VERSION or NAME@ALIAS."),

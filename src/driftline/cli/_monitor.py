@@ -10,14 +10,27 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, examples
 from driftline.words import span
 
-monitor_app = typer.Typer(help="Watch a model's traffic window by window.", no_args_is_help=True)
-alerts_app = typer.Typer(help="Alerts raised by monitoring.", no_args_is_help=True)
+RUN = "driftline monitor run churn@champion --window 1h --since 7d"
+RUN_LABELLED = (
+    "driftline monitor run churn@champion --data predictions.parquet --reference holdout.csv "
+    "--target churned"
+)
+monitor_app = typer.Typer(
+    help="Watch a model's traffic window by window.",
+    no_args_is_help=True,
+    epilog=examples(RUN),
+)
+alerts_app = typer.Typer(
+    help="Alerts raised by monitoring.",
+    no_args_is_help=True,
+    epilog=examples("driftline alerts list --status open"),
+)
 
 
-@monitor_app.command("run")
+@monitor_app.command("run", epilog=examples(RUN, RUN_LABELLED))
 def run(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="NAME, NAME:VERSION or NAME@ALIAS"),
@@ -133,7 +146,12 @@ def _performance_cells(metrics: dict[str, Any], name: str) -> list[str]:
     ]
 
 
-@alerts_app.command("list")
+@alerts_app.command(
+    "list",
+    epilog=examples(
+        "driftline alerts list --status open", "driftline alerts list --model churn --json"
+    ),
+)
 def list_alerts(
     ctx: typer.Context,
     model: str | None = typer.Option(None, "--model", help="Only this model."),
