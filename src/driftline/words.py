@@ -96,18 +96,22 @@ def number(value: float | None) -> str:
     return numbers(value)[0]
 
 
-def numbers(*values: float | None) -> tuple[str, ...]:
+def numbers(*values: float | None, like: Iterable[float | None] = ()) -> tuple[str, ...]:
     """Several values side by side, with the same decimals so that they compare.
 
     The largest value shows three significant digits; a small one is not
-    rounded away to 0.
+    rounded away to 0. With ``like``, the decimals are those the values of
+    ``like`` need: differences shown in the decimals of what they differ.
 
     >>> numbers(0.944, 0.93), numbers(0.91, 0.84), numbers(0.0348, 0.7413), numbers(None, 3)
     (('0.944', '0.930'), ('0.91', '0.84'), ('0.035', '0.741'), ('n/a', '3'))
+    >>> numbers(-0.014, 0.0421, like=(0.93, 0.944))
+    ('-0.014', '0.042')
     """
     finite = [v for v in values if v is not None and math.isfinite(v)]
+    scale = [v for v in like if v is not None and math.isfinite(v)] or finite
     # Three significant digits of the largest; more only so no value shows as a bare 0.
-    decimals = _decimals(max(finite, key=abs, default=0.0))
+    decimals = _decimals(max(scale, key=abs, default=0.0))
     while decimals < _MAX_DECIMALS and any(v and float(f"{v:.{decimals}f}") == 0 for v in finite):
         decimals += 1
     shown = [f"{v:,.{decimals}f}" for v in finite]

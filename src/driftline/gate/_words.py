@@ -31,9 +31,9 @@ __all__ = [
 AGAIN = "then run the gate again"
 
 
-def _signed(*values: float) -> tuple[str, ...]:
-    """Differences with their sign, sharing decimals: "+0.006", "−0.014"."""
-    shown = numbers(*(abs(v) for v in values))
+def _signed(*values: float, like: tuple[float, ...] = ()) -> tuple[str, ...]:
+    """Differences with their sign, in the decimals of what they compare: "+0.006", "−0.014"."""
+    shown = numbers(*(abs(v) for v in values), like=like)
     return tuple(
         ("−" if v < 0 else "+") + s if math.isfinite(v) and s != "0" else s
         for v, s in zip(values, shown, strict=True)
@@ -137,7 +137,7 @@ def regression_sentence(
     difference itself is within the allowance, so more rows could settle it.
     """
     c, b = numbers(*values)
-    diff, lo, hi = _signed(*difference)
+    diff, lo, hi = _signed(*difference, like=values)
     head = f"{capital(metric_label(metric))} of {candidate} is {c} against {b} for {baseline} on the same rows"
     stats = f"(difference {diff}, {_pct(confidence)} interval {lo} to {hi}, same rows resampled for both)"
     allowed = number(max_drop)
@@ -148,7 +148,7 @@ def regression_sentence(
         )
     if worst <= 0:
         return f"{head}; even at worst it is better {stats}."
-    at_worst = numbers(worst, max_drop)[0]
+    at_worst = numbers(worst, like=values)[0]
     if worst <= max_drop:
         return f"{head}; at worst it is {at_worst} worse, within the {allowed} allowed {stats}."
     if within:
@@ -235,7 +235,7 @@ def slice_regression_sentence(
 ) -> str:
     """Is the candidate significantly worse than the baseline on one slice?"""
     c, b = numbers(*values)
-    diff, lo, hi = _signed(*difference)
+    diff, lo, hi = _signed(*difference, like=values)
     corrected = f", corrected for {slices} slices" if slices > 1 else ""
     stats = f"(difference {diff}, {_pct(confidence)} interval {lo} to {hi}{corrected})"
     allowed = f" by more than the {number(max_drop)} allowed" if max_drop else ""
