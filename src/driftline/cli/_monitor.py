@@ -87,9 +87,9 @@ def run(
     table = Table(
         "window",
         "rows",
-        "drifted",
+        "moved",
         "missing",
-        "columns that changed",
+        "columns that moved",
         *([f"{shown} est. (band)", f"{shown} realized"] if shown else []),
         title=f"{result.model}:{result.version}, {len(result.windows)} windows of {result.window}",
         title_justify="left",

@@ -130,6 +130,7 @@ class MonitorRun:
             "opened": [a.to_dict() for a in self.opened],
             "resolved": [a.to_dict() for a in self.resolved],
             "performance": self.performance,
+            "performance_sentence": self.performance_sentence,
         }
 
 
