@@ -122,11 +122,14 @@ def test_whole_row_test_sentences() -> None:
         [col("proba[1]", "ks_d", 0.03, drifted=False)],
     )  # fmt: skip
     other = DriftResult("energy", True, 0.01, 0.3, 0.05, "none", 1000, 500)
-    assert [rows_sentence(r) for r in (MMD, quiet, outputs, steady, other)] == [
+    near = DriftResult("mmd", True, 0.00498, 0.1, 0.05, "none", 1000, 500)
+    assert [rows_sentence(r) for r in (MMD, quiet, near, outputs, steady, other)] == [
         "Taken as whole rows, the data can be told apart from the reference (kernel test MMD, "
         "p = 0.002 against a level of 0.025).",
         "Taken as whole rows, the data cannot be told apart from the reference (kernel test MMD, "
         "p = 0.41 against a level of 0.05).",
+        "Taken as whole rows, the data can be told apart from the reference (kernel test MMD, "
+        "p = 0.005 against a level of 0.05).",
         "The model's answers moved away from its answers on the reference data, most of all "
         "`proba[1]` (p < 0.001 against a level of 0.0167).",
         "The model's answers look like its answers on the reference data (p = 0.6 against a "

@@ -122,6 +122,11 @@ def test_unseen_categories() -> None:
         f"`region` has 2 values never seen in training, in 12% of rows: 'mars' (60 rows) and "
         f"'venus' (1 row). {todo}"
     )
+    assert words.unseen_categories("region", [("mars", 20)], 0.05) == (
+        "`region` has 1 value never seen in training, in 5% of rows: 'mars' (20 rows). The model "
+        "treats it as unknown: check the source for new categories or misspellings, and retrain "
+        "once it is real."
+    )
     seven = [(f"v{i}", 7 - i) for i in range(7)]
     assert words.unseen_categories("city", seven, 0.05) == (
         "`city` has 7 values never seen in training, in 5% of rows: 'v0' (7 rows), 'v1' (6 "

@@ -34,7 +34,7 @@ def p_text(p: float | None) -> str:
     """A p-value for a parenthesis: "p < 0.001", "p = 0.032"."""
     if p is None or math.isnan(p):
         return "p unknown"
-    return "p < 0.001" if p < 0.001 else f"p = {number(p)}"
+    return "p < 0.001" if p < 0.001 else f"p = {number(round(p, 3))}"
 
 
 def headline(report: DriftReport) -> str:

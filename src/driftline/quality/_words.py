@@ -248,10 +248,11 @@ def unseen_categories(column: str, counts: Sequence[tuple[object, int]], share: 
     shown = [f"{value!r} ({plural(rows, 'row')})" for value, rows in counts[:5]]
     more = len(counts) - 5
     listed = listing([*shown, f"{more} more"] if more > 0 else shown, limit=6)
+    them, are = ("it", "it is") if len(counts) == 1 else ("them", "they are")
     return (
         f"{name(column)} has {plural(len(counts), 'value')} never seen in training, in "
-        f"{percent(share)} of rows: {listed}. The model treats them as unknown: check the source "
-        "for new categories or misspellings, and retrain once they are real."
+        f"{percent(share)} of rows: {listed}. The model treats {them} as unknown: check the "
+        f"source for new categories or misspellings, and retrain once {are} real."
     )
 
 
