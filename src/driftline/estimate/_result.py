@@ -8,6 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from driftline.estimate._words import (
+    estimate_headline,
+    lead_metric,
+    method_sentence,
+    window_sentence,
+    window_words,
+)
 from driftline.io import json_number
 
 __all__ = ["MetricEstimate", "PerformanceEstimate", "WindowEstimate"]
@@ -127,8 +134,21 @@ class PerformanceEstimate:
             columns += [name, f"{name}_low", f"{name}_high", f"{name}_realized"]
         return pd.DataFrame.from_records(records, columns=columns)
 
+    @property
+    def headline(self) -> str:
+        """How well the model is estimated to do, against the reference, and what to do."""
+        return estimate_headline(self)
+
+    def sentences(self) -> list[str]:
+        """The headline, how the estimate was made, then each window of the leading metric."""
+        metric = lead_metric(self)
+        windows = [window_sentence(self, w, metric) for w in self.windows] if metric else []
+        return [self.headline, method_sentence(self), *(windows if len(windows) > 1 else [])]
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "headline": self.headline,
+            "summary": self.sentences(),
             "task": self.task,
             "method": self.method,
             "metrics": list(self.metrics),
@@ -160,20 +180,8 @@ class PerformanceEstimate:
         from rich.table import Table
         from rich.text import Text
 
-        how = (
-            "confidence-based estimation (CBPE)"
-            if self.method == "cbpe"
-            else "direct loss estimation (DLE)"
-        )
-        calibrated = (
-            f", probabilities recalibrated ({self.calibration})"
-            if self.calibration not in (None, "none")
-            else ""
-        )
-        yield Text(
-            f"{self.task} model, {how}{calibrated}; {len(self.windows)} windows of {self.window}; "
-            f"bands: {self.confidence:.0%}; reference: {self.n_reference:,} labelled rows"
-        )
+        yield Text(self.headline, style="bold")
+        yield Text(method_sentence(self), style="dim")
         table = Table(show_edge=False, header_style="bold")
         table.add_column("window")
         table.add_column("rows", justify="right")
@@ -197,7 +205,7 @@ class PerformanceEstimate:
             for i, name in enumerate(self.metrics):
                 m = w.metrics[name]
                 table.add_row(
-                    _span(w.start, w.end) if i == 0 else "",
+                    window_words(w.start, w.end) if i == 0 else "",
                     f"{w.rows:,}" if i == 0 else "",
                     f"{w.labelled:,}" if i == 0 else "",
                     name,
@@ -206,13 +214,6 @@ class PerformanceEstimate:
                     _fmt(m.realized) if m.realized is not None else "-",
                 )
         yield table
-
-
-def _span(start: int | dt.datetime, end: int | dt.datetime) -> str:
-    if isinstance(start, dt.datetime) and isinstance(end, dt.datetime):
-        day = start.date() == end.date() or end - start <= dt.timedelta(days=1)
-        return f"{start:%Y-%m-%d %H:%M}" + (f"-{end:%H:%M}" if day else f" - {end:%Y-%m-%d}")
-    return f"rows {start}-{end}"
 
 
 def _fmt(value: float | None) -> str:

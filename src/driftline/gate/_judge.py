@@ -33,12 +33,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from driftline.gate import _words as words
 from driftline.gate._decision import Comparison, Criterion, SliceComparison, Verdict
 from driftline.gate._policy import GatePolicy
 from driftline.gate._slicing import SliceRows, judge_slices
 from driftline.metrics import (
     HIGHER_IS_BETTER,
-    Interval,
     Paired,
     Predictions,
     metric_applicable,
@@ -47,22 +47,6 @@ from driftline.metrics import (
 )
 
 __all__ = ["Evidence", "Judgement", "judge"]
-
-
-def _f(x: float) -> str:
-    return f"{x:.3f}"
-
-
-def _signed(x: float) -> str:
-    return f"{x:+.3f}".replace("-", "−")
-
-
-def _ci(iv: Interval, confidence: float, note: str = "", *, signed: bool = False) -> str:
-    pct = f"{100 * confidence:.4g}%"
-    if not np.isfinite(iv.low):
-        return ""
-    show = _signed if signed else _f
-    return f" ({pct} CI {show(iv.low)} to {show(iv.high)}{note})"
 
 
 def _pass(ok: bool) -> Verdict:
@@ -81,6 +65,9 @@ class Evidence:
     quality: Any = None  # a QualityReport
     quality_missing: str | None = None
     slices: Sequence[SliceRows] = ()
+    # How sentences name the two versions ("churn:3", "churn:1").
+    candidate_name: str = "the candidate"
+    baseline_name: str = "the baseline"
 
 
 @dataclass
@@ -120,11 +107,7 @@ def judge(policy: GatePolicy, ev: Evidence, *, seed: int = 0) -> Judgement:
             name="evaluation size",
             kind="min_rows",
             verdict=_pass(n >= policy.min_rows),
-            sentence=(
-                f"{n:,} labelled rows, at least the {policy.min_rows:,} required: pass"
-                if n >= policy.min_rows
-                else f"{n:,} labelled rows, fewer than the {policy.min_rows:,} required: fail"
-            ),
+            sentence=words.rows_sentence(n, policy.min_rows),
             figure=float(n),
             threshold=float(policy.min_rows),
         )
@@ -179,15 +162,16 @@ def _threshold(
         sign = "≥" if side == "min" else "≤"
         name = f"{metric_label(metric)}{' on ' + where if where else ''} {sign} {limit:g}"
         kind = "slice_threshold" if where else "threshold"
-        on = f" on {where} ({rows:,} rows)" if where and rows is not None else ""
         if figure is None:
             reason = why_not(metric, ev.candidate) or "it could not be computed"
+            on = f" on {where}" if where else ""
+            what = f"{metric_label(metric)} of {ev.candidate_name}{on}"
             out.append(
                 Criterion(
                     name=name,
                     kind=kind,  # type: ignore[arg-type]
                     verdict="fail",
-                    sentence=f"{metric_label(metric)}{on} cannot be evaluated: {reason}: fail",
+                    sentence=words.cannot_sentence(what, reason, words.NOT_APPLICABLE),
                     threshold=limit,
                     metric=metric,
                     slice=where or None,
@@ -198,16 +182,17 @@ def _threshold(
         ok = bool(np.isfinite(iv.value)) and (
             iv.value >= limit if side == "min" else iv.value <= limit
         )
-        if not np.isfinite(iv.value):
-            said = f"{metric_label(metric)}{on} is undefined on these rows (e.g. only one class present): fail"
-        elif side == "min":
-            said = f"{metric_label(metric)}{on} {_f(iv.value)}{_ci(iv, conf)} is " + (
-                f"at least {limit:g}: pass" if ok else f"below the minimum {limit:g}: fail"
-            )
-        else:
-            said = f"{metric_label(metric)}{on} {_f(iv.value)}{_ci(iv, conf)} is " + (
-                f"at most {limit:g}: pass" if ok else f"above the maximum {limit:g}: fail"
-            )
+        said = words.threshold_sentence(
+            metric,
+            ev.candidate_name,
+            iv.value,
+            iv.low,
+            iv.high,
+            limit,
+            side,
+            where=where or None,
+            rows=rows,
+        )
         out.append(
             Criterion(
                 name=name,
@@ -244,33 +229,31 @@ def _regression(
             name=name,
             kind="regression",
             verdict="fail",
-            sentence=f"{metric_label(metric)} cannot be compared with the baseline: {reason}: fail",
+            sentence=words.cannot_sentence(
+                f"{metric_label(metric)} of {ev.candidate_name}",
+                reason or "it could not be computed",
+                words.NO_BASELINE if ev.baseline is None else words.NOT_APPLICABLE,
+                verb=f"be compared with {ev.baseline_name}",
+            ),
             threshold=max_drop,
             metric=metric,
         )
     ok = bool(np.isfinite(gain.low)) and gain.low >= -max_drop
-    head = (
-        f"{metric_label(metric)} {_f(figure.candidate.value)} vs baseline {_f(figure.baseline.value)}: "
-        f"difference {_signed(diff.value)}{_ci(diff, conf, ', paired', signed=True)}"
-    )
-    worst = -gain.low
-    if not np.isfinite(gain.low):
-        tail = "the difference has no interval on these rows: fail"
-    elif worst <= 0:
-        tail = "even the low end of the interval favours the candidate: pass"
-    elif ok:
-        tail = f"at worst it is {_f(worst)} worse, within the allowed {max_drop:g}: pass"
-    else:
-        hint = " (more rows would narrow the interval)" if -gain.value <= max_drop else ""
-        tail = (
-            f"it may be as much as {_f(worst)} worse, more than the allowed {max_drop:g}"
-            f"{hint}: fail"
-        )
     return Criterion(
         name=name,
         kind="regression",
         verdict=_pass(ok),
-        sentence=f"{head}; {tail}",
+        sentence=words.regression_sentence(
+            metric,
+            ev.candidate_name,
+            ev.baseline_name,
+            (figure.candidate.value, figure.baseline.value),
+            (diff.value, diff.low, diff.high),
+            -gain.low,
+            max_drop,
+            conf,
+            within=-gain.value <= max_drop,
+        ),
         figure=diff.value,
         low=diff.low,
         high=diff.high,
@@ -292,7 +275,9 @@ def _calibration(max_ece: float, ev: Evidence) -> Criterion:
             name=name,
             kind="calibration",
             verdict="fail",
-            sentence=f"calibration cannot be evaluated: {why}: fail",
+            sentence=words.cannot_sentence(
+                f"calibration of {ev.candidate_name}", why, words.NOT_APPLICABLE
+            ),
             threshold=max_ece,
             metric="ece",
         )
@@ -300,14 +285,12 @@ def _calibration(max_ece: float, ev: Evidence) -> Criterion:
 
     report = calibration_report(ev.y_true, p.y_proba, classes=p.classes)
     ok = report.ece <= max_ece
-    chance = f"; chance alone gives up to {_f(report.ece_chance)} on {report.n:,} rows"
     return Criterion(
         name=name,
         kind="calibration",
         verdict=_pass(ok),
-        sentence=(
-            f"expected calibration error {report.ece:.3f} (equal-width bins{chance}) is "
-            + (f"at most {max_ece:g}: pass" if ok else f"above the ceiling {max_ece:g}: fail")
+        sentence=words.calibration_sentence(
+            ev.candidate_name, report.ece, report.ece_chance, report.n, max_ece
         ),
         figure=report.ece,
         threshold=max_ece,
@@ -323,28 +306,22 @@ def _quality(ev: Evidence) -> Criterion:
             name=name,
             kind="quality",
             verdict="fail",
-            sentence=f"the data check could not run: {ev.quality_missing or 'no report'}: fail",
+            sentence=words.cannot_sentence(
+                "the data check",
+                ev.quality_missing or "there is no report",
+                words.NO_TRAINING_DATA,
+                verb="run",
+            ),
         )
+    from driftline.quality import problem_words
+
     critical = report.by_severity("critical")
     warnings = report.by_severity("warning")
-    if not critical:
-        extra = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
-        return Criterion(
-            name=name,
-            kind="quality",
-            verdict="pass",
-            sentence=f"the data check found no critical problem{extra}: pass",
-            figure=0.0,
-            threshold=0.0,
-        )
-    first = critical[0].message.rstrip(".")
-    more = f" and {len(critical) - 1} more" if len(critical) > 1 else ""
     return Criterion(
         name=name,
         kind="quality",
-        verdict="fail",
-        sentence=f"the data check found {len(critical)} critical problem"
-        f"{'s' if len(critical) != 1 else ''}: {first}{more}: fail",
+        verdict="fail" if critical else "pass",
+        sentence=words.quality_sentence(len(critical), len(warnings), problem_words(critical)),
         figure=float(len(critical)),
         threshold=0.0,
     )

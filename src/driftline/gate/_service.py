@@ -137,6 +137,8 @@ def run_gate(
         quality=quality,
         quality_missing=quality_missing,
         slices=slices,
+        candidate_name=cand_mv.ref,
+        baseline_name=base_mv.ref if base_mv is not None else "the baseline",
     )
     found = judge(used, evidence, seed=seed)
     decided = dt.datetime.now(dt.UTC)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from driftline.io import json_safe
+from driftline.words import percent, plural
 
 __all__ = ["SEVERITIES", "Finding", "QualityReport", "Severity", "ordered", "percent"]
 
@@ -14,18 +15,6 @@ Severity = Literal["info", "warning", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "dim"}
-
-
-def percent(share: float) -> str:
-    """A share as people read it: "12%", "0.4%", "<0.1%"."""
-    value = 100.0 * share
-    if value == 0:
-        return "0%"
-    if value < 0.1:
-        return "<0.1%"
-    if value < 10 and round(value, 1) != round(value):
-        return f"{value:.1f}%"
-    return f"{value:.0f}%"
 
 
 @dataclass(frozen=True)
@@ -81,21 +70,12 @@ class QualityReport:
 
     @property
     def headline(self) -> str:
-        """One sentence for people: the verdict and what it rests on."""
-        critical = self.by_severity("critical")
-        warnings = self.by_severity("warning")
-        columns = len(self.columns)
-        if not critical and not warnings:
-            return f"Data check passed: no problems found in {columns} columns."
-        parts = []
-        if critical:
-            parts.append(f"{len(critical)} critical problem{'s' if len(critical) != 1 else ''}")
-        if warnings:
-            parts.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}")
-        named = sorted({f.column for f in critical + warnings if f.column is not None})
-        where = f" in {', '.join(named)}" if named else ""
-        verdict = "Data check failed" if critical else "Data check passed with warnings"
-        return f"{verdict}: {' and '.join(parts)}{where}."
+        """One sentence for people: the verdict, what it rests on, and what to do."""
+        from driftline.quality._words import headline
+
+        return headline(
+            self.by_severity("critical"), self.by_severity("warning"), len(self.columns)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -120,8 +100,8 @@ class QualityReport:
             style = "bold red"
         yield Text(self.headline, style=style)
         yield Text(
-            f"rows: reference={self.n_reference:,} current={self.n_current:,}  "
-            f"checks: {', '.join(self.checks)}",
+            f"Compared {plural(self.n_current, 'row')} with {plural(self.n_reference, 'row')} "
+            f"of training data; checks: {', '.join(self.checks)}.",
             style="dim",
         )
         if self.findings:

@@ -48,7 +48,7 @@ def _quality_page(
                 {
                     "check": CHECK_NAMES.get(f.check, f.check),
                     "column": f.column,
-                    "message": f.message[:1].upper() + f.message[1:],
+                    "message": f.message,
                     "bar": bar,
                 }
             )

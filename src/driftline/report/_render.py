@@ -10,10 +10,12 @@ template; nothing here changes.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from driftline.errors import InputError
 from driftline.stats import Profile
@@ -43,15 +45,26 @@ def build_page(
     )
 
 
+_NAMED = re.compile(r"`([^`]+)`")
+
+
+def prose(text: str) -> markupsafe.Markup:
+    """A report's sentence as HTML: escaped, with the names it sets apart in `backticks` as code."""
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(_NAMED.sub(r"<code>\1</code>", escaped))
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("driftline.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["prose"] = prose
+    return env
 
 
 def render_html(
@@ -75,7 +88,7 @@ def render_html(
         >>> from driftline.drift import drift
         >>> ref = pd.DataFrame({"x": range(100)})
         >>> page = render_html(drift(ref, ref.assign(x=ref["x"] + 50)))
-        >>> "1 of 1 columns changed: x" in page
+        >>> "1 of 1 column moved away from the reference data: <code>x</code>" in page
         True
     """
     # Imported for their registrations: each adds its report type to build_page.
