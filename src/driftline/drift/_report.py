@@ -92,7 +92,7 @@ class DriftReport:
     @property
     def headline(self) -> str:
         """What moved, how much, and what to do: "3 of 20 columns moved away ..."."""
-        return headline(self)
+        return headline(self.most_drifted(), [c.column for c in self.columns], self.drift_detected)
 
     def sentences(self) -> list[str]:
         """The headline, then how each moved column moved, then each whole-row test."""

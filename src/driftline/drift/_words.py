@@ -8,12 +8,12 @@ it. Each template is tested with its numbers (tests/drift/test_words.py).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from driftline.words import count_of, name, number, plural
 
 if TYPE_CHECKING:
-    from driftline.drift._report import DriftReport
     from driftline.drift._result import ColumnDrift, DriftResult
 
 __all__ = ["EFFECTS", "column_sentence", "headline", "rows_sentence"]
@@ -37,9 +37,14 @@ def p_text(p: float | None) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {number(round(p, 3))}"
 
 
-def headline(report: DriftReport) -> str:
-    """What moved, how much, and what to do, in one or two sentences."""
-    moved, n = report.most_drifted(), len(report.columns)
+def headline(moved: Sequence[str], columns: Sequence[str], detected: bool) -> str:
+    """What moved, how much, and what to do, in one or two sentences.
+
+    ``moved`` names the columns that moved, most first; ``columns`` every column
+    compared; ``detected`` whether any test found drift (when no column moved, the
+    test of whole rows did).
+    """
+    n = len(columns)
     if len(moved) == 1:
         return f"{count_of(1, n, 'column')} moved away from the reference data: {name(moved[0])}. {_TODO}"
     if moved:
@@ -47,14 +52,14 @@ def headline(report: DriftReport) -> str:
             f"{count_of(len(moved), n, 'column')} moved away from the reference data, "
             f"most of all {name(moved[0])}. {_TODO}"
         )
-    if report.drift_detected:
+    if detected:
         return (
             "The rows as a whole moved away from the reference data (how the columns vary "
             f"together changed), though none of the {plural(n, 'column')} did on its own. {_TODO}"
         )
     if n == 1:
         return (
-            f"The column {name(report.columns[0].column)} did not move away from the reference "
+            f"The column {name(columns[0])} did not move away from the reference "
             "data beyond chance and enough to matter. Nothing to do."
         )
     return (

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from driftline.estimate._window import MetricEstimate, WindowEstimate
 from driftline.estimate._words import (
     estimate_headline,
     lead_metric,
@@ -18,69 +18,6 @@ from driftline.estimate._words import (
 from driftline.io import json_number
 
 __all__ = ["MetricEstimate", "PerformanceEstimate", "WindowEstimate"]
-
-
-@dataclass(frozen=True)
-class MetricEstimate:
-    """One metric in one window: the estimate, its band, and the realized value if known.
-
-    ``low``/``high`` bound where the realized value is expected to fall with
-    probability ``confidence`` (see :func:`driftline.estimate.estimate_performance`).
-    ``realized`` is computed on the window's labelled rows; None without labels.
-    """
-
-    value: float
-    low: float
-    high: float
-    realized: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "value": json_number(self.value),
-            "low": json_number(self.low),
-            "high": json_number(self.high),
-            "realized": json_number(self.realized),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> MetricEstimate:
-        realized = d.get("realized")
-        return cls(
-            value=_float(d["value"]),
-            low=_float(d["low"]),
-            high=_float(d["high"]),
-            realized=None if realized is None else _float(realized),
-        )
-
-
-@dataclass(frozen=True)
-class WindowEstimate:
-    """One window: row range ``[start, end)`` or time range, rows, labelled rows, metrics."""
-
-    start: int | dt.datetime
-    end: int | dt.datetime
-    rows: int
-    labelled: int
-    metrics: dict[str, MetricEstimate]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "start": _when(self.start),
-            "end": _when(self.end),
-            "rows": self.rows,
-            "labelled": self.labelled,
-            "metrics": {name: m.to_dict() for name, m in self.metrics.items()},
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> WindowEstimate:
-        return cls(
-            start=_parse_when(d["start"]),
-            end=_parse_when(d["end"]),
-            rows=int(d["rows"]),
-            labelled=int(d["labelled"]),
-            metrics={k: MetricEstimate.from_dict(v) for k, v in d["metrics"].items()},
-        )
 
 
 @dataclass(frozen=True)
@@ -224,14 +161,6 @@ def _fmt(value: float | None) -> str:
 
 def _float(value: Any) -> float:
     return math.nan if value is None else float(value)
-
-
-def _when(value: int | dt.datetime) -> int | str:
-    return value.isoformat() if isinstance(value, dt.datetime) else int(value)
-
-
-def _parse_when(value: int | str) -> int | dt.datetime:
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) else int(value)
 
 
 def _plain_list(values: list[Any] | None) -> list[Any] | None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
+from driftline.estimate._window import MetricEstimate, WindowEstimate
 from driftline.metrics import HIGHER_IS_BETTER, metric_label
 from driftline.words import capital, count_of, during, numbers, plural, span
-
-if TYPE_CHECKING:
-    from driftline.estimate._result import MetricEstimate, PerformanceEstimate, WindowEstimate
 
 __all__ = [
     "better",
@@ -30,6 +29,25 @@ __all__ = [
 ]
 
 
+class Estimate(Protocol):
+    """What the sentences read of a :class:`~driftline.estimate.PerformanceEstimate`."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def metrics(self) -> Sequence[str]: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def n_reference(self) -> int: ...
+    @property
+    def reference(self) -> Mapping[str, float]: ...
+    @property
+    def windows(self) -> Sequence[WindowEstimate]: ...
+    @property
+    def calibration(self) -> str | None: ...
+
+
 def method_words(method: str) -> str:
     """How an estimate is made, as a phrase: "from the model's own confidence ... (CBPE)"."""
     if method == "dle":
@@ -37,7 +55,7 @@ def method_words(method: str) -> str:
     return "from the model's own confidence in its answers (confidence-based estimation, CBPE)"
 
 
-def method_sentence(estimate: PerformanceEstimate) -> str:
+def method_sentence(estimate: Estimate) -> str:
     """ "Estimated from the model's own confidence (CBPE), fitted on 2,000 labelled rows ..."."""
     recalibrated = (
         f"; its probabilities were recalibrated first ({estimate.calibration})"
@@ -80,7 +98,7 @@ def _where(w: WindowEstimate) -> str:
     return capital(window_words(w.start, w.end))
 
 
-def _figure(estimate: PerformanceEstimate, w: WindowEstimate, metric: str) -> str:
+def _figure(estimate: Estimate, w: WindowEstimate, metric: str) -> str:
     """ "0.84 (likely between 0.81 and 0.87), clearly worse than the 0.91 on the reference data"."""
     m = w.metrics[metric]
     value, low, high = numbers(m.value, m.low, m.high)
@@ -105,14 +123,14 @@ def _unknown(w: WindowEstimate, metric: str) -> str:
     return f"{metric_label(metric)} cannot be estimated on {these} {plural(w.rows, 'row')}"
 
 
-def window_sentence(estimate: PerformanceEstimate, w: WindowEstimate, metric: str) -> str:
+def window_sentence(estimate: Estimate, w: WindowEstimate, metric: str) -> str:
     """ "Rows 1 to 1,000: estimated accuracy 0.84 (likely between 0.81 and 0.87), ..."."""
     if not math.isfinite(w.metrics[metric].value):
         return f"{_where(w)}: {_unknown(w, metric)}."
     return f"{_where(w)}: estimated {metric_label(metric)} {_figure(estimate, w, metric)}."
 
 
-def lead_metric(estimate: PerformanceEstimate) -> str | None:
+def lead_metric(estimate: Estimate) -> str | None:
     for preferred in ("accuracy", "mae"):
         if preferred in estimate.metrics:
             return preferred
@@ -130,7 +148,7 @@ _NOTHING = "Nothing to do."
 _CONFIRM = "Label a sample of {those} rows to confirm it, and retrain on recent data if it holds."
 
 
-def estimate_headline(estimate: PerformanceEstimate) -> str:
+def estimate_headline(estimate: Estimate) -> str:
     """The estimate in one sentence: how well, against the reference, and what to do."""
     metric = lead_metric(estimate)
     if metric is None or not estimate.windows:

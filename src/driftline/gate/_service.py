@@ -11,7 +11,8 @@ import numpy as np
 from driftline import registry
 from driftline.errors import InputError, NotFoundError
 from driftline.gate._decision import GateDecision
-from driftline.gate._judge import Evidence, judge
+from driftline.gate._evidence import Evidence
+from driftline.gate._judge import judge
 from driftline.gate._policy import GatePolicy
 from driftline.metrics import Predictions, predict
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,25 +17,22 @@ import pandas as pd
 from driftline.errors import InputError
 from driftline.gate import _words as words
 from driftline.gate._decision import Criterion, SliceComparison
+from driftline.gate._evidence import (
+    Evidence,
+    Judgement,
+    SliceRows,
+    threshold_criteria,
+    why_not,
+)
 from driftline.metrics import HIGHER_IS_BETTER, Paired, metric_label, paired_bootstrap
 
 if TYPE_CHECKING:
-    from driftline.gate._judge import Evidence, Judgement
     from driftline.gate._policy import GatePolicy, SlicePolicy
 
 __all__ = ["SliceRows", "judge_slices", "slice_masks"]
 
 # A numeric segment column with more distinct values than this is cut at its quartiles.
 _MAX_LEVELS = 12
-
-
-@dataclass(frozen=True)
-class SliceRows:
-    """A slice's words and rows, or why its rows could not be found."""
-
-    label: str
-    mask: np.ndarray | None
-    problem: str | None = None
 
 
 def _segment(column: str, frame: pd.DataFrame) -> list[SliceRows]:
@@ -94,8 +90,6 @@ def _fail(name: str, kind: str, sentence: str, **kw: object) -> Criterion:
 
 def judge_slices(policy: GatePolicy, ev: Evidence, out: Judgement, *, seed: int) -> None:
     """Append the slice criteria (and the per-slice figures) to ``out``."""
-    from driftline.gate._judge import _threshold, why_not
-
     sp = policy.slices
     if sp is None:
         return
@@ -159,7 +153,7 @@ def judge_slices(policy: GatePolicy, ev: Evidence, out: Judgement, *, seed: int)
                 )
             )
         for m, bound in sp.thresholds.items():
-            out.criteria += _threshold(
+            out.criteria += threshold_criteria(
                 m, bound.min, bound.max, figures.get(m), ev, conf, where=sl.label, rows=rows
             )
 
@@ -238,7 +232,6 @@ def _gap(
     judged: Sequence[tuple[SliceRows, np.ndarray, dict[str, Paired]]],
     ev: Evidence,
 ) -> Criterion:
-    from driftline.gate._judge import why_not as why
     from driftline.metrics import metric_label as label
 
     name = f"gap in {label(metric)} between slices ≤ {max_gap:g}"
@@ -248,14 +241,14 @@ def _gap(
         if metric in figures and np.isfinite(figures[metric].candidate.value)
     ]
     if len(values) < 2:
-        reason = why(metric, ev.candidate) or "fewer than two slices have enough rows"
+        reason = why_not(metric, ev.candidate) or "fewer than two slices have enough rows"
         return _fail(
             name,
             "slice_gap",
             words.cannot_sentence(
                 "the gap between slices",
                 reason,
-                words.MORE_ROWS if why(metric, ev.candidate) is None else words.NOT_APPLICABLE,
+                words.MORE_ROWS if why_not(metric, ev.candidate) is None else words.NOT_APPLICABLE,
                 verb="be measured",
             ),
             threshold=max_gap,

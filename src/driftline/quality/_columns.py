@@ -15,8 +15,8 @@ from scipy import stats
 
 from driftline.errors import InputError
 from driftline.quality import _words as words
+from driftline.quality._finding import Finding, Severity
 from driftline.quality._input import Expect, Reference, column_values
-from driftline.quality._report import Finding, Severity
 from driftline.quality._types import fmt_value
 from driftline.stats import kind_of
 

@@ -10,7 +10,8 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 from driftline.quality import _words as words
-from driftline.quality._report import Finding, Severity, percent
+from driftline.quality._finding import Finding, Severity
+from driftline.words import percent
 
 __all__ = ["LEAKAGE_SCORE", "check_labels", "check_leakage", "is_classification"]
 

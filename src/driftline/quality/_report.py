@@ -1,46 +1,18 @@
-"""Finding and QualityReport: what a data check found, as plain data."""
+"""QualityReport: what a data check found, as plain data."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from driftline.io import json_safe
-from driftline.words import percent, plural
+from driftline.quality._finding import Finding, Severity
+from driftline.quality._words import headline
+from driftline.words import plural
 
-__all__ = ["SEVERITIES", "Finding", "QualityReport", "Severity", "ordered", "percent"]
+__all__ = ["QualityReport"]
 
-Severity = Literal["info", "warning", "critical"]
-SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")
-_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "dim"}
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing a data check noticed.
-
-    ``check`` names the check (``"out_of_range"``, ``"leakage"``, ...),
-    ``column`` the column it is about (None for the whole table),
-    ``severity`` is ``"info"``, ``"warning"`` or ``"critical"``, ``message``
-    says it in plain words, and ``details`` holds the numbers behind it.
-    """
-
-    check: str
-    column: str | None
-    severity: Severity
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "column": self.column,
-            "severity": self.severity,
-            "message": self.message,
-            "details": json_safe(self.details),
-        }
 
 
 @dataclass(frozen=True)
@@ -71,8 +43,6 @@ class QualityReport:
     @property
     def headline(self) -> str:
         """One sentence for people: the verdict, what it rests on, and what to do."""
-        from driftline.quality._words import headline
-
         return headline(
             self.by_severity("critical"), self.by_severity("warning"), len(self.columns)
         )
@@ -117,8 +87,3 @@ class QualityReport:
             yield table
         for check, reason in self.skipped.items():
             yield Text(f"skipped {check}: {reason}", style="dim")
-
-
-def ordered(findings: list[Finding]) -> list[Finding]:
-    """Most severe first; within a severity, in the order the checks ran."""
-    return sorted(findings, key=lambda f: -_RANK[f.severity])

@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from driftline.quality import _words as words
-from driftline.quality._report import Finding, Severity
+from driftline.quality._finding import Finding, Severity
 
 __all__ = ["DUPLICATE_FLOOR", "check_duplicates", "check_representative"]
 

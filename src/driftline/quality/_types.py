@@ -16,8 +16,8 @@ import pyarrow as pa
 
 from driftline.errors import InputError
 from driftline.quality import _words as words
+from driftline.quality._finding import Finding
 from driftline.quality._input import Expect, column_values
-from driftline.quality._report import Finding
 from driftline.stats import Kind, kind_of
 
 __all__ = ["check_presence", "check_types", "fmt_value"]

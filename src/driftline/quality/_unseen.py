@@ -16,8 +16,8 @@ import pandas as pd
 from scipy import special, stats
 
 from driftline.quality import _words as words
+from driftline.quality._finding import Finding, Severity
 from driftline.quality._input import Expect, Reference, column_values
-from driftline.quality._report import Finding, Severity
 from driftline.quality._types import fmt_value
 
 __all__ = [

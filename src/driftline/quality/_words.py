@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from driftline.words import capital, count_of, listing, name, names, percent, plural
 
 if TYPE_CHECKING:
-    from driftline.quality._report import Finding
+    from driftline.quality._finding import Finding
 
 __all__ = [
     "class_imbalance",

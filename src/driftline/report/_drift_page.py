@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from driftline.drift import EFFECTS, DriftReport
-from driftline.report._render import Page, build_page
+from driftline.report._page import Page, build_page
 from driftline.report._svg import effect_chart, histogram, histogram_bins
 from driftline.stats import Profile
 

@@ -24,8 +24,8 @@ from driftline.report._evaluation_charts import (
     residual_histogram,
     scatter_chart,
 )
+from driftline.report._page import Page, build_page
 from driftline.report._quality_page import CHECK_NAMES
-from driftline.report._render import Page, build_page
 from driftline.stats import Profile
 
 __all__: list[str] = []

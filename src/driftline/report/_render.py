@@ -11,38 +11,26 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
 import markupsafe
 
+from driftline._version import __version__
 from driftline.errors import InputError
+
+# Imported for their registrations: each adds its report type to build_page.
+from driftline.report import (  # noqa: F401
+    _calibration_page,
+    _drift_page,
+    _evaluation_page,
+    _gate_page,
+    _quality_page,
+)
+from driftline.report._page import build_page
 from driftline.stats import Profile
 
-__all__ = ["Page", "build_page", "render_html"]
-
-
-@dataclass
-class Page:
-    """What a template needs: a title, the headline sentence, and its own context."""
-
-    template: str
-    title: str
-    headline: str
-    status: str  # "good" | "warn" | "bad": the color of the headline
-    context: dict[str, Any] = field(default_factory=dict)
-
-
-@functools.singledispatch
-def build_page(
-    report: Any, *, reference: Profile | None = None, current: Profile | None = None
-) -> Page:
-    """The page of a report; each report type registers its own builder."""
-    kinds = sorted(t.__name__ for t in build_page.registry if t is not object)
-    raise InputError(
-        f"cannot render a {type(report).__name__} as HTML; render_html takes one of {kinds}"
-    )
+__all__ = ["prose", "render_html"]
 
 
 _NAMED = re.compile(r"`([^`]+)`")
@@ -91,22 +79,11 @@ def render_html(
         >>> "1 of 1 column moved away from the reference data: <code>x</code>" in page
         True
     """
-    # Imported for their registrations: each adds its report type to build_page.
-    from driftline.report import (  # noqa: F401
-        _calibration_page,
-        _drift_page,
-        _evaluation_page,
-        _gate_page,
-        _quality_page,
-    )
-
     for name, value in (("reference", reference), ("current", current)):
         if value is not None and not isinstance(value, Profile):
             raise InputError(f"{name} must be a driftline Profile, got {type(value).__name__}")
     page = build_page(report, reference=reference, current=current)
     if title:
         page.title = title
-    from driftline._version import __version__
-
     template = _environment().get_template(page.template)
     return template.render(page=page, version=__version__, **page.context)
