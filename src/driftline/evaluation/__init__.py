@@ -18,6 +18,7 @@ on and split them into its inputs and labels; the gate reads them the same way.
 
 from driftline.evaluation._calibrate import calibrate
 from driftline.evaluation._data import Batch, read_labelled, split_batch
+from driftline.evaluation._parts import calibration_sentence
 from driftline.evaluation._report import EvaluationReport
 from driftline.evaluation._service import evaluate
 from driftline.evaluation._store import (
@@ -32,6 +33,7 @@ __all__ = [
     "Batch",
     "EvaluationReport",
     "calibrate",
+    "calibration_sentence",
     "evaluate",
     "fmt_interval",
     "fmt_value",

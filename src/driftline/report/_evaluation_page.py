@@ -159,7 +159,7 @@ def _calibration(report: EvaluationReport) -> dict[str, Any] | None:
     cal = report.calibration
     if cal is None:
         return None
-    from driftline.evaluation._parts import calibration_sentence
+    from driftline.evaluation import calibration_sentence
     from driftline.report._reliability import reliability_svg
 
     return {
