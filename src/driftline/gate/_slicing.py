@@ -24,7 +24,13 @@ from driftline.gate._evidence import (
     threshold_criteria,
     why_not,
 )
-from driftline.metrics import HIGHER_IS_BETTER, Paired, metric_label, paired_bootstrap
+from driftline.metrics import (
+    HIGHER_IS_BETTER,
+    Paired,
+    Predictions,
+    metric_label,
+    paired_bootstrap,
+)
 
 if TYPE_CHECKING:
     from driftline.gate._policy import GatePolicy, SlicePolicy
@@ -100,68 +106,105 @@ def judge_slices(policy: GatePolicy, ev: Evidence, out: Judgement, *, seed: int)
     base = ev.baseline
     base_ok = base is not None and why_not(metric, base) is None
 
-    judged: list[tuple[SliceRows, np.ndarray, dict[str, Paired]]] = []
+    judged: list[_Judged] = []
     for i, sl in enumerate(ev.slices):
-        if sl.mask is None:
-            out.criteria.append(
-                _fail(
-                    f"slice {sl.label}",
-                    "slice_size",
-                    words.cannot_sentence(
-                        f"the slice {sl.label}", str(sl.problem), words.FIX_SLICE, "be judged"
-                    ),
-                    slice=sl.label,
-                )
-            )
-            continue
-        rows = int(sl.mask.sum())
-        if rows < sp.min_rows:
-            out.criteria.append(
-                _fail(
-                    f"rows in {sl.label} ≥ {sp.min_rows}",
-                    "slice_size",
-                    words.slice_size_sentence(sl.label, rows, sp.min_rows),
-                    figure=float(rows),
-                    threshold=float(sp.min_rows),
-                    slice=sl.label,
-                )
-            )
-            continue
-        idx = np.flatnonzero(sl.mask)
-        y = ev.y_true[idx]
-        cand = ev.candidate.take(idx)
-        figures = paired_bootstrap(
-            y,
-            cand,
-            base.take(idx) if base is not None and base_ok else None,
-            usable,
-            confidence=conf,
-            n_resamples=policy.n_resamples,
-            seed=seed + i + 1,
-        )
-        judged.append((sl, idx, figures))
-        for m, f in figures.items():
-            out.slices.append(
-                SliceComparison(
-                    metric=m,
-                    higher_is_better=HIGHER_IS_BETTER[m],
-                    candidate=f.candidate,
-                    baseline=f.baseline,
-                    difference=f.difference,
-                    slice=sl.label,
-                    rows=rows,
-                )
-            )
-        for m, bound in sp.thresholds.items():
-            out.criteria += threshold_criteria(
-                m, bound.min, bound.max, figures.get(m), ev, conf, where=sl.label, rows=rows
-            )
-
+        one = _judge_one(sl, sp, policy, ev, out, usable, base if base_ok else None, seed + i + 1)
+        if one is not None:
+            judged.append(one)
     if sp.max_gap is not None:
         out.criteria.append(_gap(sp.max_gap, metric, judged, ev))
+    if sp.compare:
+        _compare_with_baseline(sp, metric, judged, ev, out, conf, usable, base_ok)
 
-    if not sp.compare:
-        return
+
+# A slice judged: its rows, its positions, and each metric's paired figures.
+_Judged = tuple[SliceRows, np.ndarray, dict[str, Paired]]
+
+
+def _judge_one(
+    sl: SliceRows,
+    sp: SlicePolicy,
+    policy: GatePolicy,
+    ev: Evidence,
+    out: Judgement,
+    usable: Sequence[str],
+    base: Predictions | None,
+    seed: int,
+) -> _Judged | None:
+    """One slice's size check, figures and thresholds; None when it cannot be judged."""
+    if sl.mask is None:
+        out.criteria.append(
+            _fail(
+                f"slice {sl.label}",
+                "slice_size",
+                words.cannot_sentence(
+                    f"the slice {sl.label}", str(sl.problem), words.FIX_SLICE, "be judged"
+                ),
+                slice=sl.label,
+            )
+        )
+        return None
+    rows = int(sl.mask.sum())
+    if rows < sp.min_rows:
+        out.criteria.append(
+            _fail(
+                f"rows in {sl.label} ≥ {sp.min_rows}",
+                "slice_size",
+                words.slice_size_sentence(sl.label, rows, sp.min_rows),
+                figure=float(rows),
+                threshold=float(sp.min_rows),
+                slice=sl.label,
+            )
+        )
+        return None
+    idx = np.flatnonzero(sl.mask)
+    figures = paired_bootstrap(
+        ev.y_true[idx],
+        ev.candidate.take(idx),
+        base.take(idx) if base is not None else None,
+        list(usable),
+        confidence=policy.confidence,
+        n_resamples=policy.n_resamples,
+        seed=seed,
+    )
+    for m, f in figures.items():
+        out.slices.append(
+            SliceComparison(
+                metric=m,
+                higher_is_better=HIGHER_IS_BETTER[m],
+                candidate=f.candidate,
+                baseline=f.baseline,
+                difference=f.difference,
+                slice=sl.label,
+                rows=rows,
+            )
+        )
+    for m, bound in sp.thresholds.items():
+        out.criteria += threshold_criteria(
+            m,
+            bound.min,
+            bound.max,
+            figures.get(m),
+            ev,
+            policy.confidence,
+            where=sl.label,
+            rows=rows,
+        )
+    return sl, idx, figures
+
+
+def _compare_with_baseline(
+    sp: SlicePolicy,
+    metric: str,
+    judged: Sequence[_Judged],
+    ev: Evidence,
+    out: Judgement,
+    conf: float,
+    usable: Sequence[str],
+    base_ok: bool,
+) -> None:
+    """Is any slice significantly worse than the baseline? Bonferroni over the slices judged."""
+    base = ev.baseline
     name = f"no slice significantly worse than baseline on {metric_label(metric)}"
     if not judged:
         out.criteria.append(
