@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from driftline.quality._types import check_presence, check_types, fmt_value
 from driftline.quality._unseen import check_categories, check_ranges
 from driftline.schema import Signature
 from driftline.stats import Kind, Profile, kind_of
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["check_quality"]
 
@@ -68,12 +71,7 @@ def check_quality(
         >>> report.passed, report.findings[0].check
         (False, 'out_of_range')
     """
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
-        raise InputError(f"alpha must be a number strictly between 0 and 1, got {alpha!r}")
-    if target is not None and not isinstance(target, str):
-        raise InputError(f"target must be a column name, got {target!r}")
-    if profile is not None and not isinstance(profile, Profile):
-        raise InputError(f"profile must be a driftline Profile, got {type(profile).__name__}")
+    _check_options(alpha, target, profile)
     ref = read_reference(reference, profile)
     if ref.rows is None and signature is None:
         raise InputError(
@@ -106,28 +104,15 @@ def check_quality(
     current_frame = _frame(values)
     if current_frame is not None:
         findings += check_duplicates(current_frame, _frame(ref_values), alpha, seed)
-
     if target is None:
         skipped["labels"] = "no target column given"
     elif ref.rows is None or target_kind is None:
         skipped["labels"] = "the reference has no rows with labels"
     else:
-        labels = column_values(ref.rows, target, target_kind)
         task = signature.output.task if signature and signature.output else None
-        classification = is_classification(labels, task)
-        if classification:
-            current_labels = None
-            if target in cur.column_names:
-                current_labels = _label_text(column_values(cur, target, target_kind), target_kind)
-            ref_text = _label_text(labels, target_kind)
-            findings += check_labels(target, ref_text, current_labels, alpha)
-            checks.append("class_imbalance")
-        features = {n: v for n, v in ref_values.items() if n != target}
-        findings += check_leakage(
-            target, labels, features, classification=classification, seed=seed
+        findings += _label_checks(
+            ref.rows, cur, ref_values, target, target_kind, task, alpha, seed, checks
         )
-        checks.append("leakage")
-
     if ref.rows is None:
         skipped["representativeness"] = "the reference has no rows"
     else:
@@ -148,6 +133,42 @@ def check_quality(
         alpha=float(alpha),
         target=target,
     )
+
+
+def _check_options(alpha: float, target: str | None, profile: Profile | None) -> None:
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+        raise InputError(f"alpha must be a number strictly between 0 and 1, got {alpha!r}")
+    if target is not None and not isinstance(target, str):
+        raise InputError(f"target must be a column name, got {target!r}")
+    if profile is not None and not isinstance(profile, Profile):
+        raise InputError(f"profile must be a driftline Profile, got {type(profile).__name__}")
+
+
+def _label_checks(
+    ref_rows: pa.Table,
+    cur: pa.Table,
+    ref_values: dict[str, np.ndarray],
+    target: str,
+    target_kind: Kind,
+    task: str | None,
+    alpha: float,
+    seed: int,
+    checks: list[str],
+) -> list[Finding]:
+    """Class balance and label shift (classifiers), and features that leak the label."""
+    labels = column_values(ref_rows, target, target_kind)
+    classification = is_classification(labels, task)
+    findings: list[Finding] = []
+    if classification:
+        current_labels = None
+        if target in cur.column_names:
+            current_labels = _label_text(column_values(cur, target, target_kind), target_kind)
+        findings += check_labels(target, _label_text(labels, target_kind), current_labels, alpha)
+        checks.append("class_imbalance")
+    features = {n: v for n, v in ref_values.items() if n != target}
+    findings += check_leakage(target, labels, features, classification=classification, seed=seed)
+    checks.append("leakage")
+    return findings
 
 
 def _kind(ref: Reference, name: str | None) -> Kind | None:
