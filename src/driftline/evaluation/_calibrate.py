@@ -74,36 +74,17 @@ def calibrate(
             f"{parent.ref} is an ONNX model, which driftline cannot wrap with a calibrator; "
             "register the scikit-learn model (skops) and calibrate that"
         )
-    frame = _read(data, parent.signature, target)
-    if parent.signature is not None:
-        _conforms(parent.signature, frame, parent.ref)
-    model = registry.load_model(ctx, parent)
-    if not hasattr(model, "predict_proba") or getattr(model, "classes_", None) is None:
-        raise InputError(
-            f"{parent.ref} gives no probabilities (its model has no predict_proba), so there "
-            "is nothing to calibrate"
-        )
-    labelled = frame[frame[target].notna()]
-    y = _align_labels(labelled[target].to_numpy(), np.asarray(model.classes_), parent.ref, target)
-    X = labelled.drop(columns=[target])
-    if parent.signature is not None:
-        X = X[parent.signature.names]
-    _check_size(y, len(frame))
-
-    scored = predict(model, X)
-    if scored.y_proba is None or scored.classes is None:
-        raise InputError(f"{parent.ref} gave no probabilities on this data")
-    classes = scored.classes
+    model, y, proba, classes, labelled = _scored(ctx, parent, data, target)
     fit_rows, eval_rows = _split(y, holdout, seed)
     calibrator = fit_calibrator(
-        y[fit_rows], scored.y_proba[fit_rows], classes=classes, method=method, seed=seed
+        y[fit_rows], proba[fit_rows], classes=classes, method=method, seed=seed
     )
     before = calibration_report(
-        y[eval_rows], scored.y_proba[eval_rows], classes=classes, n_bins=n_bins, seed=seed
+        y[eval_rows], proba[eval_rows], classes=classes, n_bins=n_bins, seed=seed
     )
     after = calibration_report(
         y[eval_rows],
-        calibrator.transform(scored.y_proba[eval_rows]),
+        calibrator.transform(proba[eval_rows]),
         classes=classes,
         n_bins=n_bins,
         seed=seed,
@@ -138,19 +119,53 @@ def calibrate(
         calibrator=calibrator.describe(),
         selection=calibrator.selection_,
     )
+    _record(ctx, parent, result, actor)
+    return result
+
+
+def _scored(
+    ctx: Context, parent: ModelVersion, data: Any, target: str
+) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+    """The model, the labels, its probabilities and classes on the labelled rows, and those rows."""
+    frame = _read(data, parent.signature, target)
+    if parent.signature is not None:
+        _conforms(parent.signature, frame, parent.ref)
+    model = registry.load_model(ctx, parent)
+    if not hasattr(model, "predict_proba") or getattr(model, "classes_", None) is None:
+        raise InputError(
+            f"{parent.ref} gives no probabilities (its model has no predict_proba), so there "
+            "is nothing to calibrate"
+        )
+    labelled = frame[frame[target].notna()]
+    y = _align_labels(labelled[target].to_numpy(), np.asarray(model.classes_), parent.ref, target)
+    X = labelled.drop(columns=[target])
+    if parent.signature is not None:
+        X = X[parent.signature.names]
+    _check_size(y, len(frame))
+    scored = predict(model, X)
+    if scored.y_proba is None or scored.classes is None:
+        raise InputError(f"{parent.ref} gave no probabilities on this data")
+    return model, y, scored.y_proba, scored.classes, labelled
+
+
+def _record(
+    ctx: Context, parent: ModelVersion, result: CalibrationResult, actor: str | None
+) -> None:
+    """The calibration as an evaluations row and a ``model.calibrate`` audit event."""
+    before, after = result.before, result.after
     record_judgement(
         ctx,
         parent,
         kind="calibration",
-        dataset=dataset,
+        dataset=result.dataset,
         summary=result.to_dict(),
         action="model.calibrate",
         payload={
-            "method": chosen,
-            "version": version,
-            "dataset": dataset,
-            "rows_fit": len(fit_rows),
-            "rows_eval": len(eval_rows),
+            "method": result.method,
+            "version": result.version,
+            "dataset": result.dataset,
+            "rows_fit": result.n_fit,
+            "rows_eval": result.n_eval,
             "ece_before": before.ece,
             "ece_after": after.ece,
             "log_loss_before": before.log_loss,
@@ -159,7 +174,6 @@ def calibrate(
         actor=actor or ctx.settings.actor,
         created=dt.datetime.now(dt.UTC),
     )
-    return result
 
 
 def _read(data: Any, signature: Signature | None, target: str) -> pd.DataFrame:
