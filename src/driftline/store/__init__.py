@@ -4,9 +4,12 @@ Knows nothing of statistics or models; services compose it.
 """
 
 from driftline.store._artifacts import ArtifactStore
+from driftline.store._compact import Compaction
 from driftline.store._context import Context
 from driftline.store._db import Database, as_utc
 from driftline.store._log import META_COLUMNS, InferenceLog
+from driftline.store._logread import LogReader
+from driftline.store._logstore import LogStore
 from driftline.store._schema import (
     AlertRow,
     AliasRow,
@@ -29,11 +32,14 @@ __all__ = [
     "AuditEventRow",
     "AuditHeadRow",
     "Base",
+    "Compaction",
     "Context",
     "Database",
     "DeploymentRow",
     "EvaluationRow",
     "InferenceLog",
+    "LogReader",
+    "LogStore",
     "ModelRow",
     "ModelVersionRow",
     "MonitorWindowRow",

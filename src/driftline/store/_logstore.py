@@ -1,0 +1,146 @@
+"""Where the compacted inference log lives: immutable Parquet files on any fsspec URL.
+
+Layout, partitioned by model and day so a reader opens only the days it needs::
+
+    predictions/model=NAME/date=YYYY-MM-DD/<segment>.parquet
+    labels/model=NAME/date=YYYY-MM-DD/<segment>.parquet
+    dropped/<segment>.json          lines of that segment that failed their checksum
+
+Each file is named after the segment it came from. Segments have names unique
+across processes and hosts, so several servers publish into one bucket without
+coordination, and compacting a segment again (after a crash) finds its files
+already there instead of adding a second copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import uuid
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from driftline.errors import StorageError
+from driftline.settings import Settings
+from driftline.store._artifacts import ArtifactStore
+
+__all__ = ["NO_MODEL", "LogStore"]
+
+# Partition of records that name no model (labels sent without one): joined to any model.
+NO_MODEL = "_any"
+
+
+class LogStore:
+    """Publish and find the Parquet files of the compacted log."""
+
+    def __init__(self, url: str, *, s3_endpoint_url: str | None = None) -> None:
+        handle = ArtifactStore(url, s3_endpoint_url=s3_endpoint_url)
+        self.url = handle.url
+        self.fs = handle.fs
+        self.root = handle.root
+        self._local = "file" in (
+            (self.fs.protocol,) if isinstance(self.fs.protocol, str) else self.fs.protocol
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LogStore:
+        return cls(settings.log_url, s3_endpoint_url=settings.s3_endpoint_url)
+
+    # -- keys ----------------------------------------------------------------------
+
+    @staticmethod
+    def partition(kind: str, model: str, day: str) -> str:
+        return f"{kind}/model={model}/date={day}"
+
+    def path(self, key: str) -> str:
+        return f"{self.root}/{key}"
+
+    # -- writing -------------------------------------------------------------------
+
+    def exists(self, key: str) -> bool:
+        path = self.path(key)
+        self.fs.invalidate_cache(path.rsplit("/", 1)[0])
+        return bool(self.fs.exists(path))
+
+    def publish(self, key: str, data: bytes) -> None:
+        """Write ``data`` at ``key`` whole or not at all, durably, before anything is deleted."""
+        path = self.path(key)
+        try:
+            if self._local:
+                parent = path.rsplit("/", 1)[0]
+                os.makedirs(parent, exist_ok=True)
+                tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+                with open(tmp, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())  # the segment is deleted next: the copy must be on disk
+                os.replace(tmp, path)
+                _fsync_dir(parent)
+            else:
+                self.fs.pipe_file(path, data)  # an object store publishes a PUT whole
+        except OSError as exc:
+            raise StorageError(
+                f"could not write {key} to the inference log at {self.url}: {exc}"
+            ) from exc
+
+    def publish_table(self, key: str, table: pa.Table) -> None:
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer)
+        self.publish(key, buffer.getvalue())
+
+    # -- reading -------------------------------------------------------------------
+
+    def _ls(self, key: str) -> list[str]:
+        path = self.path(key)
+        self.fs.invalidate_cache(path)  # listings are cached per filesystem; this must be fresh
+        try:
+            found = self.fs.ls(path, detail=False)
+        except FileNotFoundError:
+            return []
+        return [str(p).rstrip("/").rsplit("/", 1)[-1] for p in found]
+
+    def days(self, kind: str, model: str) -> list[str]:
+        """The days (``YYYY-MM-DD``) with files for ``model``, oldest first."""
+        names = self._ls(f"{kind}/model={model}")
+        return sorted(n[len("date=") :] for n in names if n.startswith("date="))
+
+    def files(self, kind: str, model: str, day: str) -> dict[str, str]:
+        """The published files of one partition: segment name -> path."""
+        folder = self.partition(kind, model, day)
+        return {
+            n[: -len(".parquet")]: self.path(f"{folder}/{n}")
+            for n in self._ls(folder)
+            if n.endswith(".parquet")  # not the .tmp- of a write cut short
+        }
+
+    def read(self, path: str, *, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
+        try:
+            with self.fs.open(path, "rb") as f:
+                return pq.read_table(f, columns=columns, filters=filters)
+        except OSError as exc:
+            raise StorageError(f"could not read {path} of the inference log: {exc}") from exc
+
+    def schema(self, path: str) -> pa.Schema:
+        with self.fs.open(path, "rb") as f:
+            return pq.read_schema(f)
+
+    def dropped(self) -> list[dict[str, Any]]:
+        """What compaction found damaged: one entry per segment, with its line count."""
+        out = []
+        for name in self._ls("dropped"):
+            if name.endswith(".json"):
+                with contextlib.suppress(FileNotFoundError, ValueError):
+                    out.append(json.loads(self.fs.cat_file(self.path(f"dropped/{name}"))))
+        return out
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
