@@ -26,9 +26,9 @@ from typing import Any
 import pyarrow as pa
 
 from driftline.store._logstore import NO_MODEL, LogStore
-from driftline.store._segments import SegmentScan, closed_segments
+from driftline.store._segments import SegmentScan, closed_segments, segment_started
 
-__all__ = ["META_COLUMNS", "Compaction", "compact", "concat", "records_table"]
+__all__ = ["META_COLUMNS", "Compaction", "compact", "concat", "parse_timestamp", "records_table"]
 
 PREDICTION_COLUMNS = ("request_id", "timestamp", "version", "route", "latency_ms", "prediction")
 META_COLUMNS = (
@@ -111,9 +111,12 @@ def _compact_one(path: Path, store: LogStore, scan: SegmentScan) -> Compaction:
     before, unusable = scan.corrupt, 0
     first: dt.datetime | None = None
     last: dt.datetime | None = None
+    opened = segment_started(path)
     for record in scan.lines(path):
         kind = record.get("kind", "prediction")
-        when = _timestamp(record.get("timestamp"))
+        when = parse_timestamp(record.get("timestamp"))
+        if when is None and kind == "label":
+            when = opened  # a label sent without a time: no earlier than its segment
         if kind not in ("prediction", "label") or when is None or "request_id" not in record:
             unusable += 1
             continue
@@ -153,7 +156,7 @@ def _compact_one(path: Path, store: LogStore, scan: SegmentScan) -> Compaction:
     )
 
 
-def _timestamp(value: Any) -> dt.datetime | None:
+def parse_timestamp(value: Any) -> dt.datetime | None:
     try:
         when = dt.datetime.fromisoformat(str(value))
     except ValueError:

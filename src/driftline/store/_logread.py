@@ -22,12 +22,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
-from driftline.store._compact import _timestamp, concat, records_table
+from driftline.store._compact import concat, parse_timestamp, records_table
 from driftline.store._logstore import NO_MODEL, LogStore
-from driftline.store._segments import SegmentScan, segment_files
+from driftline.store._segments import SegmentScan, segment_files, segment_started
 
 __all__ = ["LogReader", "join_labels"]
 
+_TICK = dt.timedelta(microseconds=1)
 _Local = dict[str, dict[str, list[dict[str, Any]]]]  # day -> segment -> records
 
 
@@ -42,15 +43,20 @@ class LogReader:
         self._predictions: _Local = {}
         self._labels: dict[str, _Local] = {model: {}, NO_MODEL: {}}
         self._label_tables: dict[str, pa.Table] = {}  # path -> (request_id, label, timestamp)
+        self._days: dict[tuple[str, int | None], pa.Table | None] = {}  # for window()
+        self._known_days: list[str] | None = None
         self._scan_local(folder)
 
     def _scan_local(self, folder: Path) -> None:
         for path in segment_files(folder, closed_only=False):
             before = self.scan.corrupt
+            opened = segment_started(path)
             for record in self.scan.lines(path):
                 model = record.get("model") or NO_MODEL
                 kind = record.get("kind", "prediction")
-                when = _timestamp(record.get("timestamp"))
+                when = parse_timestamp(record.get("timestamp"))
+                if when is None and kind == "label":
+                    when = opened
                 if when is None or "request_id" not in record:
                     continue
                 if kind == "prediction" and model == self.model:
@@ -68,8 +74,11 @@ class LogReader:
     # -- predictions ---------------------------------------------------------------
 
     def days(self) -> list[str]:
-        """Days holding predictions of the model, oldest first."""
-        return sorted(set(self.store.days("predictions", self.model)) | set(self._predictions))
+        """Days holding predictions of the model, oldest first (listed once per reader)."""
+        if self._known_days is None:
+            published = self.store.days("predictions", self.model)
+            self._known_days = sorted(set(published) | set(self._predictions))
+        return self._known_days
 
     def columns(self, day: str) -> list[str]:
         """Column names of one day's predictions, read from one file's footer."""
@@ -108,6 +117,44 @@ class LogReader:
                 tables.append(local.filter(condition) if condition is not None else local)
         tables = [t for t in tables if t.num_rows]
         return concat(tables) if tables else None
+
+    def window(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        version: int | None = None,
+        labels: bool = False,
+    ) -> pa.Table | None:
+        """Predictions in ``[start, end)``, with their labels when asked; None when there are none.
+
+        Windows are read in time order: the days a window covers stay in
+        memory for the next ones (hourly windows read each day once), the
+        days before it are let go.
+        """
+        first = start.astimezone(dt.UTC).date().isoformat()
+        last = (end - _TICK).astimezone(dt.UTC).date().isoformat()
+        for key in [k for k in self._days if not first <= k[0] <= last]:
+            del self._days[key]
+        lo = pa.scalar(start, pa.timestamp("us", tz="UTC"))
+        hi = pa.scalar(end, pa.timestamp("us", tz="UTC"))
+        parts = []
+        for day in (d for d in self.days() if first <= d <= last):
+            if (day, version) not in self._days:
+                self._days[(day, version)] = self.day(day, version=version)
+            table = self._days[(day, version)]
+            if table is not None:
+                times = table.column("timestamp")
+                part = table.filter(pc.and_(pc.greater_equal(times, lo), pc.less(times, hi)))
+                if part.num_rows:
+                    parts.append(part)
+        if not parts:
+            return None
+        table = concat(parts)
+        if labels:
+            since = (dt.date.fromisoformat(first) - dt.timedelta(days=1)).isoformat()
+            table = join_labels(table, self.labels(table.column("request_id"), since=since))
+        return table
 
     # -- labels --------------------------------------------------------------------
 
@@ -160,7 +207,7 @@ class LogReader:
         for note in self.store.dropped():
             if note.get("segment") in self._local_corrupt:
                 continue  # compacted since the scan: counted above
-            first, last = _timestamp(note.get("from")), _timestamp(note.get("to"))
+            first, last = parse_timestamp(note.get("from")), parse_timestamp(note.get("to"))
             if lo is not None and last is not None and last < lo:
                 continue
             if hi is not None and first is not None and first > hi:

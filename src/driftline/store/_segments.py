@@ -13,10 +13,10 @@ process id would not do: in a container a restarted server has the same one.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import json
 import logging
-import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +33,7 @@ __all__ = [
     "encode",
     "lock_exclusive",
     "segment_files",
+    "segment_started",
     "writer_alive",
 ]
 
@@ -139,9 +140,10 @@ class SegmentScan:
         return records, self.corrupt - before
 
 
-def segment_started(path: Path) -> float:
-    """When the segment was opened (seconds since the epoch), from its name."""
+def segment_started(path: Path) -> dt.datetime:
+    """When the segment was opened, from its name: no record in it is older."""
     try:
-        return int(path.name.split("-", 1)[0]) / 1e9
+        seconds = int(path.name.split("-", 1)[0]) / 1e9
     except ValueError:
-        return os.stat(path).st_mtime
+        seconds = 0.0
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
