@@ -20,6 +20,7 @@ from driftline.cli import (
     _estimate,
     _evaluate,
     _gate,
+    _log,
     _models,
     _monitor,
     _serve,
@@ -51,6 +52,7 @@ app.add_typer(_data.data_app, name="data")
 app.command("drift")(_data.drift_command)
 app.add_typer(_monitor.monitor_app, name="monitor")
 app.add_typer(_monitor.alerts_app, name="alerts")
+app.add_typer(_log.log_app, name="log")
 app.add_typer(_serve.token_app, name="token")
 app.command("deploy")(_serve.deploy)
 app.command("undeploy")(_serve.undeploy)

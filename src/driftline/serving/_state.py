@@ -20,6 +20,7 @@ from driftline import registry
 from driftline.errors import DriftlineError, InputError, NotFoundError
 from driftline.serving._batcher import Batcher, BatchStats
 from driftline.serving._deployments import DeploymentSpec, list_deployments
+from driftline.serving._log_upkeep import LogUpkeep
 from driftline.serving._metrics import Metrics
 from driftline.serving._router import Deployment, Route
 from driftline.serving._runtime import ModelRuntime, Prediction
@@ -55,7 +56,10 @@ class ServerState:
         self.ctx = ctx
         self.config = config
         self.metrics = Metrics()
-        self.log = InferenceLog(ctx.home / "log", wait_for=config.log_wait_for)
+        self.log = InferenceLog.open(ctx.settings, wait_for=config.log_wait_for)
+        self.log_upkeep = LogUpkeep(
+            self.log, self.metrics.registry, ctx.settings.log_compact_seconds
+        )
         self.deployments: dict[str, Deployment] = {}
         self.ready = False
         self._watcher: asyncio.Task[None] | None = None
@@ -82,6 +86,7 @@ class ServerState:
             gc.freeze()
         self.ready = True
         self._watcher = asyncio.get_running_loop().create_task(self._watch())
+        self.log_upkeep.start()
 
     async def stop(self) -> None:
         """Finish in-flight work, flush the log."""
@@ -95,6 +100,7 @@ class ServerState:
         for deployment in self.deployments.values():
             for route in deployment.routes.values():
                 await route.batcher.stop()
+        await self.log_upkeep.stop()
         self.log.close()
 
     def _snapshot(self) -> dict[str, tuple[DeploymentSpec, dict[str, int]]]:

@@ -63,7 +63,8 @@ class Compaction:
 @contextmanager
 def _exclusive(folder: Path) -> Iterator[None]:
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".compact.lock", "a+b") as f:
+    # Beside the segments, not among them: their folder holds segments only.
+    with open(folder.parent / "compact.lock", "a+b") as f:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # released by the kernel if we are killed
         yield
 

@@ -346,6 +346,27 @@ class InferenceLog:
         """Move closed segments into the log store, partitioned by model and day."""
         return compact(self.segments, self.store, self.scan)
 
+    def status(self) -> dict[str, Any]:
+        """Segments waiting here, where they compact to, and damaged lines found so far."""
+        waiting = segment_files(self.segments, closed_only=False)
+        scan = SegmentScan()
+        for path in waiting:
+            for _ in scan.lines(path):
+                pass
+        dropped = sum(int(note.get("lines", 0)) for note in self.store.dropped())
+        sizes = []
+        for path in waiting:
+            with contextlib.suppress(FileNotFoundError):
+                sizes.append(path.stat().st_size)
+        return {
+            "folder": str(self.segments),
+            "store": self.store.url,
+            "segments": len(waiting),
+            "open": sum(p.suffix == OPEN for p in waiting),
+            "bytes": sum(sizes),
+            "corrupt_lines": scan.corrupt + dropped,
+        }
+
     def reader(self, model: str) -> LogReader:
         """Read ``model``'s traffic a day at a time (what monitoring does)."""
         return LogReader(self.segments, self.store, model)
