@@ -63,9 +63,7 @@ def read_ids(root: Path, store: LogStore) -> dict[str, collections.Counter[str]]
 
 
 def expected_ids(n: int) -> dict[str, collections.Counter[str]]:
-    return {
-        m: collections.Counter(f"r{i}" for i in range(n) if MODELS[i % 3] == m) for m in MODELS
-    }
+    return {m: collections.Counter(f"r{i}" for i in range(n) if MODELS[i % 3] == m) for m in MODELS}
 
 
 def labels_of(root: Path, store: LogStore) -> dict[str, object]:

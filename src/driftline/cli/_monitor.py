@@ -119,6 +119,12 @@ def run(
         )
     if not result.opened and not result.resolved:
         out.print("no alert opened or resolved")
+    damaged = (result.log or {}).get("corrupt_lines", 0)
+    if damaged:
+        out.print(
+            f"[bold yellow]{damaged} line(s) of the inference log failed their checksum[/] and "
+            "were left out: a crash or a damaged disk, not a lack of traffic"
+        )
 
 
 def _shown_metric(performance: dict[str, Any] | None) -> str | None:

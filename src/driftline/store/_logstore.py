@@ -121,12 +121,15 @@ class LogStore:
         try:
             with self.fs.open(path, "rb") as f:
                 return pq.read_table(f, columns=columns, filters=filters)
-        except OSError as exc:
-            raise StorageError(f"could not read {path} of the inference log: {exc}") from exc
+        except (OSError, pa.ArrowException) as exc:
+            raise _unreadable(path, exc) from exc
 
     def schema(self, path: str) -> pa.Schema:
-        with self.fs.open(path, "rb") as f:
-            return pq.read_schema(f)
+        try:
+            with self.fs.open(path, "rb") as f:
+                return pq.read_schema(f)
+        except (OSError, pa.ArrowException) as exc:
+            raise _unreadable(path, exc) from exc
 
     def dropped(self) -> list[dict[str, Any]]:
         """What compaction found damaged: one entry per segment, with its line count."""
@@ -136,6 +139,13 @@ class LogStore:
                 with contextlib.suppress(FileNotFoundError, ValueError):
                     out.append(json.loads(self.fs.cat_file(self.path(f"dropped/{name}"))))
         return out
+
+
+def _unreadable(path: str, exc: Exception) -> StorageError:
+    return StorageError(
+        f"could not read {path} of the inference log ({exc}); if the file is damaged, "
+        "move it aside and run again to go on without its rows"
+    )
 
 
 def _fsync_dir(path: str) -> None:
