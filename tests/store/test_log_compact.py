@@ -147,7 +147,7 @@ def test_kill_9_while_compacting_loses_nothing_and_doubles_nothing(
     for target in (1, 25, 80, 160, 250):
         proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
         wait_for(
-            lambda t=target: published(store) >= t or proc.poll() is not None,  # type: ignore[misc]
+            lambda t=target, p=proc: published(store) >= t or p.poll() is not None,  # type: ignore[misc]
             timeout=120,
             what=f"{target} published files",
         )
