@@ -149,3 +149,112 @@ def test_a_damaged_log_is_told_from_a_quiet_one(tmp_path: Path, cli: Cli) -> Non
         pytest.raises(InputError, match=r"no predictions of credit yet.*2 line\(s\) of the log"),
     ):
         monitor.run(ws.context, "credit")
+
+
+def serve_and_label(
+    servers: list[Any], rows: pd.DataFrame, *, chunk: int = 40
+) -> tuple[dict[str, int], dict[str, int], list[int]]:
+    """Predict every row (spread over ``servers``), then post every other row's label to the
+    server that did *not* answer it, as a load balancer would.
+
+    Returns the prediction and label of each request id, and how many rows each server logged.
+    """
+    predictions: dict[str, int] = {}
+    labels: dict[str, int] = {}
+    logged = [0] * len(servers)
+    for n, start in enumerate(range(0, len(rows), chunk)):
+        part = rows.iloc[start : start + chunk]
+        which = n % len(servers)
+        body = servers[which].predict(part[["age", "income"]].to_dict("records"))
+        ids = body["request_ids"]
+        predictions.update(zip(ids, body["predictions"], strict=True))
+        logged[which] += len(ids)
+        posted = {
+            rid: int(y) for i, (rid, y) in enumerate(zip(ids, part["y"], strict=True)) if i % 2 == 0
+        }
+        other = (which + 1) % len(servers)
+        servers[other].label(posted)
+        logged[other] += len(posted)
+        labels.update(posted)
+    return predictions, labels, logged
+
+
+def test_served_traffic_and_posted_labels_compact_on_schedule_and_give_realized_performance(
+    tmp_path: Path, serve: Callable[..., Any], cli: Cli, until: Callable[..., Any]
+) -> None:
+    home = tmp_path / "ws"
+    write_settings(home, log_compact_seconds=0.5)
+    register_credit(home, deploy=True)
+    # What a crashed server left: one good record, two damaged lines; compaction finds them.
+    left = InferenceLog(home / "log")
+    left.write({"kind": "label", "model": "credit", "request_id": "old", "label": 0})
+    left.close()
+    damage(home / "log" / "segments", 2)
+    server = serve(home)
+    rows = credit_rows(240, 3)
+    predictions, labels, logged = serve_and_label([server], rows)
+    until(
+        lambda: server.metric("driftline_log_compacted_rows_total") >= logged[0] + 1,
+        timeout=60,
+        what="the server to compact what it logged",
+    )
+    assert server.metric("driftline_log_corrupt_lines_total") == 2
+    server.stop()
+    done = cli(home, "monitor", "run", "credit", "--reference", str(reference(tmp_path)),
+               "--target", "y", "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    expected = np.mean([predictions[rid] == y for rid, y in labels.items()])
+    count, labelled, accuracy = realized(result["windows"])
+    assert (count, labelled) == (240, 120)
+    assert accuracy == pytest.approx(expected)
+    assert result["log"] == {"corrupt_lines": 2}
+
+
+@pytest.mark.s3
+@pytest.mark.postgres
+def test_two_hosts_on_one_database_and_bucket_share_one_log(
+    tmp_path: Path,
+    s3_bucket: str,
+    s3_server: str,
+    postgres_url: str,
+    serve: Callable[..., Any],
+    cli: Cli,
+    until: Callable[..., Any],
+) -> None:
+    shared = {
+        "database_url": postgres_url,
+        "artifacts_url": f"{s3_bucket}/driftline",
+        "s3_endpoint_url": s3_server,
+        "log_compact_seconds": 0.5,
+    }
+    admin, one, two = (tmp_path / name for name in ("admin", "host1", "host2"))
+    for home in (admin, one, two):
+        write_settings(home, **shared)
+    register_credit(admin, deploy=True)
+    servers = [serve(one), serve(two)]
+    rows = credit_rows(200, 4)
+    predictions, labels, logged = serve_and_label(servers, rows, chunk=25)
+    for server, count in zip(servers, logged, strict=True):
+        until(
+            lambda s=server, c=count: s.metric("driftline_log_compacted_rows_total") >= c,
+            timeout=60,
+            what="each host to compact what it logged",
+        )
+    # A third host, which served nothing, sees all of it.
+    done = cli(admin, "monitor", "run", "credit", "--reference", str(reference(tmp_path)),
+               "--target", "y", "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    count, labelled, accuracy = realized(result["windows"])
+    assert (count, labelled) == (200, len(labels))
+    assert accuracy == pytest.approx(np.mean([predictions[r] == y for r, y in labels.items()]))
+    # Each host published its own files into the bucket, none in another's name.
+    status = json.loads(cli(admin, "log", "status", "--json").stdout)
+    assert status["store"] == f"{s3_bucket}/driftline/log" and status["segments"] == 0
+    import s3fs
+
+    fs = s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3_server})
+    files = fs.find(f"{s3_bucket}/driftline/log/predictions/model=credit")
+    writers = {Path(f).name.split("-")[1] for f in files}
+    assert len(writers) == 2, files
