@@ -73,7 +73,7 @@ class LogSource:
         until: dt.datetime | None = None,
         labels: bool = False,
     ) -> None:
-        self.reader: LogReader = log.reader(model)
+        self.reader: LogReader = log.reader(model, since=since, until=until)
         self.model, self.version, self.with_labels = model, version, labels
         first = since.astimezone(dt.UTC).date().isoformat() if since else ""
         last = until.astimezone(dt.UTC).date().isoformat() if until else "9999"

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import functools
 import os
 import queue
@@ -367,9 +368,14 @@ class InferenceLog:
             "corrupt_lines": scan.corrupt + dropped,
         }
 
-    def reader(self, model: str) -> LogReader:
-        """Read ``model``'s traffic a day at a time (what monitoring does)."""
-        return LogReader(self.segments, self.store, model)
+    def reader(
+        self, model: str, *, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ) -> LogReader:
+        """Read ``model``'s traffic a day at a time (what monitoring does).
+
+        ``since`` and ``until`` leave out the segments' records of other days as they are scanned.
+        """
+        return LogReader(self.segments, self.store, model, since=since, until=until)
 
     def read(self, model: str) -> pa.Table:
         """All of a model's predictions, compacted and not, with labels joined by request id."""

@@ -35,9 +35,24 @@ _Local = dict[str, dict[str, list[dict[str, Any]]]]  # day -> segment -> records
 class LogReader:
     """One model's slice of the log, read on demand."""
 
-    def __init__(self, folder: Path, store: LogStore, model: str) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        store: LogStore,
+        model: str,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> None:
         self.store = store
         self.model = model
+        # Days outside [since, until] are skipped as the segments are scanned; labels
+        # are kept from the day before ``since``, since they come after their predictions.
+        self._first = since.astimezone(dt.UTC).date().isoformat() if since else ""
+        self._label_first = (
+            (since.astimezone(dt.UTC) - dt.timedelta(days=1)).date().isoformat() if since else ""
+        )
+        self._last = until.astimezone(dt.UTC).date().isoformat() if until else "9999"
         self.scan = SegmentScan()
         self._local_corrupt: dict[str, int] = {}
         self._predictions: _Local = {}
@@ -59,14 +74,18 @@ class LogReader:
                     when = opened
                 if when is None or "request_id" not in record:
                     continue
+                day = when.date().isoformat()
                 if kind == "prediction" and model == self.model:
+                    if not self._first <= day <= self._last:
+                        continue
                     target = self._predictions
                 elif kind == "label" and model in self._labels:
+                    if day < self._label_first:
+                        continue
                     target = self._labels[model]
                 else:
                     continue
                 record["timestamp"] = when
-                day = when.date().isoformat()
                 target.setdefault(day, {}).setdefault(path.stem, []).append(record)
             if self.scan.corrupt > before:
                 self._local_corrupt[path.stem] = self.scan.corrupt - before
