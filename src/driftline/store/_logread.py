@@ -60,6 +60,8 @@ class LogReader:
         self._label_tables: dict[str, pa.Table] = {}  # path -> (request_id, label, timestamp)
         self._days: dict[tuple[str, int | None], pa.Table | None] = {}  # for window()
         self._known_days: list[str] | None = None
+        self._label_days: dict[str, list[str]] = {}
+        self._label_files: dict[tuple[str, str], dict[str, str]] = {}
         self._scan_local(folder)
 
     def _scan_local(self, folder: Path) -> None:
@@ -188,9 +190,13 @@ class LogReader:
             del self._label_tables[path]
         found = []
         for model, local in self._labels.items():
-            days = sorted(set(self.store.days("labels", model)) | set(local))
-            for day in (d for d in days if d >= since):
-                files = self.store.files("labels", model, day)
+            if model not in self._label_days:  # listed once per reader, like the predictions
+                published = self.store.days("labels", model)
+                self._label_days[model] = sorted(set(published) | set(local))
+            for day in (d for d in self._label_days[model] if d >= since):
+                files = self._label_files.get((model, day))
+                if files is None:
+                    files = self._label_files[(model, day)] = self.store.files("labels", model, day)
                 for path in files.values():
                     table = self._label_tables.get(path)
                     if table is None:
