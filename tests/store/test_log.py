@@ -220,3 +220,15 @@ def test_every_acknowledged_record_survives_kill_9(tmp_path: Path) -> None:
     assert {f"r{i}" for i in acknowledged} <= kept
     compacted = InferenceLog(tmp_path).compact()  # the dead writer's segment compacts
     assert compacted.predictions == len(kept)
+
+
+def test_the_unfinished_tail_of_an_open_segment_is_not_counted_as_damage(tmp_path: Path) -> None:
+    log = InferenceLog(tmp_path)
+    log.write(record(1))
+    open_segment = segments(tmp_path)[0]
+    with open(open_segment, "ab") as f:
+        f.write(encode(record(2))[:30])  # a write under way, as a reader may catch it
+    reader = InferenceLog(tmp_path)
+    assert [r["request_id"] for r in reader.records()] == ["r1"]
+    assert reader.scan.corrupt == 0
+    log.close()

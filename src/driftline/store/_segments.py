@@ -116,10 +116,12 @@ class SegmentScan:
             with open(path, "rb") as f:
                 for line in f:
                     record = decode(line)
-                    if record is None:
-                        dropped += 1
-                    else:
+                    if record is not None:
                         yield record
+                    elif line.endswith(b"\n") or path.suffix != OPEN:
+                        dropped += 1
+                    # else: the tail of an open segment, a write still under way (or cut
+                    # by kill -9 before it returned, so never acknowledged): not damage.
         except FileNotFoundError:
             pass
         finally:
