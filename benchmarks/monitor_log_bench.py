@@ -83,24 +83,25 @@ def driftline(home: Path, *args: str) -> list[str]:
     return [*head, "--home", str(home), *args]
 
 
-def measured(command: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak resident MiB and stdout of ``command``, run in a process of its own."""
+def measured(command: list[str]) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds, peak resident MiB and stdout of ``command``, in a process
+    of its own (so the peak is that command's alone)."""
     probe = (
         "import resource, subprocess, sys, time, json\n"
         "t = time.perf_counter()\n"
         "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
         "wall = time.perf_counter() - t\n"
-        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "if p.returncode: sys.stderr.write(p.stderr); sys.exit(p.returncode)\n"
-        "print(json.dumps([wall, peak, p.stdout]))\n"
+        "print(json.dumps([wall, use.ru_utime + use.ru_stime, use.ru_maxrss / 1024, p.stdout]))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe, *command], capture_output=True, text=True, env=_env()
     )
     if done.returncode:
         raise SystemExit(f"{shlex.join(command)} failed:\n{done.stderr}")
-    wall, peak, out = json.loads(done.stdout)
-    return wall, peak, out
+    wall, cpu, peak, out = json.loads(done.stdout)
+    return wall, cpu, peak, out
 
 
 def _env() -> dict[str, str]:
@@ -175,7 +176,7 @@ def build(size: int, per_day: int, *, keep_uncompacted: bool) -> tuple[Path, Pat
     written = time.perf_counter() - started
     if keep_uncompacted:
         shutil.copytree(home, raw)
-    wall, peak, out = measured(driftline(home, "log", "compact", "--json"))
+    wall, _, peak, out = measured(driftline(home, "log", "compact", "--json"))
     info = {
         "size": size,
         "days": days,
@@ -194,17 +195,19 @@ def run_monitor(home: Path, info: dict, repeat: int, *, performance: bool) -> di
     args = ["monitor", "run", "credit", "--since", info["last_day"], "--window", "1d", "--json"]
     if performance:
         args += ["--reference", str(home / "reference.parquet"), "--target", "y"]
-    times, peaks = [], []
+    times, cpus, peaks = [], [], []
     result: dict = {}
     for _ in range(repeat):
-        wall, peak, out = measured(driftline(home, *args))
+        wall, cpu, peak, out = measured(driftline(home, *args))
         times.append(wall)
+        cpus.append(cpu)
         peaks.append(peak)
         result = json.loads(out)
     window = result["windows"][-1]
     return {
         "median_s": statistics.median(times),
         "times": times,
+        "cpu_s": statistics.median(cpus),
         "peak_mib": max(peaks),
         "rows": window["rows"],
         "labelled": window["metrics"].get("labelled"),
@@ -260,31 +263,39 @@ def report(lines: list, args: argparse.Namespace, started: dt.datetime, before, 
         f"{args.rows_per_day:,} logged predictions a day and a label for one in ten, posted the "
         "next day; the log written as the server writes it, then `driftline log compact`. Each "
         "figure is the whole `driftline monitor run ... --since <last day> --window 1d --json` "
-        "command in a process of its own (interpreter start and imports included), median of the "
-        "runs; peak is its peak resident memory. 'uncompacted' is the same command on the same "
-        "log before compaction: what every run read before compaction ran.",
+        "command in a process of its own (interpreter start and imports included): median wall "
+        "time of the runs, with the median CPU time (user + system, steadier than wall time when "
+        "other work shares the machine) in brackets; peak is its peak resident memory. "
+        "'uncompacted' is the same command on the same log before compaction: every line of "
+        "every day decoded, as every run did before compaction ran (this reader drops the "
+        "other days' rows as it scans, so its memory stays low; the reader before it kept them "
+        "all).",
         "",
-        "| predictions in the log | days | rows in the window | drift + quality: time (s) | "
-        "peak (MiB) | with performance (labels joined): time (s) | peak (MiB) | uncompacted: "
-        "time (s) | peak (MiB) | compaction: time (s) | peak (MiB) |",
+        "| predictions in the log | days | rows in the window | drift + quality: time (CPU) (s) | "
+        "peak (MiB) | with performance (labels joined): time (CPU) (s) | peak (MiB) | "
+        "uncompacted: time (CPU) (s) | peak (MiB) | compaction: time (s) | peak (MiB) |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for size, info, drift, perf, old in lines:
         out.append(
-            f"| {size:,} | {info['days']} | {drift['rows']:,} | {drift['median_s']:.2f} | "
-            f"{drift['peak_mib']:.0f} | {perf['median_s']:.2f} | {perf['peak_mib']:.0f} | "
-            + (f"{old['median_s']:.2f} | {old['peak_mib']:.0f} | " if old else "- | - | ")
+            f"| {size:,} | {info['days']} | {drift['rows']:,} | {_time(drift)} | "
+            f"{drift['peak_mib']:.0f} | {_time(perf)} | {perf['peak_mib']:.0f} | "
+            + (f"{_time(old)} | {old['peak_mib']:.0f} | " if old else "- | - | ")
             + f"{info['compact_s']:.1f} | {info['compact_peak_mib']:.0f} |"
         )
-    base = lines[0][2]["median_s"]
+    base = lines[0][2]["cpu_s"]
+    out.append("")
     for size, _, drift, perf, _ in lines[1:]:
-        out.append("")
         out.append(
-            f"- {size:,} predictions: one window takes {drift['median_s'] / base:.2f}x the time it "
+            f"- {size:,} predictions: one window takes {drift['cpu_s'] / base:.2f}x the CPU time it "
             f"takes on the {lines[0][0]:,}-prediction log ({perf['labelled']:,} labelled rows "
             "joined with --reference)"
         )
     return "\n".join(out) + "\n"
+
+
+def _time(m: dict) -> str:
+    return f"{m['median_s']:.2f} ({m['cpu_s']:.2f})"
 
 
 if __name__ == "__main__":
