@@ -108,7 +108,7 @@ class LogReader:
         if files:
             names = list(self.store.schema(next(iter(files.values()))).names)
         for records in self._predictions.get(day, {}).values():
-            names += [n for n in records_table(records[:1], "prediction").column_names]
+            names += records_table(records[:1], "prediction").column_names
             break
         return list(dict.fromkeys(names))
 
@@ -133,7 +133,8 @@ class LogReader:
         files = self.store.files("predictions", self.model, day)
         tables = [self.store.read(path, filters=condition) for path in files.values()]
         for segment, records in self._predictions.get(day, {}).items():
-            if segment not in files:  # compacted since the scan: the file has these rows
+            # A segment with a file here was compacted since the scan: the file has its rows.
+            if segment not in files:
                 local = records_table(records, "prediction")
                 tables.append(local.filter(condition) if condition is not None else local)
         tables = [t for t in tables if t.num_rows]
