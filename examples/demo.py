@@ -92,10 +92,10 @@ def main() -> None:
             out.print(f"  {criterion.sentence}")
 
     out.rule("3. serve")
-    serving.deploy(ws, "tumor", alias="champion")
+    serving.deploy(ws.context, "tumor", alias="champion")
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(serving.create_app(ws), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(serving.create_app(ws.context), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -128,7 +128,7 @@ def main() -> None:
     thread.join()
 
     out.rule("4. watch")
-    run = monitor.run(ws, "tumor@champion", window=f"{WINDOW_SECONDS}s")
+    run = monitor.run(ws.context, "tumor@champion", window=f"{WINDOW_SECONDS}s")
     for w in run.windows:
         changed = ", ".join(w.drifted_columns[:4]) + ("…" if len(w.drifted_columns) > 4 else "")
         out.print(

@@ -7,6 +7,7 @@ environment) or start their own. When neither is possible they skip, unless
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -44,13 +45,13 @@ def _pg_bindir() -> Path | None:
     return Path(found).parent if found else None
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """An admin URL (``.../postgres``) of a running PostgreSQL server."""
-    url = os.environ.get("DRIFTLINE_TEST_POSTGRES_URL")
-    if url:
-        yield url
-        return
+@contextlib.contextmanager
+def _postgres(password: str | None = None) -> Iterator[str]:
+    """Start a throwaway PostgreSQL server; yields its admin URL (``.../postgres``).
+
+    With ``password`` the server asks every client for it (scram-sha-256);
+    without, it trusts local clients.
+    """
     try:
         import psycopg  # noqa: F401
     except ImportError:
@@ -69,23 +70,17 @@ def postgres_server() -> Iterator[str]:
     base = Path(tempfile.mkdtemp(prefix="driftline-pg-"))
     data, sock = base / "data", base / "sock"
     sock.mkdir()
+    auth = ["-A", "trust"]
+    if password is not None:
+        (base / "pwfile").write_text(password + "\n")
+        auth = ["-A", "scram-sha-256", f"--pwfile={base / 'pwfile'}"]
     if prefix:
-        shutil.chown(base, "postgres")
-        shutil.chown(sock, "postgres")
+        for path in (base, sock, *base.glob("pwfile")):
+            shutil.chown(path, "postgres")
     port = free_port()
     run = {"check": True, "capture_output": True, "text": True}
     subprocess.run(
-        [
-            *prefix,
-            str(bindir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "--no-sync",
-        ],
+        [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", *auth, "--no-sync"],
         **run,
     )
     subprocess.run(
@@ -103,14 +98,37 @@ def postgres_server() -> Iterator[str]:
         ],
         **run,
     )
+    login = "postgres" if password is None else f"postgres:{password}"
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield f"postgresql+psycopg://{login}@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
             [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
             capture_output=True,
         )
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """An admin URL (``.../postgres``) of a running PostgreSQL server."""
+    url = os.environ.get("DRIFTLINE_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    with _postgres() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def postgres_password_server() -> Iterator[str]:
+    """The admin URL, password included, of a server that checks passwords.
+
+    Always started here: the server CI starts trusts every local client, so a
+    wrong password could not fail there.
+    """
+    with _postgres(password="s3cret-Pw") as started:
+        yield started
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def caller(args: argparse.Namespace) -> Any:
     from driftline.serving._runtime import ModelRuntime
 
     ws = driftline.Workspace.open(args.home, create=False)
-    runtime = ModelRuntime.load(ws, args.ref)
+    runtime = ModelRuntime.load(ws.context, args.ref)
     names = runtime.signature.names
     inputs = [pd.DataFrame(rows[i : i + 1], columns=names) for i in range(len(rows))]
     return inputs, runtime.predict

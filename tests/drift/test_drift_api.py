@@ -175,11 +175,17 @@ def test_public_surface_is_explicit_and_light() -> None:
     import driftline.stats
 
     assert set(driftline.stats.__all__) == {
+        "KINDS",
         "ColumnProfile",
+        "Kind",
         "KnownValues",
         "Moments",
         "Profile",
         "Reservoir",
+        "is_numeric_kind",
+        "kind_of",
+        "numeric_values",
+        "string_values",
     }
     assert {"drift", "DriftReport", "DriftResult", "ColumnDrift", "AutoDetector"} <= set(
         driftline.drift.__all__

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import driftline
-from driftline.errors import NotFoundError, SchemaError
+from driftline.errors import NotFoundError, SchemaError, TamperedArtifactError
 from driftline.evaluation import (
     EvaluationReport,
     _store,
@@ -76,8 +76,43 @@ def test_large_reports_go_to_the_artifact_store(registered, churn_test, monkeypa
     with ws.db.read() as s:
         row = s.get(EvaluationRow, report.id)
     assert row.report_key is not None and row.summary["charts"] == {}
-    assert json.loads(ws.artifacts.get(row.report_key))["charts"]["roc"] is not None
+    assert row.report_key == f"blobs/{row.report_sha256[:2]}/{row.report_sha256}"
+    blob = ws.artifacts.get_blob(row.report_key, row.report_sha256, what="the report")
+    assert json.loads(blob)["charts"]["roc"] is not None
     assert get_evaluation(ws.context, report.id).to_dict() == report.to_dict()
+    # The digest is in the audit chain too, with the event that stored the report.
+    (event,) = ws.audit_events(action="model.evaluate")
+    assert event.payload["report_sha256"] == row.report_sha256
+
+
+def test_a_tampered_stored_report_is_refused(registered, churn_test, monkeypatch) -> None:
+    ws = registered
+    monkeypatch.setattr(_store, "INLINE_LIMIT", 100)
+    report = ws.evaluate("churn@champion", churn_test, **FAST)
+    from driftline.store import EvaluationRow
+
+    with ws.db.read() as s:
+        key = s.get(EvaluationRow, report.id).report_key
+    path = ws.home / "artifacts" / key
+    doc = json.loads(path.read_bytes())
+    doc["evaluation"]["metrics"]["accuracy"]["value"] = 0.99  # a better model than it is
+    path.write_text(json.dumps(doc))
+    expected = f"the evaluation report #{report.id} of churn:1 was changed in the artifact store"
+    with pytest.raises(TamperedArtifactError, match=expected):
+        get_evaluation(ws.context, report.id)
+    with pytest.raises(TamperedArtifactError, match="evaluate churn:1 again"):
+        latest_evaluation(ws.context, "churn")
+
+
+def test_small_reports_stay_in_the_row_and_name_no_digest(registered, churn_test) -> None:
+    report = registered.evaluate("churn@champion", churn_test, **FAST)
+    from driftline.store import EvaluationRow
+
+    with registered.db.read() as s:
+        row = s.get(EvaluationRow, report.id)
+    assert row.report_key is None and row.report_sha256 is None
+    (event,) = registered.audit_events(action="model.evaluate")
+    assert event.payload["report_sha256"] is None
 
 
 def test_signature_guards_the_inputs(registered, churn_test) -> None:

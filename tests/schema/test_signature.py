@@ -83,7 +83,8 @@ def test_unseen_category_and_out_of_range_are_not_schema_errors(train: pd.DataFr
 @given(
     data_frames(
         [
-            column("a", dtype=float),
+            # NaN is a missing value; infinities are refused by validation (models reject them).
+            column("a", dtype=float, elements=st.floats(allow_infinity=False)),
             column("b", dtype=int),
             column("c", elements=st.sampled_from(["x", "y", "z"])),
             column("d", dtype=bool),
@@ -107,3 +108,64 @@ def test_validate_matrix_names_column_and_row_like_validate() -> None:
         sig.validate_matrix(np.array([[2.5, 0.0, 2.0]]))
     with pytest.raises(SchemaError, match="expected 3 columns"):
         sig.validate_matrix(np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(
+    ("records", "field", "row", "message"),
+    [
+        (
+            [{"n": 1, "x": 0.5}, {"n": 2, "x": float("inf")}],
+            "x",
+            1,
+            r"'x' must be a finite number, got inf in row 1",
+        ),
+        (
+            [{"n": float("-inf"), "x": 0.5}],
+            "n",
+            0,
+            r"'n' must be a finite number, got -inf in row 0",
+        ),
+        # JSON parsers give Python integers of any size; 10**400 is no float at all.
+        (
+            [{"n": 1, "x": 10**400}],
+            "x",
+            0,
+            r"'x' must be a number within ±1\.8e308, got an integer of about 401 digits",
+        ),
+        (
+            [{"n": 10**300, "x": 0.5}],
+            "n",
+            0,
+            r"'n' must be a whole number between -9223372036854775808 and 9223372036854775807, got an integer of about 301 digits",
+        ),
+        (
+            [{"n": 2**63, "x": 0.5}],
+            "n",
+            0,
+            r"'n' must be a whole number between .* got 9223372036854775808 in row 0",
+        ),
+    ],
+)
+def test_validate_refuses_infinite_and_oversized_numbers(records, field, row, message) -> None:  # type: ignore[no-untyped-def]
+    sig = Signature.infer(pd.DataFrame({"n": [1, 2, 3], "x": [0.5, np.nan, 1.5]}))
+    with pytest.raises(SchemaError, match=message) as info:
+        sig.validate(pd.DataFrame.from_records(records))
+    assert (info.value.field, info.value.row) == (field, row)
+
+
+def test_validate_matrix_refuses_infinity_and_integers_beyond_int64() -> None:
+    sig = Signature.infer(pd.DataFrame({"n": [1, 2, 3], "x": [0.5, np.nan, 1.5]}))
+    with pytest.raises(
+        SchemaError,
+        match=r"'x' must be a finite number, got inf in row 1; send a real value, or null if it is missing",
+    ) as info:
+        sig.validate_matrix(np.array([[1.0, 0.5], [2.0, np.inf]]))
+    assert (info.value.field, info.value.row) == ("x", 1)
+    with pytest.raises(
+        SchemaError, match=r"'n' must be a finite number, got -inf in row 0; send a real value$"
+    ):
+        sig.validate_matrix(np.array([[-np.inf, 0.5]]))
+    with pytest.raises(SchemaError, match=r"'n' must be a whole number between") as info:
+        sig.validate_matrix(np.array([[1.0, 0.5], [1.0, 0.5], [1e300, 0.5]]))
+    assert (info.value.field, info.value.row) == ("n", 2)
+    sig.validate_matrix(np.array([[2.0**62, 1e300], [-(2.0**63), np.nan]]))  # at the edges: fine

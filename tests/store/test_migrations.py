@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import inspect, text
 
-from driftline import StorageError, Workspace
-from driftline.store import Database
+from driftline import StorageError, TamperedArtifactError, Workspace
+from driftline.store import Database, verify_blobs
 from driftline.store._migrate import current_revision, head_revision, migrate
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -48,6 +48,36 @@ def test_workspace_made_by_an_older_version_opens(fixture: str, tmp_path: Path) 
         assert ws.verify_audit().ok
         ws.register("old", model)  # and it accepts new work
         assert ws.verify_audit().checked == 4
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in FIXTURES.glob("workspace-*")))
+def test_older_blobs_without_a_recorded_digest_are_still_verified(
+    fixture: str, tmp_path: Path
+) -> None:
+    home = tmp_path / fixture
+    shutil.copytree(FIXTURES / fixture, home)
+    with Workspace.open(home, create=False) as ws:
+        old = ws.get("old:1")
+        assert old.profile_key is not None and old.profile_sha256 is None
+        report = verify_blobs(ws.context)
+        assert report.ok and report.versions == 2 and report.unrecorded == 2
+        assert report.summary() == (
+            "all 4 blobs of 2 versions and 0 stored reports match their sha256 (2 blobs of "
+            "versions made before digests were recorded had theirs checked against the digest "
+            "their key names)"
+        )
+
+        path = home / "artifacts" / old.profile_key
+        path.write_bytes(path.read_bytes().replace(b'"n_rows":8', b'"n_rows":9'))
+        with pytest.raises(TamperedArtifactError) as caught:
+            ws.load_profile(old)
+        assert str(caught.value).startswith("the reference profile of old:1 was changed")
+        assert "the one its key names is 3e6766b13573" in str(caught.value)
+        # Both versions share that profile: both are listed.
+        assert [(c.owner, c.kind) for c in verify_blobs(ws.context).bad] == [
+            ("old:1", "reference profile"),
+            ("old:2", "reference profile"),
+        ]
 
 
 def test_fixture_exists() -> None:

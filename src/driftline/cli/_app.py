@@ -1,4 +1,4 @@
-"""The root command, global options, and the one place errors become exit codes."""
+"""The root command, global options, ``init``, and the top that turns every error into one line."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from driftline.cli import (
     _audit,
     _calibrate,
     _data,
+    _doctor,
     _estimate,
     _evaluate,
     _gate,
@@ -24,16 +25,11 @@ from driftline.cli import (
     _models,
     _monitor,
     _serve,
+    _verify,
 )
 from driftline.cli._context import Context, console, echo_json
-from driftline.errors import (
-    DriftlineError,
-    InputError,
-    IntegrityError,
-    MissingDependencyError,
-    NotFoundError,
-    StorageError,
-)
+from driftline.cli._errors import exit_code, report_bug, say_error
+from driftline.errors import DriftlineError
 
 __all__ = ["app", "main"]
 
@@ -48,6 +44,7 @@ app = typer.Typer(
 app.add_typer(_models.models_app, name="models")
 app.add_typer(_models.alias_app, name="alias")
 app.add_typer(_audit.audit_app, name="audit")
+app.command("verify")(_verify.verify_command)
 app.add_typer(_data.data_app, name="data")
 app.command("drift")(_data.drift_command)
 app.add_typer(_monitor.monitor_app, name="monitor")
@@ -62,6 +59,7 @@ app.add_typer(_evaluate.evaluations_app, name="evaluations")
 app.command("gate")(_gate.gate_command)
 app.command("calibrate")(_calibrate.calibrate_command)
 app.command("estimate")(_estimate.estimate_command)
+app.command("doctor")(_doctor.doctor_command)
 
 
 @app.callback()
@@ -81,30 +79,36 @@ def init(
     home: Path | None = typer.Option(None, "--home", help="Where to create the workspace."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
-    """Create a workspace (default ./.driftline, or DRIFTLINE_HOME)."""
+    """Create a workspace (default ./.driftline, or DRIFTLINE_HOME).
+
+    First checks that the metadata database answers (a connection and the
+    schema migration) and that the artifact store takes a small probe and
+    gives it back; says which failed and how to fix it. Exit code: 0 ready,
+    1 a store failed, 2 a setting is wrong.
+    """
+    from driftline.settings import Settings
+    from driftline.store import check_stores, mask_url
     from driftline.workspace import Workspace
 
     obj: Context = ctx.obj
-    with Workspace.init(home or obj.home) as ws:
+    where = home or obj.home
+    health = check_stores(Settings.load(where))
+    if not health.ok:
+        if as_json:
+            echo_json(health.to_dict())
+        for check in health.failed:
+            say_error(check.message)
+        raise typer.Exit(max(exit_code(c.error) if c.error else 1 for c in health.failed))
+    with Workspace.init(where) as ws:
         info = {
             "home": str(ws.home),
             "database": ws.db.dialect,
-            "artifacts": ws.settings.artifacts_url,
+            "artifacts": mask_url(ws.settings.artifacts_url),
         }
     if as_json:
         echo_json(info)
     else:
         console().print(f"workspace ready at [bold]{info['home']}[/] ({info['database']})")
-
-
-# Exit codes, decided here and nowhere else: 2 when the caller asked for
-# something wrong (fix the command), 1 when the work itself failed.
-def exit_code(exc: DriftlineError) -> int:
-    if isinstance(exc, InputError | NotFoundError):
-        return 2
-    if isinstance(exc, IntegrityError | StorageError | MissingDependencyError):
-        return 1
-    return 2 if isinstance(exc, ValueError) else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -137,10 +141,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DriftlineError as exc:
         if debug:
             raise
-        print(f"driftline: error: {exc}", file=sys.stderr)
+        say_error(str(exc))
         return exit_code(exc)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if debug:
+            raise
+        report_bug(exc, args)
+        return 1
     return result if isinstance(result, int) else 0
 
 

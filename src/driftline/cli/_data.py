@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from driftline.cli._context import Context, console, echo_json, write_output
-from driftline.errors import InputError
+from driftline.errors import DriftlineError, InputError
 
 __all__ = ["data_app", "drift_command"]
 
@@ -46,6 +46,8 @@ def _reading(path: Path | None) -> Iterator[None]:
 
     try:
         yield
+    except DriftlineError:
+        raise  # already says what failed: a StorageError is an OSError but not the file's fault
     except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = f"{str(path)!r}" if path is not None else "the data"

@@ -67,6 +67,7 @@ def estimate_command(
         time_column=time_column,
         confidence=confidence,
         seed=seed,
+        signature=mv.signature,
     )
     if as_json:
         echo_json({"model": mv.ref, **result.to_dict()})

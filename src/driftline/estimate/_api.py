@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from driftline.errors import InputError
+from driftline.errors import InputError, SchemaError
 from driftline.estimate._cbpe import CBPE, check_confidence
 from driftline.estimate._dle import DLE
 from driftline.estimate._result import PerformanceEstimate, WindowEstimate
 from driftline.estimate._windows import Window, as_frame, describe, split
+
+if TYPE_CHECKING:
+    from driftline.schema import Signature
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -61,6 +64,7 @@ def estimate_performance(
     confidence: float = 0.95,
     n_simulations: int = 500,
     seed: int = 0,
+    signature: Signature | None = None,
 ) -> PerformanceEstimate:
     """Estimate a model's performance per window of ``current``, before its labels arrive.
 
@@ -83,7 +87,10 @@ def estimate_performance(
 
     ``features`` names the model's input columns (by default the model's
     ``feature_names_in_``, else every column but the target, the time and
-    the prediction columns); DLE learns the loss from them.
+    the prediction columns); DLE learns the loss from them. With the model's
+    ``signature``, both tables are first checked against it (presence, type,
+    nullability of each input column), so a wrong value is named with its
+    column and row instead of failing inside the model.
 
     Without probabilities the model is taken for a regressor (its target must
     be numeric). Classifiers are estimated by CBPE (confidence-based
@@ -126,8 +133,12 @@ def estimate_performance(
     check_confidence(confidence)
     if isinstance(metrics, str):
         raise InputError(f"metrics must be a list of metric names, got {metrics!r}")
-    ref = _labelled_reference(as_frame(reference, "reference"), target)
+    ref = as_frame(reference, "reference")
     cur = as_frame(current, "current")
+    if signature is not None:
+        _conforms(signature, ref, "the reference")
+        _conforms(signature, cur, "the current data")
+    ref = _labelled_reference(ref, target)
     ignore = {target, *([time_column] if time_column else [])}
     if classes is None and model is None and isinstance(y_pred_proba, str | list | tuple):
         classes = _labels_of(ref[target], ref[y_pred] if y_pred in ref.columns else None)
@@ -383,6 +394,20 @@ def _stacked(column: pd.Series, name: str, where: str) -> np.ndarray:
             f"column {name!r} of {where} must hold the same number of probabilities in every row"
         )
     return np.asarray([list(v) for v in values], dtype=float)
+
+
+def _conforms(signature: Signature, frame: pd.DataFrame, where: str) -> None:
+    """Check ``frame``'s input columns against the model's signature; name the table if not."""
+    _require(frame, signature.names, where, what="input column")
+    try:
+        signature.validate(frame, allow_extra=True)
+    except SchemaError as exc:
+        raise SchemaError(
+            f"{where} does not fit the model's inputs: {exc}; fix those values, or give the "
+            "columns the types the model was trained on",
+            field=exc.field,
+            row=exc.row,
+        ) from exc
 
 
 def _require(frame: pd.DataFrame, names: list[str], where: str, what: str = "column") -> None:

@@ -23,7 +23,7 @@ from driftline.calibration import (
     calibration_report,
     fit_calibrator,
 )
-from driftline.errors import InputError
+from driftline.errors import InputError, SchemaError
 from driftline.evaluation._data import read_frame
 from driftline.evaluation._store import record_judgement
 from driftline.metrics import predict
@@ -75,6 +75,8 @@ def calibrate(
             "register the scikit-learn model (skops) and calibrate that"
         )
     frame = _read(data, parent.signature, target)
+    if parent.signature is not None:
+        _conforms(parent.signature, frame, parent.ref)
     model = registry.load_model(ctx, parent)
     if not hasattr(model, "predict_proba") or getattr(model, "classes_", None) is None:
         raise InputError(
@@ -85,11 +87,6 @@ def calibrate(
     y = _align_labels(labelled[target].to_numpy(), np.asarray(model.classes_), parent.ref, target)
     X = labelled.drop(columns=[target])
     if parent.signature is not None:
-        missing = [c for c in parent.signature.names if c not in X.columns]
-        if missing:
-            raise InputError(
-                f"the data lacks {parent.ref}'s input column(s) {', '.join(map(repr, missing))}"
-            )
         X = X[parent.signature.names]
     _check_size(y, len(frame))
 
@@ -174,6 +171,26 @@ def _read(data: Any, signature: Signature | None, target: str) -> pd.DataFrame:
             f"{', '.join(map(str, frame.columns))}"
         )
     return frame
+
+
+def _conforms(signature: Signature, frame: pd.DataFrame, ref: str) -> None:
+    """The data's input columns as the model was trained on them, or a SchemaError naming the first wrong value."""
+    missing = [c for c in signature.names if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"the data lacks {ref}'s input column(s) {', '.join(map(repr, missing))}; its "
+            f"columns are: {', '.join(map(str, frame.columns))}",
+            field=missing[0],
+        )
+    try:
+        signature.validate(frame, allow_extra=True)
+    except SchemaError as exc:
+        raise SchemaError(
+            f"the data does not fit {ref}'s inputs: {exc}; fix those values, or give the "
+            "columns the types the model was trained on",
+            field=exc.field,
+            row=exc.row,
+        ) from exc
 
 
 def _align_labels(y: np.ndarray, classes: np.ndarray, ref: str, target: str) -> np.ndarray:

@@ -43,10 +43,10 @@ def store_evaluation(
     report.created_at = created.isoformat(timespec="seconds")
     report.created_by = who
     summary = report.to_dict()
-    report_key = None
+    report_key = report_sha = None
     text = json.dumps(summary, separators=(",", ":"), default=str)
     if len(text) > INLINE_LIMIT:
-        report_key, _ = ctx.artifacts.put_blob(text.encode("utf-8"))
+        report_key, report_sha = ctx.artifacts.put_blob(text.encode("utf-8"))
         summary = {**summary, "charts": {}}
     report.id = record_judgement(
         ctx,
@@ -55,12 +55,14 @@ def store_evaluation(
         dataset=report.dataset,
         summary=summary,
         report_key=report_key,
+        report_sha256=report_sha,
         action="model.evaluate",
         payload={
             "dataset": report.dataset,
             "rows": report.n_rows,
             "task": report.task,
             "metrics": {k: _num(v.value) for k, v in report.metrics.items()},
+            "report_sha256": report_sha,
         },
         id_key="evaluation",
         actor=who,
@@ -81,12 +83,15 @@ def record_judgement(
     actor: str,
     created: dt.datetime,
     report_key: str | None = None,
+    report_sha256: str | None = None,
     id_key: str | None = None,
 ) -> int:
     """Keep a judgement of ``version`` (an evaluation, calibration or gate decision) and audit it.
 
     The ``evaluations`` row and the audit event are written in one
-    transaction, so neither exists without the other. With ``id_key``, the
+    transaction, so neither exists without the other. A result too large for
+    the row is a blob at ``report_key`` whose digest is ``report_sha256``
+    (pass both, and name the digest in ``payload``). With ``id_key``, the
     audit payload also names the new row's id under that key.
     """
     with ctx.db.write() as s:
@@ -97,6 +102,7 @@ def record_judgement(
             dataset=dataset,
             summary=summary,
             report_key=report_key,
+            report_sha256=report_sha256,
             created_at=created,
             created_by=actor,
         )
@@ -129,7 +135,15 @@ def _version_filter(ctx: Context, ref: str) -> tuple[str, int | None]:
 def _report(ctx: Context, row: EvaluationRow) -> EvaluationReport:
     data: dict[str, Any] = dict(row.summary)
     if row.report_key is not None:
-        data = json.loads(ctx.artifacts.get(row.report_key))
+        ref = f"{row.model}:{row.version}"
+        data = json.loads(
+            ctx.artifacts.get_blob(
+                row.report_key,
+                row.report_sha256,
+                what=f"the evaluation report #{row.id} of {ref}",
+                remedy=f"evaluate {ref} again (driftline evaluate {ref} --data FILE)",
+            )
+        )
     report = EvaluationReport.from_dict(data)
     report.id = row.id
     report.created_at = as_utc(row.created_at).isoformat(timespec="seconds")

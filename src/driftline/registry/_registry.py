@@ -30,7 +30,7 @@ from driftline.registry._version import (
     parse_ref,
 )
 from driftline.schema import Signature
-from driftline.store import AliasRow, ModelRow, ModelVersionRow, as_utc
+from driftline.store import AliasRow, ModelRow, ModelVersionRow, as_utc, key_digest
 
 if TYPE_CHECKING:
     from driftline.stats import Profile
@@ -131,8 +131,12 @@ def register(
             onnx_key, onnx_sha = ctx.artifacts.put_blob(converted[0])
             runtimes["onnx"] = {"key": onnx_key, "sha256": onnx_sha, **converted[1]}
     profile_key = inherited.profile_key if inherited else None
+    # A parent registered before digests were recorded has the one its key names.
+    profile_sha = inherited.profile_sha256 if inherited else None
+    if profile_key is not None and profile_sha is None:
+        profile_sha = key_digest(profile_key)
     if train is not None:
-        profile_key, _ = ctx.artifacts.put_blob(_profile_bytes(train))
+        profile_key, profile_sha = ctx.artifacts.put_blob(_profile_bytes(train))
 
     who = actor or ctx.settings.actor
     created = _now()
@@ -173,6 +177,7 @@ def register(
                 artifact_sha256=sha,
                 artifact_size=len(blob),
                 profile_key=profile_key,
+                profile_sha256=profile_sha,
                 signature=signature.to_dict() if signature else None,
                 metrics=clean_metrics,
                 lineage=lineage,
@@ -198,7 +203,14 @@ def register(
             actor=who,
             action="model.register",
             subject=subject,
-            payload={"version": number, "flavor": flavor, "sha256": sha, "parent": parent_ref},
+            payload={
+                "version": number,
+                "flavor": flavor,
+                "sha256": sha,
+                "parent": parent_ref,
+                "profile_sha256": profile_sha,
+                "onnx_sha256": runtimes["onnx"]["sha256"] if "onnx" in runtimes else None,
+            },
         )
     return get(ctx, f"{name}:{number}")
 
@@ -267,6 +279,7 @@ def _to_version(name: str, row: ModelVersionRow, aliases: Sequence[str]) -> Mode
         artifact_key=row.artifact_key,
         artifact_size=row.artifact_size,
         profile_key=row.profile_key,
+        profile_sha256=row.profile_sha256,
         signature=Signature.from_dict(row.signature) if row.signature else None,
         metrics=dict(row.metrics),
         lineage=dict(row.lineage),
@@ -415,7 +428,7 @@ def remove_alias(ctx: Context, name: str, alias: str, *, actor: str | None = Non
 def load_model(ctx: Context, ref: str | ModelVersion) -> Any:
     """The model object of a version, after checking its sha256 and trusted types."""
     mv = ref if isinstance(ref, ModelVersion) else get(ctx, ref)
-    data = ctx.artifacts.get_verified(mv.artifact_key, mv.sha256)
+    data = _read_blob(ctx, mv, "model artifact", mv.artifact_key, mv.sha256)
     return _flavors.load(
         mv.flavor, data, extra_trusted=ctx.settings.trusted_types, pickle_trusted=mv.trusted
     )
@@ -427,11 +440,11 @@ def load_onnx(ctx: Context, ref: str | ModelVersion) -> _flavors.OnnxModel | Non
     info = mv.runtimes.get("onnx")
     if not info:
         return None
-    return _flavors.OnnxModel(ctx.artifacts.get_verified(info["key"], info["sha256"]))
+    return _flavors.OnnxModel(_read_blob(ctx, mv, "ONNX runtime", info["key"], info["sha256"]))
 
 
 def load_profile(ctx: Context, ref: str | ModelVersion) -> Profile:
-    """The reference profile of a version's training data."""
+    """The reference profile of a version's training data, sha256-verified."""
     from driftline.stats import Profile
 
     mv = ref if isinstance(ref, ModelVersion) else get(ctx, ref)
@@ -439,4 +452,14 @@ def load_profile(ctx: Context, ref: str | ModelVersion) -> Profile:
         raise NotFoundError(
             f"{mv.ref} was registered without training data, so it has no reference profile"
         )
-    return Profile.from_dict(json.loads(ctx.artifacts.get(mv.profile_key)))
+    data = _read_blob(ctx, mv, "reference profile", mv.profile_key, mv.profile_sha256)
+    return Profile.from_dict(json.loads(data))
+
+
+def _read_blob(ctx: Context, mv: ModelVersion, kind: str, key: str, sha256: str | None) -> bytes:
+    return ctx.artifacts.get_blob(
+        key,
+        sha256,
+        what=f"the {kind} of {mv.ref}",
+        remedy=f"register {mv.name} again from a copy you trust",
+    )

@@ -74,6 +74,8 @@ class ModelVersion:
     created_by: str
     aliases: tuple[str, ...] = ()
     runtimes: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # None for versions registered before digests were recorded: the key names it.
+    profile_sha256: str | None = None
 
     @property
     def ref(self) -> str:
@@ -90,6 +92,7 @@ class ModelVersion:
             "aliases": list(self.aliases),
             "flavor": self.flavor,
             "sha256": self.sha256,
+            "profile_sha256": self.profile_sha256,
             "artifact_size": self.artifact_size,
             "description": self.description,
             "signature": self.signature.to_dict() if self.signature else None,

@@ -21,6 +21,8 @@ Kind = Literal["integer", "number", "boolean", "category", "string", "datetime"]
 FORMAT = 1
 # A string column with more distinct values than this is free text, not a category.
 MAX_CATEGORIES = 100
+# Integer columns are int64 wherever they go next (numpy, Arrow, the models).
+_INT64_LIMIT = 2.0**63
 
 
 @dataclasses.dataclass(frozen=True)
@@ -237,17 +239,24 @@ def _numeric_fast(spec: ColumnSpec, values: np.ndarray) -> bool:
     if spec.kind not in ("integer", "number") or kind not in "iuf":
         return False
     if kind == "f":
-        missing = np.isnan(values)
-        if missing.any():
-            return False  # the full path names the row, or allows it when nullable
-        if spec.kind == "integer" and not np.array_equal(values, np.floor(values)):
+        if not np.isfinite(values).all():
+            return False  # the full path allows NaN where nullable, and names the row
+        if spec.kind == "integer" and not (
+            np.array_equal(values, np.floor(values)) and _fits_int64(values).all()
+        ):
             return False
+    elif kind == "u" and spec.kind == "integer" and values.size and values.max() >= _INT64_LIMIT:
+        return False
     return True
 
 
 def _shown(value: Any) -> str:
-    """How a bad value reads in a message: 2.5, not np.float64(2.5)."""
-    return repr(value.item() if isinstance(value, np.generic) else value)
+    """How a bad value reads in a message: 2.5, not np.float64(2.5); long integers by size."""
+    plain = value.item() if isinstance(value, np.generic) else value
+    if isinstance(plain, int) and not isinstance(plain, bool) and abs(plain) >= 10**20:
+        # Printing a 300-digit number helps nobody (and past 4,300 digits Python refuses).
+        return f"an integer of about {int(abs(plain).bit_length() * 0.30103) + 1} digits"
+    return repr(plain)
 
 
 def _first(mask: Any) -> int:
@@ -276,6 +285,11 @@ def _check_column(spec: ColumnSpec, series: pd.Series) -> None:
             present.dtype
         ):
             bad = present.map(lambda v: isinstance(v, bool) or not isinstance(v, int | float))
+            # A CSV column turns to text when one value is not a number: name that value,
+            # not the first of the numbers that came along with it as text.
+            unreadable = bad & pd.to_numeric(present.where(bad), errors="coerce").isna()
+            if unreadable.any():
+                bad = unreadable
             if present.dtype != object or bad.any():
                 row = int(np.flatnonzero(~isna)[_first(bad)]) if bad.any() else _first(~isna)
                 value = series.iloc[row]
@@ -284,16 +298,7 @@ def _check_column(spec: ColumnSpec, series: pd.Series) -> None:
                     field=spec.name,
                     row=row,
                 )
-        if spec.kind == "integer":
-            values = present.to_numpy(dtype=float)
-            frac = values != np.floor(values)
-            if frac.any():
-                row = int(np.flatnonzero(~isna)[_first(frac)])
-                raise SchemaError(
-                    f"column {spec.name!r} must be a whole number, got {_shown(series.iloc[row])} in row {row}",
-                    field=spec.name,
-                    row=row,
-                )
+        _check_magnitude(spec, series, present, isna)
     elif spec.kind == "boolean":
         bad = ~present.map(lambda v: isinstance(v, bool | np.bool_))
         if bad.any():
@@ -328,3 +333,75 @@ def _check_column(spec: ColumnSpec, series: pd.Series) -> None:
                 field=spec.name,
                 row=row,
             )
+
+
+def _check_magnitude(spec: ColumnSpec, series: pd.Series, present: pd.Series, isna: Any) -> None:
+    """Numbers must be finite (no models answer infinity) and integers must fit int64."""
+    values = _floats(present)
+    where = np.flatnonzero(~isna)
+    # A JSON integer of 310 digits is no float at all: _floats makes it NaN.
+    huge = np.isnan(values)
+    if huge.any():
+        row = int(where[_first(huge)])
+        raise SchemaError(
+            f"column {spec.name!r} must be a number within ±1.8e308, "
+            f"got {_shown(series.iloc[row])} in row {row}",
+            field=spec.name,
+            row=row,
+        )
+    infinite = np.isinf(values)
+    if infinite.any():
+        row = int(where[_first(infinite)])
+        missing = ", or null if it is missing" if spec.nullable else ""
+        raise SchemaError(
+            f"column {spec.name!r} must be a finite number, got {_shown(series.iloc[row])} "
+            f"in row {row}; send a real value{missing}",
+            field=spec.name,
+            row=row,
+        )
+    if spec.kind != "integer":
+        return
+    frac = values != np.floor(values)
+    if frac.any():
+        row = int(where[_first(frac)])
+        raise SchemaError(
+            f"column {spec.name!r} must be a whole number, got {_shown(series.iloc[row])} in row {row}",
+            field=spec.name,
+            row=row,
+        )
+    outside = ~_fits_int64(values)
+    if present.dtype == object:  # Python integers, exactly: 2**63 - 1 fits, 2**63 does not
+        exact = [isinstance(v, int) and not isinstance(v, bool) for v in present.tolist()]
+        outside = np.array(
+            [
+                not -(2**63) <= v < 2**63 if whole else out
+                for v, whole, out in zip(present.tolist(), exact, outside, strict=True)
+            ],
+            dtype=bool,
+        )
+    if outside.any():
+        row = int(where[_first(outside)])
+        raise SchemaError(
+            f"column {spec.name!r} must be a whole number between -9223372036854775808 "
+            f"and 9223372036854775807, "
+            f"got {_shown(series.iloc[row])} in row {row}",
+            field=spec.name,
+            row=row,
+        )
+
+
+def _fits_int64(values: np.ndarray) -> np.ndarray:
+    return (values >= -_INT64_LIMIT) & (values < _INT64_LIMIT)
+
+
+def _floats(present: pd.Series) -> np.ndarray:
+    """The values as float64; NaN for a Python integer too large for any float."""
+    if present.dtype != object:
+        return present.to_numpy(dtype=np.float64)
+    out = np.empty(len(present), dtype=np.float64)
+    for i, value in enumerate(present.tolist()):
+        try:
+            out[i] = float(value)
+        except OverflowError:
+            out[i] = np.nan
+    return out

@@ -17,8 +17,8 @@ from starlette.types import ASGIApp
 
 from driftline._version import __version__
 from driftline.errors import DriftlineError
-from driftline.serving import _routes_mlflow, _routes_ops, _routes_v1, _routes_v2
-from driftline.serving._edge import error_response, status_for
+from driftline.serving import _openapi, _routes_mlflow, _routes_ops, _routes_v1, _routes_v2
+from driftline.serving._edge import InternalErrors, error_response, status_for
 from driftline.serving._fast import FastPath
 from driftline.serving._state import ServerConfig, ServerState
 from driftline.settings import ENV_PREFIX, Settings
@@ -65,7 +65,7 @@ def create_app(ctx: Context, config: ServerConfig | None = None) -> FastAPI:
     @app.exception_handler(DriftlineError)
     async def _driftline_error(request: Request, exc: DriftlineError) -> Response:
         _count_error(request, exc)
-        return error_response(exc)
+        return error_response(exc, method=request.method, path=request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -84,17 +84,19 @@ def create_app(ctx: Context, config: ServerConfig | None = None) -> FastAPI:
             {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        _count_error(request, exc)
-        return error_response(exc)
+    # What no handler above answers; not an Exception handler, which Starlette gives to
+    # its outermost middleware, and that one answers and then raises again, so uvicorn
+    # would log each failure a second time, without its id.
+    app.add_middleware(InternalErrors, on_error=_count_error)
 
     for router in (_routes_ops.router, _routes_v2.router, _routes_mlflow.router, _routes_v1.router):
         app.include_router(router)
+    _openapi.install(app, state)
     return app
 
 
 def _count_error(request: Request, exc: BaseException) -> None:
+    """Count a failed request in the metrics, as the fast path and the routes do."""
     model = request.path_params.get("model") or request.path_params.get("name") or "-"
     metrics = request.app.state.driftline.metrics
     metrics.errors.labels(model, type(exc).__name__).inc()

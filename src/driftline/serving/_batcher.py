@@ -15,7 +15,10 @@ hanging.
 Requests that bring a ``check`` (the signature's validation of a numeric
 matrix) are checked together, in one pass over the batch's rows; only when
 that pass fails is each checked alone, so the error goes to the request that
-caused it, with its own row numbers.
+caused it, with its own row numbers. Likewise a model call that fails for a
+batch of several requests is made again for each request alone: rows the
+signature lets through can still make a model raise, and one caller's rows
+must not fail everyone they were batched with.
 
 Calls cheaper than ``inline_below_s`` (ONNX on a few rows: microseconds) run
 on the event loop itself; a thread hop would cost more than the call.
@@ -207,15 +210,14 @@ class Batcher:
         else:
             frame = pd.concat([i.frame for i in live], ignore_index=True)  # type: ignore[misc]
         try:
-            if self.runtime.call_seconds and self.runtime.call_seconds < self.inline_below_s:
-                result = self.runtime.predict(frame)
+            result = await self._predict(frame)
+        except Exception as exc:  # one failed call never stops the batcher
+            if len(live) == 1:
+                live[0].future.set_exception(exc)
             else:
-                loop = asyncio.get_running_loop()
-                result = await loop.run_in_executor(self._executor, self.runtime.predict, frame)
-        except Exception as exc:  # one failed call fails its batch, never the batcher
-            for item in live:
-                if not item.future.done():
-                    item.future.set_exception(exc)
+                # One caller's rows can fail a call that holds everyone's: ask again one
+                # request at a time, so only the requests that fail alone get the error.
+                await self._one_by_one(live)
             return
         start = 0
         for item in live:
@@ -227,6 +229,24 @@ class Batcher:
             self.on_batch(
                 self.runtime, BatchStats(len(frame), len(live), [now - i.queued_at for i in live])
             )
+
+    async def _predict(self, frame: np.ndarray | pd.DataFrame) -> Prediction:
+        """One model call: on the loop when calls are cheap, else on the model thread."""
+        if self.runtime.call_seconds and self.runtime.call_seconds < self.inline_below_s:
+            return self.runtime.predict(frame)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.runtime.predict, frame)
+
+    async def _one_by_one(self, items: list[_Item]) -> None:
+        for item in items:
+            if item.future.done():
+                continue
+            try:
+                answer = await self._predict(item.frame)
+            except Exception as exc:
+                item.future.set_exception(exc)
+            else:
+                item.future.set_result(answer)
 
 
 def _checked(items: list[_Item]) -> list[_Item]:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from driftline import audit, registry
-from driftline.errors import InputError, NotFoundError
+from driftline.errors import DriftlineError, InputError, NotFoundError
+from driftline.serving._runtime import ModelRuntime
 from driftline.store import DeploymentRow
 
 if TYPE_CHECKING:
@@ -56,7 +57,12 @@ def deploy(
     shadow: str | None = None,
     actor: str | None = None,
 ) -> DeploymentSpec:
-    """Create or change the deployment of ``model``; every alias must resolve now."""
+    """Create or change the deployment of ``model``; every alias must resolve and serve now.
+
+    Each version is loaded and answers one row before anything is written, as the
+    server would load it, so a version the server could not serve is refused here
+    rather than found out by the server.
+    """
     if not math.isfinite(percent) or not 0 <= percent <= 100:
         raise InputError(f"--percent must be between 0 and 100, got {percent!r}")
     if canary is None and percent:
@@ -65,7 +71,7 @@ def deploy(
         raise InputError("--canary needs --percent: how much of the traffic should it answer?")
     spec = DeploymentSpec(model, alias, canary, float(percent), shadow)
     for ref in spec.refs().values():
-        registry.get(ctx, ref)  # NotFoundError names what is missing
+        _check_servable(ctx, ref)
     with ctx.db.write() as s:
         row = s.get(DeploymentRow, model)
         now = dt.datetime.now(dt.UTC)
@@ -91,6 +97,19 @@ def deploy(
             payload=spec.to_dict(),
         )
     return spec
+
+
+def _check_servable(ctx: Context, ref: str) -> None:
+    mv = registry.get(ctx, ref)  # NotFoundError names what is missing
+    try:
+        ModelRuntime.load(ctx, mv)  # no signature, a bad file, untrusted types: each says so
+    except DriftlineError:
+        raise
+    except Exception as exc:
+        raise InputError(
+            f"{mv.ref} ({ref}) cannot be served: loaded, it failed to answer one row "
+            f"({type(exc).__name__}: {exc}); fix the model and register it again"
+        ) from exc
 
 
 def undeploy(ctx: Context, model: str, *, actor: str | None = None) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from driftline import auth
 from driftline.errors import (
@@ -22,7 +25,7 @@ from driftline.errors import (
     UnavailableError,
 )
 
-__all__ = ["error_response", "requires", "status_for"]
+__all__ = ["InternalErrors", "error_response", "requires", "status_for"]
 
 _STATUS: tuple[tuple[type[DriftlineError], int], ...] = (
     (UnauthenticatedError, 401),
@@ -35,6 +38,8 @@ _STATUS: tuple[tuple[type[DriftlineError], int], ...] = (
 )
 _TOKEN_CACHE_SECONDS = 5.0
 
+logger = logging.getLogger("driftline.serving")
+
 
 def status_for(exc: BaseException) -> int:
     for kind, status in _STATUS:
@@ -43,13 +48,54 @@ def status_for(exc: BaseException) -> int:
     return 500
 
 
-def error_response(exc: BaseException) -> JSONResponse:
+def error_response(exc: BaseException, *, method: str, path: str) -> JSONResponse:
+    """The answer to a request that raised ``exc``; an internal error is logged, with an id.
+
+    The id is in the answer too, so whoever got the 500 can point at its traceback.
+    """
     status = status_for(exc)
-    message = (
-        str(exc) if status != 500 else f"internal error ({type(exc).__name__}); see the server log"
-    )
+    if status == 500:
+        incident = uuid.uuid4().hex[:16]
+        logger.error("internal error in request %s (%s %s)", incident, method, path, exc_info=exc)
+        message = (
+            f"internal error ({type(exc).__name__}) in request {incident}; "
+            "the server log has its details under that id"
+        )
+    else:
+        message = str(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+class InternalErrors:
+    """ASGI middleware: any exception a route raises and no handler answers becomes a 500.
+
+    It is logged once, with its traceback and an id that the answer repeats.
+    """
+
+    def __init__(self, app: ASGIApp, on_error: Callable[[Request, Exception], None]) -> None:
+        self.app = app
+        self.on_error = on_error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            request = Request(scope)
+            response = error_response(exc, method=request.method, path=request.url.path)
+            self.on_error(request, exc)
+            if not started:  # else the client sees its answer cut short; the log says why
+                await response(scope, receive, send)
 
 
 def requires(role: str) -> Callable[[Request], Awaitable[str]]:

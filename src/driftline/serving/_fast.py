@@ -56,26 +56,28 @@ class FastPath:
         model = (v2 or v1).group(1)  # type: ignore[union-attr]
         protocol = "v2" if v2 is not None else "v1"
         status = 200
+        answer: tuple[bytes, dict[str, str]] | None
         try:
             if v2 is not None:
                 header = next((v for k, v in scope["headers"] if k == _HEADER_LENGTH), None)
                 header_length = _oip.parse_header_length(
                     header.decode("latin-1") if header is not None else None
                 )
-                body, headers = await infer_body(self.state, model, None, raw, header_length)
+                answer = await infer_body(self.state, model, None, raw, header_length)
             else:
-                answer = await predict_fast(self.state, model, raw)
-                if answer is None:  # not plain numeric records: the route decides
-                    await self.app(scope, _replay(raw, receive), send)
-                    return
-                body, headers = answer, _JSON_HEADERS
+                records = await predict_fast(self.state, model, raw)
+                answer = (records, _JSON_HEADERS) if records is not None else None
         except Exception as exc:  # every error becomes its status here, as at the edge
             status = status_for(exc)
-            response = error_response(exc)
-            body, headers = bytes(response.body), _JSON_HEADERS
+            response = error_response(exc, method="POST", path=path)
+            answer = bytes(response.body), _JSON_HEADERS
             metrics = self.state.metrics
             metrics.errors.labels(model, type(exc).__name__).inc()
             metrics.requests.labels(model, "-", protocol, str(status)).inc()
+        if answer is None:  # not plain numeric records: the route decides, and words errors
+            await self.app(scope, _replay(raw, receive), send)
+            return
+        body, headers = answer
         raw_headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
         ]

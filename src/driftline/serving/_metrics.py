@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 __all__ = ["Metrics"]
 
@@ -43,6 +43,19 @@ class Metrics:
             "Time a request waited in the batching queue.",
             ["model", "route"],
             buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+        self.load_failures = Counter(
+            "driftline_deployment_load_failures_total",
+            "Attempts to load a changed deployment that failed (its old routes kept serving).",
+            ["model"],
+            registry=self.registry,
+        )
+        self.deployment_failing = Gauge(
+            "driftline_deployment_failing",
+            "1 while a deployment's latest change cannot be loaded, else 0.",
+            ["model"],
             registry=self.registry,
         )
 

@@ -266,8 +266,9 @@ def _typed(values: list[Any], kind: str) -> Any:
         if kind == "integer" and all(_is_whole(v) for v in present):
             if len(present) == len(values):
                 return np.array(values, dtype=np.int64)
-            # NaN marks the missing values; the signature decides if they are allowed.
-            return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+            if all(-(2**53) <= v <= 2**53 for v in present):  # else float64 rounds them
+                # NaN marks the missing values; the signature decides if they are allowed.
+                return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
     except OverflowError:
         pass  # too large for a float: left as sent, for the signature to report
     if (

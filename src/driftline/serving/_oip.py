@@ -439,7 +439,8 @@ def _column(spec: ColumnSpec, values: np.ndarray[Any, Any], datatype: str, tenso
         return values.astype(np.int64)
     wide = values.astype(np.float64)
     missing = np.isnan(wide)
-    whole = missing | (np.isfinite(wide) & (wide == np.floor(wide)))
+    finite = np.isfinite(wide)
+    whole = missing | (finite & (wide == np.floor(wide, where=finite, out=np.zeros_like(wide))))
     _first_bad(values, whole, spec, "must be a whole number")
     _first_bad(values, missing | (np.abs(wide) < 2.0**63), spec, "is too large")
     # NaN marks a missing value; the signature decides whether one is allowed.

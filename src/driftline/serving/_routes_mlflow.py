@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from driftline.errors import InputError
 from driftline.serving import _mlflow
 from driftline.serving._edge import requires
+from driftline.serving._openapi import errors
 
 router = APIRouter(tags=["mlflow"])
 
@@ -33,7 +34,14 @@ _BODY = {
 }
 
 
-@router.post("/invocations", openapi_extra=_BODY)
+@router.post(
+    "/invocations",
+    openapi_extra=_BODY,
+    responses={
+        200: {"content": {"application/json": {"schema": {"type": "object"}}}},
+        **errors(400, 401, 403, 404, 503),
+    },
+)
 async def invocations(
     request: Request, model: str | None = None, _: str = Depends(requires("predictor"))
 ) -> Response:

@@ -12,10 +12,12 @@ from pydantic import BaseModel, Field
 
 from driftline.errors import InputError
 from driftline.serving._edge import requires
+from driftline.serving._openapi import errors
 
 router = APIRouter(prefix="/v1", tags=["v1"])
 _ID_MAX_LENGTH = 200
 _REQUEST_FIELDS = frozenset({"records", "key", "id"})
+_EXACT = 2**53  # integers a float64 holds exactly
 
 
 class PredictRequest(BaseModel):
@@ -57,15 +59,22 @@ def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
         if list(record) != keys and set(record) != set(keys):
             missing = sorted(set(keys) - set(record)) or sorted(set(record) - set(keys))
             raise InputError(f"record {i} has different fields from record 0: {', '.join(missing)}")
-    return pd.DataFrame.from_records(records, columns=keys)
+    frame = pd.DataFrame.from_records(records, columns=keys)
+    for key in keys:
+        # pandas makes 2**63 - 1 next to 1.5 a float (2**63); the signature checks exactly.
+        if frame[key].dtype.kind == "f" and any(
+            type(v) is int and not -_EXACT <= v <= _EXACT for v in (r[key] for r in records)
+        ):
+            frame[key] = pd.Series([r[key] for r in records], dtype=object)
+    return frame
 
 
 def _numeric_records(records: list[dict[str, Any]], names: list[str]) -> np.ndarray | None:
     """Records as a float64 matrix when every value is a plain number; None otherwise.
 
     JSON null becomes NaN (validation decides whether it may be missing); text,
-    booleans or a missing field send the request down the general path, which
-    words the error.
+    booleans, a missing field or an integer no float holds exactly send the
+    request down the general path, which words the error or checks it exactly.
     """
     wanted = set(names)
     out = []
@@ -77,7 +86,7 @@ def _numeric_records(records: list[dict[str, Any]], names: list[str]) -> np.ndar
             value = record[n]
             if value is None:
                 row.append(float("nan"))
-            elif type(value) is float or type(value) is int:
+            elif type(value) is float or (type(value) is int and -_EXACT <= value <= _EXACT):
                 row.append(value)
             else:
                 return None
@@ -85,7 +94,7 @@ def _numeric_records(records: list[dict[str, Any]], names: list[str]) -> np.ndar
     return np.array(out, dtype=np.float64)
 
 
-@router.get("/models")
+@router.get("/models", responses=errors(401, 403))
 async def models(request: Request, _: str = Depends(requires("viewer"))) -> list[dict[str, Any]]:
     state = request.app.state.driftline
     return [
@@ -101,7 +110,11 @@ async def models(request: Request, _: str = Depends(requires("viewer"))) -> list
     ]
 
 
-@router.post("/models/{name}/predict", response_model=PredictResponse)
+@router.post(
+    "/models/{name}/predict",
+    response_model=PredictResponse,
+    responses=errors(400, 401, 403, 404, 503),
+)
 async def predict(
     name: str, body: PredictRequest, request: Request, _: str = Depends(requires("predictor"))
 ) -> PredictResponse:
@@ -170,7 +183,11 @@ def _response(name: str, answer: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/models/{name}/labels", response_model=LabelsResponse)
+@router.post(
+    "/models/{name}/labels",
+    response_model=LabelsResponse,
+    responses=errors(400, 401, 403, 404, 503),
+)
 async def labels(
     name: str, body: LabelsRequest, request: Request, _: str = Depends(requires("predictor"))
 ) -> LabelsResponse:

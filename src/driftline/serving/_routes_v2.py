@@ -12,6 +12,7 @@ from driftline._version import __version__
 from driftline.errors import NotFoundError
 from driftline.serving import _oip
 from driftline.serving._edge import requires
+from driftline.serving._openapi import errors
 from driftline.serving._router import Route
 
 router = APIRouter(prefix="/v2", tags=["v2"])
@@ -50,6 +51,17 @@ _INFER_BODY: dict[str, Any] = {
     }
 }
 
+_INFER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The outputs; raw tensors after a JSON header when binary data was asked for.",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    },
+    **errors(400, 401, 403, 404, 503),
+}
+
 
 @router.get("")
 async def server_metadata() -> dict[str, Any]:
@@ -65,10 +77,38 @@ async def live() -> dict[str, bool]:
     return {"live": True}
 
 
-@router.get("/health/ready")
+@router.get(
+    "/health/ready",
+    responses={503: {"description": "Still starting.", "content": {"application/json": {}}}},
+)
 async def ready(request: Request) -> Response:
     is_ready = bool(request.app.state.driftline.ready)
     return JSONResponse({"ready": is_ready}, status_code=200 if is_ready else 503)
+
+
+@router.get("/health", responses=errors(401, 403))
+async def health(request: Request, _: str = Depends(requires("viewer"))) -> dict[str, Any]:
+    """What each deployment serves, and why one cannot load its latest change (not in OIP V2)."""
+    loader = request.app.state.driftline.loader
+    deployments: dict[str, Any] = {}
+    for model in sorted(set(loader.deployments) | set(loader.failures)):
+        served = loader.deployments.get(model)
+        failure = loader.failures.get(model)
+        deployments[model] = {
+            "status": "ok" if failure is None else "failing",
+            "serving": dict(served.versions) if served is not None else None,
+            "wanted": dict(failure.versions) if failure is not None else None,
+            "error": failure.error if failure is not None else None,
+            "failing_since": failure.since.isoformat() if failure is not None else None,
+        }
+    healthy = not loader.failures and loader.reload_error is None
+    return {
+        "live": True,
+        "ready": bool(request.app.state.driftline.ready),
+        "status": "ok" if healthy else "degraded",
+        "reload_error": loader.reload_error,
+        "deployments": deployments,
+    }
 
 
 def _route(request: Request, model: str, version: str | None) -> Route:
@@ -90,7 +130,7 @@ def _metadata(route: Route, model: str, versions: list[str]) -> dict[str, Any]:
     return _oip.model_metadata(model, versions, platform, route.runtime.signature)
 
 
-@router.get("/models/{model}")
+@router.get("/models/{model}", responses=errors(401, 403, 404))
 async def model_metadata(
     model: str, request: Request, _: str = Depends(requires("viewer"))
 ) -> dict[str, Any]:
@@ -101,14 +141,14 @@ async def model_metadata(
     return _metadata(deployment.champion, model, versions)
 
 
-@router.get("/models/{model}/versions/{version}")
+@router.get("/models/{model}/versions/{version}", responses=errors(401, 403, 404))
 async def version_metadata(
     model: str, version: str, request: Request, _: str = Depends(requires("viewer"))
 ) -> dict[str, Any]:
     return _metadata(_route(request, model, version), model, [version])
 
 
-@router.get("/models/{model}/ready")
+@router.get("/models/{model}/ready", responses=errors(401, 403, 404))
 async def model_ready(
     model: str, request: Request, _: str = Depends(requires("viewer"))
 ) -> dict[str, Any]:
@@ -116,7 +156,7 @@ async def model_ready(
     return {"name": model, "ready": True}
 
 
-@router.get("/models/{model}/versions/{version}/ready")
+@router.get("/models/{model}/versions/{version}/ready", responses=errors(401, 403, 404))
 async def version_ready(
     model: str, version: str, request: Request, _: str = Depends(requires("viewer"))
 ) -> dict[str, Any]:
@@ -207,12 +247,16 @@ def _numeric_matrix(inputs: list[_oip.Tensor], names: list[str]) -> np.ndarray |
     return np.column_stack(columns).astype(np.float64, copy=False)
 
 
-@router.post("/models/{model}/infer", openapi_extra=_INFER_BODY)
+@router.post("/models/{model}/infer", openapi_extra=_INFER_BODY, responses=_INFER_RESPONSES)
 async def infer(model: str, request: Request, _: str = Depends(requires("predictor"))) -> Response:
     return await _infer(request, model, None)
 
 
-@router.post("/models/{model}/versions/{version}/infer", openapi_extra=_INFER_BODY)
+@router.post(
+    "/models/{model}/versions/{version}/infer",
+    openapi_extra=_INFER_BODY,
+    responses=_INFER_RESPONSES,
+)
 async def infer_version(
     model: str, version: str, request: Request, _: str = Depends(requires("predictor"))
 ) -> Response:

@@ -16,12 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from driftline import registry
-from driftline.errors import DriftlineError, InputError, NotFoundError
+from driftline.errors import InputError, NotFoundError
 from driftline.serving._batcher import Batcher, BatchStats
-from driftline.serving._deployments import DeploymentSpec, list_deployments
 from driftline.serving._log_upkeep import LogUpkeep
 from driftline.serving._metrics import Metrics
+from driftline.serving._reload import Loader
 from driftline.serving._router import Deployment, Route
 from driftline.serving._runtime import ModelRuntime, Prediction
 from driftline.store import Context, InferenceLog
@@ -42,6 +41,8 @@ class ServerConfig:
     # Freeze what is loaded at start out of garbage collection (see ServerState.start).
     # Off only where the server shares its process with other work, as in tests.
     freeze_gc: bool = True
+    # A deployment that failed to load is tried again when it changes, or after this long.
+    reload_retry_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,14 @@ class ServerState:
         self.log_upkeep = LogUpkeep(
             self.log, self.metrics.registry, ctx.settings.log_compact_seconds
         )
-        self.deployments: dict[str, Deployment] = {}
+        self.loader = Loader(
+            ctx,
+            self.metrics,
+            make_batcher=self._batcher_for,
+            spawn=self._spawn,
+            retry_s=config.reload_retry_s,
+        )
+        self.deployments: dict[str, Deployment] = self.loader.deployments  # the same dict
         self.ready = False
         self._watcher: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
@@ -103,82 +111,30 @@ class ServerState:
         await self.log_upkeep.stop()
         self.log.close()
 
-    def _snapshot(self) -> dict[str, tuple[DeploymentSpec, dict[str, int]]]:
-        out = {}
-        for spec in list_deployments(self.ctx):
-            versions = {}
-            for route, ref in spec.refs().items():
-                try:
-                    versions[route] = registry.get(self.ctx, ref).version
-                except NotFoundError:
-                    logger.warning(
-                        "deployment %s: %s does not resolve; route %s off", spec.model, ref, route
-                    )
-            if "champion" in versions:
-                out[spec.model] = (spec, versions)
-        return out
-
-    def _build(
-        self, spec: DeploymentSpec, versions: dict[str, int], old: Deployment | None
-    ) -> Deployment:
-        routes: dict[str, Route] = {}
-        for name, number in versions.items():
-            reuse = old.routes.get(name) if old is not None else None
-            if reuse is not None and reuse.runtime.version.version == number:
-                routes[name] = reuse
-                continue
-            runtime = ModelRuntime.load(self.ctx, f"{spec.model}:{number}")
-            batcher = Batcher(
-                runtime,
-                max_batch_size=self.config.max_batch_size,
-                max_latency_ms=self.config.max_latency_ms,
-                on_batch=self._on_batch_for(name),
-            )
-            routes[name] = Route(name, runtime, batcher)
-        return Deployment(spec, routes, versions)
-
     async def reload(self) -> None:
-        """Load what changed; swap each deployment whole, so no request sees half a change."""
-        snapshot = await asyncio.to_thread(self._snapshot)
-        for model, (spec, versions) in snapshot.items():
-            old = self.deployments.get(model)
-            if old is not None and old.spec == spec and old.versions == versions:
-                continue
-            new = await asyncio.to_thread(self._build, spec, versions, old)
-            self.deployments[model] = new
-            if old is not None:
-                self._retire(old, new)
-            logger.info("deployment %s now serves %s", model, versions)
-        for model in set(self.deployments) - set(snapshot):
-            self._retire(self.deployments.pop(model), None)
-
-    def _retire(self, old: Deployment, new: Deployment | None) -> None:
-        kept = {id(r.batcher) for r in new.routes.values()} if new else set()
-        for route in old.routes.values():
-            if id(route.batcher) not in kept:
-                # Requests already queued on the old batcher still get their answer.
-                self._spawn(route.batcher.stop())
+        """Load what changed in the deployments (see ``_reload``)."""
+        await self.loader.reload()
 
     async def _watch(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.reload_interval_s)
-            try:
-                await self.reload()
-            except DriftlineError as exc:
-                logger.warning("could not reload deployments: %s", exc)
+        await self.loader.watch(self.config.reload_interval_s)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    def _on_batch_for(self, route: str) -> Any:
+    def _batcher_for(self, route: str, runtime: ModelRuntime) -> Batcher:
         def record(runtime: ModelRuntime, stats: BatchStats) -> None:
             self.metrics.batch_rows.labels(runtime.name, route).observe(stats.rows)
             for waited in stats.queue_seconds:
                 self.metrics.queue_seconds.labels(runtime.name, route).observe(waited)
 
-        return record
+        return Batcher(
+            runtime,
+            max_batch_size=self.config.max_batch_size,
+            max_latency_ms=self.config.max_latency_ms,
+            on_batch=record,
+        )
 
     # -- predictions -------------------------------------------------------------
 

@@ -104,6 +104,20 @@ def _json_type(value: Any) -> str:
     return "an object"
 
 
+def _number(value: int) -> str:
+    """An integer as a message shows it: its digits, or how many when they are too many."""
+    if abs(value) < 10**30:
+        return str(value)
+    return f"an integer of about {int(abs(value).bit_length() * 0.30103) + 1} digits"
+
+
+def _whole(value: Any) -> Any:
+    """A float with no fraction as the integer it is; anything else unchanged."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
 def decode_json(data: Any, datatype: str, shape: Sequence[int], where: str) -> np.ndarray[Any, Any]:
     """Check JSON tensor ``data`` against ``datatype`` and ``shape``; return the array."""
     values = _flatten(data, where)
@@ -126,6 +140,9 @@ def decode_json(data: Any, datatype: str, shape: Sequence[int], where: str) -> n
         check, expected = (lambda v: isinstance(v, bool)), "true or false"
         plain: set[type] = {bool}
     elif datatype in _INTEGER:
+        if float in set(map(type, values)):
+            # JSON has numbers, not integers: 3.0 is the integer 3 (as JSON Schema reads it).
+            values = [_whole(v) for v in values]
         check, expected = (lambda v: isinstance(v, int) and not isinstance(v, bool)), "an integer"
         plain = {int}
     else:
@@ -147,7 +164,7 @@ def decode_json(data: Any, datatype: str, shape: Sequence[int], where: str) -> n
         if lo < info.min or hi > info.max:
             bad = lo if lo < info.min else hi
             raise InputError(
-                f"{where} is {datatype}, whose range is {info.min}..{info.max}; got {bad}"
+                f"{where} is {datatype}, whose range is {info.min}..{info.max}; got {_number(bad)}"
             )
     try:
         with np.errstate(over="ignore"):

@@ -3,10 +3,12 @@
 Knows nothing of statistics or models; services compose it.
 """
 
-from driftline.store._artifacts import ArtifactStore
+from driftline.store._artifacts import ArtifactStore, BlobState, key_digest
 from driftline.store._compact import Compaction
 from driftline.store._context import Context
 from driftline.store._db import Database, as_utc
+from driftline.store._db_faults import mask_url
+from driftline.store._health import Check, HealthReport, check_stores, diagnose
 from driftline.store._log import META_COLUMNS, InferenceLog
 from driftline.store._logread import LogReader
 from driftline.store._logstore import LogStore
@@ -23,6 +25,7 @@ from driftline.store._schema import (
     MonitorWindowRow,
     TokenRow,
 )
+from driftline.store._verify import BlobCheck, BlobReport, verify_blobs
 
 __all__ = [
     "META_COLUMNS",
@@ -32,11 +35,16 @@ __all__ = [
     "AuditEventRow",
     "AuditHeadRow",
     "Base",
+    "BlobCheck",
+    "BlobReport",
+    "BlobState",
+    "Check",
     "Compaction",
     "Context",
     "Database",
     "DeploymentRow",
     "EvaluationRow",
+    "HealthReport",
     "InferenceLog",
     "LogReader",
     "LogStore",
@@ -45,4 +53,9 @@ __all__ = [
     "MonitorWindowRow",
     "TokenRow",
     "as_utc",
+    "check_stores",
+    "diagnose",
+    "key_digest",
+    "mask_url",
+    "verify_blobs",
 ]

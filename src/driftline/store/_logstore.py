@@ -21,12 +21,14 @@ import os
 import uuid
 from typing import Any
 
+import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
+from fsspec.core import url_to_fs
 
-from driftline.errors import StorageError
+from driftline.errors import ConfigError, MissingDependencyError, StorageError
 from driftline.settings import Settings
-from driftline.store._artifacts import ArtifactStore
+from driftline.store._faults import is_missing_bucket, storage_error
 
 __all__ = ["NO_MODEL", "LogStore"]
 
@@ -38,13 +40,35 @@ class LogStore:
     """Publish and find the Parquet files of the compacted log."""
 
     def __init__(self, url: str, *, s3_endpoint_url: str | None = None) -> None:
-        handle = ArtifactStore(url, s3_endpoint_url=s3_endpoint_url)
-        self.url = handle.url
-        self.fs = handle.fs
-        self.root = handle.root
-        self._local = "file" in (
-            (self.fs.protocol,) if isinstance(self.fs.protocol, str) else self.fs.protocol
-        )
+        self.url = url.rstrip("/")
+        options: dict[str, Any] = {}
+        s3 = self.url.startswith(("s3://", "s3a://"))
+        if s3 and s3_endpoint_url:
+            options["client_kwargs"] = {"endpoint_url": s3_endpoint_url}
+        self.endpoint = s3_endpoint_url if s3 else None
+        try:
+            fs, root = url_to_fs(self.url, **options)
+        except ImportError as exc:
+            raise MissingDependencyError(
+                f"the inference log at {self.url!r} needs an fsspec driver: {exc}; "
+                "for s3:// install it with: pip install 'driftline[s3]'"
+            ) from exc
+        except ValueError as exc:
+            raise ConfigError(f"inference log URL {self.url!r} is not usable: {exc}") from exc
+        self.fs: fsspec.AbstractFileSystem = fs
+        self.root = root.rstrip("/")
+        protocols = (fs.protocol,) if isinstance(fs.protocol, str) else tuple(fs.protocol)
+        self._local = "file" in protocols
+        if self._local:
+            self._call("creating its folder", os.makedirs, self.root, exist_ok=True)
+
+    def _call(self, doing: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # drivers raise their own types; all are mapped
+            raise storage_error(
+                exc, url=self.url, endpoint=self.endpoint, doing=doing, local=self._local
+            ) from exc
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LogStore:
@@ -64,28 +88,27 @@ class LogStore:
     def exists(self, key: str) -> bool:
         path = self.path(key)
         self.fs.invalidate_cache(path.rsplit("/", 1)[0])
-        return bool(self.fs.exists(path))
+        return bool(self._call(f"looking for {key}", self.fs.exists, path))
 
     def publish(self, key: str, data: bytes) -> None:
         """Write ``data`` at ``key`` whole or not at all, durably, before anything is deleted."""
         path = self.path(key)
-        try:
-            if self._local:
-                parent = path.rsplit("/", 1)[0]
-                os.makedirs(parent, exist_ok=True)
-                tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
-                with open(tmp, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())  # the segment is deleted next: the copy must be on disk
-                os.replace(tmp, path)
-                _fsync_dir(parent)
-            else:
-                self.fs.pipe_file(path, data)  # an object store publishes a PUT whole
-        except OSError as exc:
-            raise StorageError(
-                f"could not write {key} to the inference log at {self.url}: {exc}"
-            ) from exc
+        if not self._local:
+            self._call(f"writing {key}", self.fs.pipe_file, path, data)  # a PUT is whole
+            return
+
+        def write() -> None:
+            parent = path.rsplit("/", 1)[0]
+            os.makedirs(parent, exist_ok=True)
+            tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())  # the segment is deleted next: the copy must be on disk
+            os.replace(tmp, path)
+            _fsync_dir(parent)
+
+        self._call(f"writing {key}", write)
 
     def publish_table(self, key: str, table: pa.Table) -> None:
         buffer = io.BytesIO()
@@ -98,9 +121,13 @@ class LogStore:
         path = self.path(key)
         self.fs.invalidate_cache(path)  # listings are cached per filesystem; this must be fresh
         try:
-            found = self.fs.ls(path, detail=False)
-        except FileNotFoundError:
-            return []
+            found = self._call(f"listing {key}", self.fs.ls, path, detail=False)
+        except StorageError as exc:
+            if isinstance(exc.__cause__, FileNotFoundError) and not is_missing_bucket(
+                exc.__cause__
+            ):
+                return []
+            raise
         return [str(p).rstrip("/").rsplit("/", 1)[-1] for p in found]
 
     def days(self, kind: str, model: str) -> list[str]:
@@ -121,23 +148,42 @@ class LogStore:
         try:
             with self.fs.open(path, "rb") as f:
                 return pq.read_table(f, columns=columns, filters=filters)
-        except (OSError, pa.ArrowException) as exc:
+        except pa.ArrowException as exc:
             raise _unreadable(path, exc) from exc
+        except Exception as exc:  # see _call
+            raise storage_error(
+                exc,
+                url=self.url,
+                endpoint=self.endpoint,
+                doing=f"reading {path}",
+                local=self._local,
+            ) from exc
 
     def schema(self, path: str) -> pa.Schema:
         try:
             with self.fs.open(path, "rb") as f:
                 return pq.read_schema(f)
-        except (OSError, pa.ArrowException) as exc:
+        except pa.ArrowException as exc:
             raise _unreadable(path, exc) from exc
+        except Exception as exc:  # see _call
+            raise storage_error(
+                exc,
+                url=self.url,
+                endpoint=self.endpoint,
+                doing=f"reading {path}",
+                local=self._local,
+            ) from exc
 
     def dropped(self) -> list[dict[str, Any]]:
         """What compaction found damaged: one entry per segment, with its line count."""
         out = []
         for name in self._ls("dropped"):
             if name.endswith(".json"):
-                with contextlib.suppress(FileNotFoundError, ValueError):
-                    out.append(json.loads(self.fs.cat_file(self.path(f"dropped/{name}"))))
+                with contextlib.suppress(StorageError, ValueError):  # a damaged note: skip it
+                    data = self._call(
+                        f"reading dropped/{name}", self.fs.cat_file, self.path(f"dropped/{name}")
+                    )
+                    out.append(json.loads(data))
         return out
 
 

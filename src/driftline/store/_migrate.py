@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from driftline.errors import StorageError
 from driftline.store._db import Database
 
-__all__ = ["current_revision", "head_revision", "migrate"]
+__all__ = ["current_revision", "head_revision", "known_revisions", "migrate"]
 
 _SCRIPTS = Path(__file__).parent / "migrations"
 
@@ -31,6 +31,11 @@ def head_revision() -> str:
     return head
 
 
+def known_revisions() -> set[str]:
+    """Every schema revision this driftline can upgrade from."""
+    return {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
 def current_revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
@@ -42,7 +47,7 @@ def migrate(db: Database, *, target: str | None = None) -> str:
     guessed at.
     """
     want = target or head_revision()
-    with db.engine.connect() as probe:
+    with db.connect() as probe:
         if current_revision(probe) == want:
             return want
     # Migrate under the writer lock so concurrent first opens do not race.
@@ -50,9 +55,7 @@ def migrate(db: Database, *, target: str | None = None) -> str:
         have = current_revision(conn)
         if have == want:
             return want
-        scripts = ScriptDirectory.from_config(_config())
-        known = {script.revision for script in scripts.walk_revisions()}
-        if have is not None and have not in known:
+        if have is not None and have not in known_revisions():
             raise StorageError(
                 f"the metadata database is at schema revision {have!r}, which this driftline "
                 "does not know; it was written by a newer version: upgrade driftline"

@@ -48,6 +48,9 @@ class ModelVersionRow(Base):
     artifact_sha256: Mapped[str] = mapped_column(String(64))
     artifact_size: Mapped[int] = mapped_column(Integer)
     profile_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # NULL for versions registered before digests were recorded (revision 0005):
+    # their profile is checked against the digest its key names.
+    profile_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     signature: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     lineage: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -184,5 +187,6 @@ class EvaluationRow(Base):
     dataset: Mapped[str] = mapped_column(String(64))
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
     report_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    report_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime]
     created_by: Mapped[str] = mapped_column(String(200))
