@@ -95,7 +95,9 @@ def main() -> None:
     serving.deploy(ws.context, "tumor", alias="champion")
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(serving.create_app(ws.context), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            serving.create_app(ws.context), host="127.0.0.1", port=port, log_level="warning"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

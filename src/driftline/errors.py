@@ -7,8 +7,11 @@ keeps working for callers who do not know driftline::
     ├── ConfigError (ValueError)            a setting, flag or file is wrong
     ├── InputError (ValueError)             data or an argument is wrong
     │   ├── SchemaError                     a batch does not match a signature
-    │   └── ArtifactError                   a model file cannot be read
-    │       └── UntrustedArtifactError      it would run code we do not trust
+    │   ├── ArtifactError                   a model file cannot be read
+    │   │   └── UntrustedArtifactError      it would run code we do not trust
+    │   └── UnreadableDataError             a table cannot be read from a path
+    │       ├── DataNotFoundError           nothing at that path
+    │       └── MixedSchemaError            a folder's files disagree on their columns
     ├── NotFoundError (LookupError)         no such model, version or alias
     ├── ConflictError                       it exists already
     ├── IntegrityError                      stored data was changed behind our back
@@ -34,17 +37,20 @@ __all__ = [
     "AuthError",
     "ConfigError",
     "ConflictError",
+    "DataNotFoundError",
     "DriftlineError",
     "ForbiddenError",
     "InputError",
     "IntegrityError",
     "MissingDependencyError",
+    "MixedSchemaError",
     "NotFoundError",
     "SchemaError",
     "StorageError",
     "TamperedArtifactError",
     "UnauthenticatedError",
     "UnavailableError",
+    "UnreadableDataError",
     "UntrustedArtifactError",
 ]
 
@@ -83,6 +89,22 @@ class UntrustedArtifactError(ArtifactError):
     def __init__(self, message: str, *, untrusted: list[str] | None = None) -> None:
         super().__init__(message)
         self.untrusted = list(untrusted or [])
+
+
+class UnreadableDataError(InputError):
+    """A table cannot be read from the file or folder given; ``path`` names it."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class DataNotFoundError(UnreadableDataError):
+    """No file or folder exists at the path given for a table."""
+
+
+class MixedSchemaError(UnreadableDataError):
+    """The files of a folder do not share their column names and types."""
 
 
 class NotFoundError(DriftlineError, LookupError):

@@ -88,7 +88,7 @@ def test_init_register_list_show_alias(tmp_path: Path, files, capsys) -> None:  
         (["models", "register", "m", "--artifact", "SKOPS", "--metric", "auc"], "NAME=NUMBER"),
         (
             ["models", "register", "m", "--artifact", "SKOPS", "--train", "nope.csv"],
-            "does not exist",
+            "cannot read the training data: there is no file or folder at 'nope.csv'",
         ),
         (
             ["models", "register", "m", "--artifact", "SKOPS", "--target", "y"],

@@ -155,7 +155,7 @@ def test_model_reference_replaces_ref(files, tmp_path, capsys) -> None:
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("missing", "no file at"),
+        ("missing", "no file or folder at"),
         ("empty", "Empty CSV file"),
         ("broken", "cannot read"),
     ],

@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 from sklearn import metrics as skm
 
-from driftline.errors import InputError, SchemaError
+from driftline.errors import DataNotFoundError, InputError, SchemaError
 from driftline.evaluation import EvaluationReport, evaluate
 
 FAST = {"n_resamples": 200, "discover": False}
@@ -135,7 +135,7 @@ def test_wrong_input_says_what_to_do(churn_model, churn_test) -> None:
     bad.loc[3, "churned"] = "maybe"
     with pytest.raises(InputError, match=r"label\(s\) 'maybe'.*does not know"):
         evaluate(churn_model, bad, target="churned", **FAST)
-    with pytest.raises(InputError, match="no file at"):
+    with pytest.raises(DataNotFoundError, match="evaluation data: there is no file or folder at"):
         evaluate(churn_model, "nowhere.csv", target="churned", **FAST)
     with pytest.raises(InputError, match="target is required"):
         evaluate(churn_model, churn_test, **FAST)

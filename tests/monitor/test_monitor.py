@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from driftline import ConfigError, InputError, Workspace, monitor
+from driftline import ConfigError, DataNotFoundError, InputError, Workspace, monitor
 from driftline.cli import main
 from driftline.monitor import AlertRule
 from driftline.monitor._windows import align, parse_period, windows
@@ -142,7 +142,9 @@ def test_wrong_inputs_name_the_problem(ws: Workspace, tmp_path: Path) -> None:
         monitor.run(ws.context, "credit", data, time_column="ts")
     with pytest.raises(InputError, match="none of credit:1's input columns"):
         monitor.run(ws.context, "credit", data[["timestamp"]].assign(other=1))
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(
+        DataNotFoundError, match=r"prediction log: there is no file .*nope\.parquet"
+    ):
         monitor.run(ws.context, "credit", tmp_path / "nope.parquet")
 
 

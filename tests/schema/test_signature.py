@@ -169,3 +169,11 @@ def test_validate_matrix_refuses_infinity_and_integers_beyond_int64() -> None:
         sig.validate_matrix(np.array([[1.0, 0.5], [1.0, 0.5], [1e300, 0.5]]))
     assert (info.value.field, info.value.row) == ("n", 2)
     sig.validate_matrix(np.array([[2.0**62, 1e300], [-(2.0**63), np.nan]]))  # at the edges: fine
+
+
+def test_text_columns_are_those_a_csv_must_keep_as_text(train: pd.DataFrame) -> None:
+    sig = Signature.infer(train, target="churned")
+    assert sig.text_columns() == ["region"]  # classes 0 and 1 stay whole numbers
+    words = Signature.infer(train.assign(churned=["no", "yes", "no", "yes"]), target="churned")
+    assert words.text_columns() == ["region", "churned"]
+    assert words.text_columns(target="label") == ["region", "label"]  # the label renamed

@@ -8,7 +8,6 @@ from typing import Any
 import typer
 
 from driftline.cli._context import Context, console, echo_json
-from driftline.errors import InputError
 
 __all__ = ["estimate_command"]
 
@@ -83,16 +82,8 @@ def _window(text: str | None) -> int | str | None:
 
 
 def _read(path: Path, mv: Any, what: str) -> Any:
-    import pyarrow as pa
+    from driftline.io import read_frame
 
-    from driftline.quality._input import read_rows
-
-    if not path.exists():
-        raise InputError(f"no {what} file at {str(path)!r}; give the path of a CSV or Parquet file")
-    types: dict[str, pa.DataType] = {}
-    if path.suffix.lower() == ".csv" and mv.signature is not None:
-        # A CSV keeps a zip code as text when the model was trained on text.
-        types = {
-            c.name: pa.string() for c in mv.signature.columns if c.kind in ("category", "string")
-        }
-    return read_rows(path, what=what, csv_types=types or None).to_pandas()
+    # A CSV keeps a zip code as text when the model was trained on text.
+    text = mv.signature.text_columns() if mv.signature is not None else []
+    return read_frame(path, text=text, what=what)

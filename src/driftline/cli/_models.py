@@ -102,23 +102,6 @@ def _lineage(lineage: dict[str, object]) -> str:
     return ", ".join(parts)
 
 
-def read_table(path: Path) -> object:
-    """Read a CSV or Parquet file for the CLI, with errors that name the file."""
-    import pandas as pd
-
-    if not path.is_file():
-        raise InputError(f"file {str(path)!r} does not exist")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        if suffix in (".csv", ".txt", ".gz"):
-            return pd.read_csv(path)
-    except (ValueError, OSError) as exc:
-        raise InputError(f"cannot read {path.name}: {exc}") from exc
-    raise InputError(f"{path.name}: expected a .csv or .parquet file")
-
-
 def _parse_metrics(items: list[str]) -> dict[str, float]:
     out = {}
     for item in items:
@@ -139,7 +122,9 @@ def register(
     artifact: Path = typer.Option(
         ..., "--artifact", help=".skops, .onnx or (trusted) pickle file."
     ),
-    train: Path | None = typer.Option(None, "--train", help="Training data, CSV or Parquet."),
+    train: Path | None = typer.Option(
+        None, "--train", help="Training data: a CSV or Parquet file, or a folder of them."
+    ),
     target: str | None = typer.Option(None, "--target", help="Label column in the training data."),
     description: str = typer.Option("", "--description", help="What the model is for."),
     metric: list[str] = typer.Option([], "--metric", help="NAME=VALUE, repeatable."),
@@ -155,14 +140,18 @@ def register(
     """Register a model file as a new version."""
     obj: Context = ctx.obj
     metrics = _parse_metrics(metric)
-    frame = read_table(train) if train else None
+    from driftline.io import read_frame
+
+    # Read as `driftline drift` and the data checks read it, so the signature and the
+    # reference profile type each column as every later check will.
+    frame = read_frame(train, what="the training data") if train else None
     if target is not None and frame is None:
         raise InputError("--target needs --train: the label column is read from the training data")
     with obj.workspace() as ws:
         mv = ws.register(
             name,
             artifact,
-            train=frame,  # type: ignore[arg-type]
+            train=frame,
             target=target,
             description=description,
             metrics=metrics,

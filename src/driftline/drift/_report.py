@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from driftline.drift._result import ColumnDrift, DriftResult, _plain
+from driftline.drift._result import ColumnDrift, DriftResult
+from driftline.io import json_number
 
 __all__ = ["DriftReport"]
 
@@ -83,8 +84,8 @@ class DriftReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "drift_detected": self.drift_detected,
-            "p_value": _plain(self.p_value),
-            "score": _plain(self.score),
+            "p_value": json_number(self.p_value),
+            "score": json_number(self.score),
             "method": self.method,
             "alpha": self.alpha,
             "correction": self.correction,

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from driftline.io import json_number
+
 __all__ = ["ColumnDrift", "DriftResult"]
-
-
-def _plain(value: float | None) -> float | None:
-    # JSON has no NaN or infinity; a statistic that could not be computed is null.
-    return None if value is None or not math.isfinite(value) else float(value)
 
 
 @dataclass(frozen=True)
@@ -41,11 +37,11 @@ class ColumnDrift:
             "column": self.column,
             "kind": self.kind,
             "method": self.method,
-            "statistic": _plain(self.statistic),
-            "p_value": _plain(self.p_value),
-            "p_value_adjusted": _plain(self.p_value_adjusted),
+            "statistic": json_number(self.statistic),
+            "p_value": json_number(self.p_value),
+            "p_value_adjusted": json_number(self.p_value_adjusted),
             "effect": self.effect,
-            "effect_size": _plain(self.effect_size),
+            "effect_size": json_number(self.effect_size),
             "threshold": self.threshold,
             "drifted": self.drifted,
         }
@@ -80,8 +76,8 @@ class DriftResult:
         return {
             "method": self.method,
             "drift_detected": self.drift_detected,
-            "p_value": _plain(self.p_value),
-            "score": _plain(self.score),
+            "p_value": json_number(self.p_value),
+            "score": json_number(self.score),
             "alpha": self.alpha,
             "correction": self.correction,
             "n_reference": self.n_reference,

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from driftline.io import json_number
+
 __all__ = ["MetricEstimate", "PerformanceEstimate", "WindowEstimate"]
 
 
@@ -27,10 +29,10 @@ class MetricEstimate:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "value": _num(self.value),
-            "low": _num(self.low),
-            "high": _num(self.high),
-            "realized": _num(self.realized),
+            "value": json_number(self.value),
+            "low": json_number(self.low),
+            "high": json_number(self.high),
+            "realized": json_number(self.realized),
         }
 
     @classmethod
@@ -133,7 +135,7 @@ class PerformanceEstimate:
             "confidence": self.confidence,
             "window": self.window,
             "n_reference": self.n_reference,
-            "reference": {k: _num(v) for k, v in self.reference.items()},
+            "reference": {k: json_number(v) for k, v in self.reference.items()},
             "classes": _plain_list(self.classes),
             "calibration": self.calibration,
             "windows": [w.to_dict() for w in self.windows],
@@ -217,13 +219,6 @@ def _fmt(value: float | None) -> str:
     if value is None or math.isnan(value):
         return "-"
     return f"{value:.3f}" if abs(value) < 1e4 else f"{value:.3g}"
-
-
-def _num(value: float | None) -> float | None:
-    # JSON has no NaN: an undefined value (a window with one class has no AUC) is null.
-    if value is None or math.isnan(value):
-        return None
-    return float(value)
 
 
 def _float(value: Any) -> float:

@@ -11,9 +11,13 @@ and the audit chain records it; :func:`list_evaluations` reads them back.
 :func:`calibrate` recalibrates a registered classifier on labelled rows,
 measures calibration before and after on rows the calibrator never saw, and
 registers the result as a new version whose lineage names the parent.
+
+:func:`read_labelled` and :func:`split_batch` read the rows to judge a model
+on and split them into its inputs and labels; the gate reads them the same way.
 """
 
 from driftline.evaluation._calibrate import calibrate
+from driftline.evaluation._data import Batch, read_labelled, split_batch
 from driftline.evaluation._report import EvaluationReport
 from driftline.evaluation._service import evaluate
 from driftline.evaluation._store import (
@@ -24,11 +28,14 @@ from driftline.evaluation._store import (
 )
 
 __all__ = [
+    "Batch",
     "EvaluationReport",
     "calibrate",
     "evaluate",
     "get_evaluation",
     "latest_evaluation",
     "list_evaluations",
+    "read_labelled",
     "record_judgement",
+    "split_batch",
 ]

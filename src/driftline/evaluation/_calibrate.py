@@ -24,10 +24,10 @@ from driftline.calibration import (
     fit_calibrator,
 )
 from driftline.errors import InputError, SchemaError
-from driftline.evaluation._data import read_frame
+from driftline.evaluation._data import read_labelled
 from driftline.evaluation._store import record_judgement
+from driftline.io import fingerprint
 from driftline.metrics import predict
-from driftline.registry._lineage import data_fingerprint
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,7 +109,7 @@ def calibrate(
         seed=seed,
     )
     chosen = calibrator.selection_["method"]
-    dataset = data_fingerprint(labelled).removeprefix("sha256:")
+    dataset = fingerprint(labelled).removeprefix("sha256:")
     version = None
     if chosen != "identity":
         version = _register(
@@ -164,7 +164,7 @@ def calibrate(
 
 def _read(data: Any, signature: Signature | None, target: str) -> pd.DataFrame:
     """The data as a DataFrame; CSV text columns the model knows as categories stay text."""
-    frame = read_frame(data, signature=signature, target=target)
+    frame = read_labelled(data, signature=signature, target=target)
     if target not in frame.columns:
         raise InputError(
             f"no column {target!r} in the data; its columns are: "

@@ -1,31 +1,30 @@
 """The rows to judge a model on: read them, find the label, pick the model's inputs.
 
-Files and Arrow or polars tables are read with the same reader as the data
-checks, so a CSV keeps a zip code as text when the signature says it is text.
-A pandas frame is used as given: its dtypes are what the model was fitted on.
+Files and Arrow or polars tables are read by :mod:`driftline.io`, as every
+table is, so a CSV keeps a zip code as text when the signature says it is
+text. A pandas frame is used as given: its dtypes are what the model was
+fitted on.
 """
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from driftline.errors import InputError
+from driftline.io import read_frame
 
 if TYPE_CHECKING:
     from driftline.schema import Signature
 
-__all__ = ["Batch", "fingerprint", "read_frame", "split_batch"]
-
-_TEXT_KINDS = ("category", "string")
+__all__ = ["Batch", "read_labelled", "split_batch"]
 
 
-def read_frame(
+def read_labelled(
     data: Any, *, signature: Signature | None = None, target: str | None = None
 ) -> pd.DataFrame:
     """``data`` as a pandas DataFrame: a frame, an Arrow or polars table, or a CSV/Parquet path.
@@ -34,41 +33,14 @@ def read_frame(
     label column ``target`` (default: the signature's) when the model's
     classes are text.
     """
-    if isinstance(data, pd.DataFrame):
-        return data
     if isinstance(data, pd.Series | np.ndarray | list | dict):
         raise InputError(
             f"data must be a table with named columns (a pandas or polars DataFrame, an Arrow "
             f"table, or a CSV or Parquet file), got {type(data).__name__}; the label is found "
             f"by its column name"
         )
-    import pyarrow as pa
-
-    from driftline.quality._input import read_rows
-
-    types: dict[str, pa.DataType] = {}
-    if signature is not None:
-        types = {c.name: pa.string() for c in signature.columns if c.kind in _TEXT_KINDS}
-        output = signature.output
-        label = target or (output.target if output is not None else None)
-        if (
-            output is not None
-            and label
-            and output.classes
-            and all(isinstance(c, str) for c in output.classes)
-        ):
-            types[label] = pa.string()
-    if isinstance(data, str | Path) and not Path(data).suffix.lower().startswith(".csv"):
-        types = {}  # column types are only a CSV reading option
-    table = read_rows(data, what="evaluation data", csv_types=types or None)
-    return table.to_pandas()
-
-
-def fingerprint(frame: pd.DataFrame) -> str:
-    """sha256 (hex) of the rows' content, column names and types: the same rows, the same hash."""
-    from driftline.registry._lineage import data_fingerprint
-
-    return data_fingerprint(frame).removeprefix("sha256:")
+    text = signature.text_columns(target) if signature is not None else []
+    return read_frame(data, text=text, what="the evaluation data")
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ import pandas as pd
 
 from driftline.errors import DriftlineError, InputError
 from driftline.evaluation._charts import chart_data
-from driftline.evaluation._data import fingerprint, read_frame, split_batch
+from driftline.evaluation._data import read_labelled, split_batch
 from driftline.evaluation._report import EvaluationReport
 from driftline.evaluation._store import store_evaluation
+from driftline.io import fingerprint
 from driftline.settings import Settings
 from driftline.store import Context
 
@@ -98,7 +99,7 @@ def evaluate(
         return _evaluate_version(context, model_or_ref, data, **options)
     if target is None:
         raise InputError("target is required: pass target= with the name of the label column")
-    frame = read_frame(data)
+    frame = read_labelled(data)
     report = judge(
         model_or_ref,
         frame,
@@ -152,7 +153,7 @@ def _evaluate_version(
                 f"(--target) with the name of the label column in the data"
             )
         target = signature.output.target
-    frame = read_frame(data, signature=signature)  # a bad file fails before the model loads
+    frame = read_labelled(data, signature=signature)  # a bad file fails before the model loads
     model = registry.load_model(ctx, version)
     profile = registry.load_profile(ctx, version) if version.profile_key else None
     report = judge(
@@ -263,7 +264,7 @@ def judge(
         model=name,
         version=version,
         ref=ref,
-        dataset=fingerprint(frame),
+        dataset=fingerprint(frame).removeprefix("sha256:"),
         n_rows=len(y_true),
         target=target,
         evaluation=evaluation,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from driftline import audit
 from driftline.errors import InputError, NotFoundError
 from driftline.evaluation._report import EvaluationReport
+from driftline.io import json_number
 from driftline.store import EvaluationRow, as_utc
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def store_evaluation(
             "dataset": report.dataset,
             "rows": report.n_rows,
             "task": report.task,
-            "metrics": {k: _num(v.value) for k, v in report.metrics.items()},
+            "metrics": {k: json_number(v.value) for k, v in report.metrics.items()},
             "report_sha256": report_sha,
         },
         id_key="evaluation",
@@ -112,10 +113,6 @@ def record_judgement(
             payload = {id_key: row.id, **payload}
         audit.append(s, actor=actor, action=action, subject=version.ref, payload=payload)
         return row.id
-
-
-def _num(value: float) -> float | None:
-    return value if value == value and abs(value) != float("inf") else None
 
 
 def _version_filter(ctx: Context, ref: str) -> tuple[str, int | None]:

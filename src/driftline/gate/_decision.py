@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from driftline.errors import InputError
 from driftline.gate._policy import GatePolicy
+from driftline.io import json_number
 from driftline.metrics import Interval
 
 __all__ = ["Comparison", "Criterion", "GateDecision", "Kind", "SliceComparison", "Verdict"]
@@ -26,10 +26,6 @@ Kind = Literal[
     "calibration",
     "quality",
 ]
-
-
-def _num(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
 
 
 def _interval(d: Mapping[str, Any] | None) -> Interval | None:
@@ -67,10 +63,10 @@ class Criterion:
             "kind": self.kind,
             "verdict": self.verdict,
             "sentence": self.sentence,
-            "figure": _num(self.figure),
-            "low": _num(self.low),
-            "high": _num(self.high),
-            "threshold": _num(self.threshold),
+            "figure": json_number(self.figure),
+            "low": json_number(self.low),
+            "high": json_number(self.high),
+            "threshold": json_number(self.threshold),
             "metric": self.metric,
             "slice": self.slice,
         }

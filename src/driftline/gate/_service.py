@@ -78,7 +78,8 @@ def run_gate(
     cannot be evaluated fails; a missing candidate, data file, label column
     or bad policy raises (:class:`InputError`, :class:`NotFoundError`).
     """
-    from driftline.evaluation._data import fingerprint, read_frame, split_batch
+    from driftline.evaluation import read_labelled, split_batch
+    from driftline.io import fingerprint
 
     cand_mv = registry.get(ctx, resolve_ref(name, candidate))
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -100,7 +101,7 @@ def run_gate(
     if base_mv is not None and base_mv.ref == cand_mv.ref:
         notes.append(f"the candidate and the baseline are the same version ({cand_mv.ref})")
 
-    frame = read_frame(data, signature=cand_mv.signature)
+    frame = read_labelled(data, signature=cand_mv.signature)
     cand_model = registry.load_model(ctx, cand_mv)
     batch = split_batch(frame, target, signature=cand_mv.signature, model=cand_model)
     if batch.dropped:
@@ -145,7 +146,7 @@ def run_gate(
         baseline=base_mv.ref if base_mv is not None else None,
         criteria=found.criteria,
         policy=used,
-        dataset=fingerprint(frame),
+        dataset=fingerprint(frame).removeprefix("sha256:"),
         n_rows=len(y_true),
         task=cand_pred.task,
         metrics=found.metrics,

@@ -7,11 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from driftline.io import json_number
+
 __all__ = ["Interval"]
-
-
-def _num(value: float) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
 
 
 @dataclass(frozen=True)
@@ -23,7 +21,11 @@ class Interval:
     high: float
 
     def to_dict(self) -> dict[str, float | None]:
-        return {"value": _num(self.value), "low": _num(self.low), "high": _num(self.high)}
+        return {
+            "value": json_number(self.value),
+            "low": json_number(self.low),
+            "high": json_number(self.high),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Interval:

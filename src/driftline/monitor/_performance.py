@@ -22,9 +22,7 @@ rows whose labels have arrived, stored beside the estimate::
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,6 +39,7 @@ from driftline.estimate import (
     fit_estimator,
     scored,
 )
+from driftline.io import json_number, read_frame
 
 if TYPE_CHECKING:
     from driftline.registry import ModelVersion
@@ -79,14 +78,18 @@ class PerformanceMonitor:
         values = estimate_window(self.estimator, part, labels)
         out: dict[str, Any] = {
             "estimated": {
-                name: {"value": _num(m.value), "low": _num(m.low), "high": _num(m.high)}
+                name: {
+                    "value": json_number(m.value),
+                    "low": json_number(m.low),
+                    "high": json_number(m.high),
+                }
                 for name, m in values.items()
             },
             "labelled": 0 if labels is None else int(pd.notna(pd.Series(labels)).sum()),
             "reference": _plain(self.estimator.reference_),
         }
         if out["labelled"]:
-            out["realized"] = {name: _num(m.realized) for name, m in values.items()}
+            out["realized"] = {name: json_number(m.realized) for name, m in values.items()}
         worst = drops(out)
         if worst:
             out["performance_drop"] = max(worst.values())
@@ -137,7 +140,9 @@ def prepare(
             "a reference for performance estimation needs its label column: pass target= "
             "(CLI: --target)"
         )
-    frame = _read(reference, mv)
+    # A CSV keeps as text what the model knows as text, the label too when its classes are.
+    text = mv.signature.text_columns(target) if mv.signature is not None else []
+    frame = read_frame(reference, text=text, what="the reference")
     if target not in frame.columns:
         raise InputError(
             f"the reference has no label column {target!r}; its columns are: "
@@ -176,21 +181,6 @@ def drops(entries: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def _read(data: Any, mv: ModelVersion) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    import pyarrow as pa
-
-    from driftline.quality._input import read_rows
-
-    types: dict[str, pa.DataType] = {}
-    if isinstance(data, str | Path) and Path(data).suffix.lower() == ".csv" and mv.signature:
-        types = {
-            c.name: pa.string() for c in mv.signature.columns if c.kind in ("category", "string")
-        }
-    return read_rows(data, what="reference", csv_types=types or None).to_pandas()
-
-
 def _complete(frame: pd.DataFrame, column: str) -> np.ndarray | None:
     if column not in frame.columns:
         return None
@@ -200,9 +190,5 @@ def _complete(frame: pd.DataFrame, column: str) -> np.ndarray | None:
     return values.to_numpy()
 
 
-def _num(value: float | None) -> float | None:
-    return None if value is None or math.isnan(value) else float(value)
-
-
 def _plain(values: dict[str, float]) -> dict[str, float | None]:
-    return {k: _num(v) for k, v in values.items()}
+    return {k: json_number(v) for k, v in values.items()}

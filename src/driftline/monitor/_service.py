@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from driftline import audit, registry
 from driftline.drift import drift
 from driftline.errors import InputError
+from driftline.io import open_table
 from driftline.monitor._performance import PerformanceMonitor, drops, prepare
 from driftline.monitor._rules import DEFAULT_RULES, AlertRule, rule_value
 from driftline.monitor._sources import DatasetSource, LogSource, Source
@@ -105,23 +105,9 @@ class MonitorRun:
         }
 
 
-def _dataset(data: Any, time_column: str) -> pads.Dataset:
-    table = None
-    if isinstance(data, pd.DataFrame):
-        table = pa.Table.from_pandas(data, preserve_index=False)
-    elif isinstance(data, pa.Table):
-        table = data
-    elif isinstance(data, str | Path):
-        path = Path(data)
-        if not path.exists():
-            raise InputError(f"prediction log {str(path)!r} does not exist")
-        dataset = pads.dataset(path, format="csv" if path.suffix == ".csv" else "parquet")
-    else:
-        raise InputError(
-            f"data must be a DataFrame, an Arrow table or a Parquet path, got {type(data).__name__}"
-        )
-    if table is not None:
-        dataset = pads.dataset(table)
+def _dataset(data: Any, time_column: str, text: Collection[str] = ()) -> pads.Dataset:
+    """The predictions as an Arrow dataset: a file is filtered window by window, not loaded."""
+    dataset = open_table(data, text=text, what="the prediction log").to_dataset()
     if time_column not in dataset.schema.names:
         raise InputError(
             f"the prediction log has no time column {time_column!r}; its columns are: "
@@ -135,7 +121,7 @@ def _dataset(data: Any, time_column: str) -> pads.Dataset:
             frame[time_column] = pd.to_datetime(frame[time_column], utc=True)
         except (ValueError, TypeError) as exc:
             raise InputError(f"column {time_column!r} does not hold date-times: {exc}") from exc
-        dataset = pads.dataset(pa.Table.from_pandas(frame, preserve_index=False))
+        dataset = open_table(frame, what="the prediction log").to_dataset()
     return dataset
 
 
@@ -214,7 +200,8 @@ def run(
     if data is None:
         source = _from_log(ctx, mv, since, until, labels=reference is not None)
     else:
-        source = DatasetSource(_dataset(data, time_column), time_column)
+        dataset = _dataset(data, time_column, mv.signature.text_columns())
+        source = DatasetSource(dataset, time_column)
     present = set(source.names)
     columns = [c for c in mv.signature.names if c in present]
     if not columns:

@@ -12,10 +12,10 @@ from driftline.quality._input import (
     Expect,
     Reference,
     column_values,
-    csv_types,
     expectations,
     read_reference,
     read_rows,
+    text_columns,
 )
 from driftline.quality._labels import check_labels, check_leakage, is_classification
 from driftline.quality._report import Finding, QualityReport, ordered
@@ -86,7 +86,7 @@ def check_quality(
         )
     expect = expectations(ref, signature, target)
     target_kind = _kind(ref, target)
-    cur = read_rows(current, what="current data", csv_types=csv_types(expect, target_kind, target))
+    cur = read_rows(current, what="current data", text=text_columns(expect, target_kind, target))
     if cur.num_rows == 0:
         raise InputError("the current data has no rows; pass the batch to check")
 

@@ -1,16 +1,16 @@
 """Reading both sides of a data check, and what the reference says each column should be.
 
 The checks work on rows (duplicates, leakage, the domain classifier need
-them), so both sides are read into Arrow tables with the same reader as
-:class:`~driftline.stats.Profile`. A reference given only as a Profile
+them), so both sides are read whole into Arrow tables by :mod:`driftline.io`,
+the reader of every table in driftline. A reference given only as a Profile
 contributes its uniform row sample; its exact counts and ranges come from
 the profile itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,18 +18,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from driftline.errors import InputError
+from driftline.io import read_table
 from driftline.schema import ColumnSpec, Signature
 from driftline.stats import Kind, Profile, kind_of, numeric_values, string_values
-from driftline.stats._input import open_source
 
 __all__ = [
     "Expect",
     "Reference",
     "column_values",
-    "csv_types",
     "expectations",
     "read_reference",
     "read_rows",
+    "text_columns",
 ]
 
 # As in Signature.infer: a text column with more distinct values is free text, not a category.
@@ -77,26 +77,14 @@ class Reference:
         return self.rows.num_rows if self.rows is not None else 0
 
 
-def read_rows(data: Any, *, what: str, csv_types: dict[str, pa.DataType] | None = None) -> pa.Table:
-    """Every row of ``data`` as one Arrow table; unreadable data is an InputError."""
+def read_rows(data: Any, *, what: str, text: Collection[str] = ()) -> pa.Table:
+    """Every row of ``data`` as one Arrow table; ``text`` names the columns a CSV keeps as text."""
     if isinstance(data, Profile):
         raise InputError(
             f"{what} must be rows (a DataFrame, Arrow table, array or file), got a Profile; "
             f"a data check looks at every row of the batch"
         )
-    try:
-        source = open_source(data, csv_types=csv_types, what=what)
-        if source.table is not None:
-            return source.table
-        names = list(source.schema.names)
-        batches = list(source.batches(names))
-        return pa.Table.from_batches(batches, schema=source.schema)
-    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
-        where = f"{what} {str(data)!r}" if isinstance(data, str | Path) else f"the {what}"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(
-            f"cannot read {where}: {first}; give a readable Parquet or CSV file or a table"
-        ) from exc
+    return read_table(data, text=text, what=what)
 
 
 def read_reference(reference: Any, profile: Profile | None) -> Reference:
@@ -207,11 +195,11 @@ def column_values(table: pa.Table, name: str, kind: Kind) -> np.ndarray:
     return numeric_values(name, column, kind)
 
 
-def csv_types(
+def text_columns(
     expect: dict[str, Expect], target_kind: Kind | None, target: str | None
-) -> dict[str, pa.DataType]:
-    """Read text columns of a CSV as text, so '02139' stays a zip code and not a number."""
-    types = {name: pa.string() for name, e in expect.items() if e.kind == "categorical"}
+) -> list[str]:
+    """The columns the reference knows as text (and the label, if text): a CSV keeps them so."""
+    names = [name for name, e in expect.items() if e.kind == "categorical"]
     if target is not None and target_kind == "categorical":
-        types[target] = pa.string()
-    return types
+        names.append(target)
+    return names

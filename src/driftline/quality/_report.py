@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import numpy as np
+from driftline.io import json_safe
 
 __all__ = ["SEVERITIES", "Finding", "QualityReport", "Severity", "ordered", "percent"]
 
@@ -27,21 +26,6 @@ def percent(share: float) -> str:
     if value < 10 and round(value, 1) != round(value):
         return f"{value:.1f}%"
     return f"{value:.0f}%"
-
-
-def _plain(value: Any) -> Any:
-    # Reports are stored and sent as JSON: numpy becomes Python, NaN and inf become null.
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 @dataclass(frozen=True)
@@ -66,7 +50,7 @@ class Finding:
             "column": self.column,
             "severity": self.severity,
             "message": self.message,
-            "details": _plain(self.details),
+            "details": json_safe(self.details),
         }
 
 

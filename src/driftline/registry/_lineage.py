@@ -1,25 +1,11 @@
-"""Where a version came from: a fingerprint of its training data and the code revision."""
+"""Where a version came from: the code revision (the data's fingerprint is ``driftline.io``'s)."""
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from pathlib import Path
 
-import pandas as pd
-
-__all__ = ["data_fingerprint", "git_revision"]
-
-
-def data_fingerprint(df: pd.DataFrame) -> str:
-    """A sha256 of the table's content, column names and types; row order matters."""
-    h = hashlib.sha256()
-    h.update("\x1f".join(f"{c}:{df[c].dtype}" for c in df.columns).encode("utf-8"))
-    # hash_pandas_object is vectorized and stable across runs for the same content.
-    for start in range(0, len(df), 1_000_000):
-        chunk = df.iloc[start : start + 1_000_000]
-        h.update(pd.util.hash_pandas_object(chunk, index=False).to_numpy().tobytes())
-    return "sha256:" + h.hexdigest()
+__all__ = ["git_revision"]
 
 
 def git_revision(path: str | Path = ".") -> str | None:

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from driftline import audit
 from driftline.errors import InputError, NotFoundError, UntrustedArtifactError
+from driftline.io import fingerprint
 from driftline.registry import _flavors, _onnx
 from driftline.registry._card import build_card
-from driftline.registry._lineage import data_fingerprint, git_revision
+from driftline.registry._lineage import git_revision
 from driftline.registry._version import (
     ModelSummary,
     ModelVersion,
@@ -117,7 +118,7 @@ def register(
 
     parent_ref = base.ref if base else None
     lineage = {
-        "data_fingerprint": data_fingerprint(train)
+        "data_fingerprint": fingerprint(train)
         if train is not None
         else (inherited.lineage.get("data_fingerprint") if inherited else None),
         "code_revision": code_revision if code_revision is not None else git_revision(),

@@ -5,22 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-import numpy as np
+from driftline.io import json_safe
 
 __all__ = ["TwoSampleResult"]
-
-
-def _plain(value: Any) -> Any:
-    # Reports are stored and sent as JSON: numpy scalars and arrays become Python ones.
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,5 +46,5 @@ class TwoSampleResult:
             "n_reference": int(self.n_reference),
             "n_current": int(self.n_current),
             "correction": self.correction,
-            "details": _plain(self.details),
+            "details": json_safe(self.details),
         }

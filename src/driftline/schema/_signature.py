@@ -103,6 +103,20 @@ class Signature:
             output = _infer_output(data[target], target, classes)
         return cls(columns=specs, output=output)
 
+    def text_columns(self, target: str | None = None) -> list[str]:
+        """The columns known as text, and the label ``target`` (default: ours) if its classes are.
+
+        Readers keep these as text in a CSV (``driftline.io``'s ``text=``), so a
+        zip code '02139' keeps its zero; classes 0 and 1 stay whole numbers.
+        """
+        names = [c.name for c in self.columns if c.kind in ("category", "string")]
+        output = self.output
+        label = target or (output.target if output is not None else None)
+        classes = output.classes if output is not None else None
+        if label and classes and all(isinstance(c, str) for c in classes):
+            names.append(label)
+        return names
+
     def validate(self, batch: pd.DataFrame, *, allow_extra: bool = False) -> None:
         """Raise :class:`SchemaError` naming the first wrong field and row.
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from driftline.errors import InputError
+from driftline.io import json_number
 from driftline.schema import Signature
 
 __all__ = [
@@ -324,8 +325,8 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    if isinstance(value, float):
+        return json_number(value)
     if isinstance(value, pd.Timestamp | np.datetime64):
         return None if pd.isna(value) else pd.Timestamp(value).isoformat()
     if value is pd.NA or value is pd.NaT:

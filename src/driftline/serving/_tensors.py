@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from driftline.errors import InputError
+from driftline.io import json_number
 
 __all__ = [
     "DATATYPES",
@@ -275,7 +276,7 @@ def encode_json(array: np.ndarray[Any, Any], datatype: str, where: str) -> list[
         return out
     values = flat.tolist()
     if datatype in _FLOAT:
-        return [v if math.isfinite(v) else None for v in values]
+        return [json_number(v) for v in values]
     return list(values)
 
 

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from driftline.errors import InputError
+from driftline.io import open_table
 from driftline.stats import Kind, kind_of, numeric_values, string_values
-from driftline.stats._input import open_source
 
 __all__ = ["Frame", "as_frame"]
 
@@ -70,9 +70,9 @@ def as_frame(data: Any, *, what: str = "frame") -> Frame:
     if isinstance(data, str | Path):
         raise InputError(
             f"{what} must be a table in memory (pandas, polars or Arrow), got the path "
-            f"{str(data)!r}; read the file first, e.g. pandas.read_parquet(path)"
+            f"{str(data)!r}; read the file first, e.g. driftline.io.read_table(path)"
         )
-    source = open_source(data, what=what)
+    source = open_table(data, what=what)
     if source.table is None:
         raise InputError(
             f"{what} must be a table in memory (pandas, polars or Arrow), got a stream; "

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from driftline.errors import InputError
+from driftline.io import json_number
 from driftline.metrics import HIGHER_IS_BETTER, Interval
 from driftline.slices._spec import Slice
 
@@ -15,10 +16,6 @@ __all__ = ["FORMAT", "SliceFinding", "SliceReport", "metric_text", "sentence"]
 
 FORMAT = 1
 Kind = Literal["defined", "discovered"]
-
-
-def _num(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
 
 
 def _opt(value: Any) -> float | None:
@@ -101,13 +98,13 @@ class SliceFinding:
             "slice": self.slice.to_dict(),
             "metric": self.metric,
             "value": None if self.value is None else self.value.to_dict(),
-            "overall": _num(self.overall),
-            "gap": _num(self.gap),
+            "overall": json_number(self.overall),
+            "gap": json_number(self.gap),
             "rows": self.rows,
             "share": self.share,
-            "p_value": _num(self.p_value),
-            "adjusted_p": _num(self.adjusted_p),
-            "score": _num(self.score),
+            "p_value": json_number(self.p_value),
+            "adjusted_p": json_number(self.adjusted_p),
+            "score": json_number(self.score),
             "sentence": self.sentence,
             "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
         }

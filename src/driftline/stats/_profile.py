@@ -10,9 +10,9 @@ import numpy as np
 import pyarrow as pa
 
 from driftline.errors import InputError, SchemaError
+from driftline.io import TableSource, open_table, rebatch
 from driftline.stats._bins import Bins, learn_bins
 from driftline.stats._column import ColumnProfile, category_codes
-from driftline.stats._input import Source, open_source, rebatch
 from driftline.stats._kinds import Kind, is_numeric_kind, kind_of, numeric_values, string_values
 from driftline.stats._known import UnseenCounter
 from driftline.stats._reservoir import Reservoir, chunk_keys
@@ -107,7 +107,7 @@ class Profile:
         """
         _check_positive(bins=bins, max_categories=max_categories, chunk_size=chunk_size)
         _check_positive(reservoir_size=reservoir_size, allow_zero=True)
-        source = open_source(data, csv_types=_csv_types(reference, columns))
+        source = open_table(data, text=_text_columns(reference, columns))
         names = _choose_columns(source.schema, reference, columns)
         if reference is not None:
             empty = {name: reference.columns[name] for name in names}
@@ -185,17 +185,16 @@ def _check_positive(*, allow_zero: bool = False, **values: int) -> None:
             raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
 
 
-def _csv_types(reference: Profile | None, columns: Sequence[str] | None) -> dict[str, pa.DataType]:
+def _text_columns(reference: Profile | None, columns: Sequence[str] | None) -> list[str]:
     # Without this a CSV column of zip codes would be read as integers in one file and
-    # as strings in the next; the reference fixes what each column is.
+    # as strings in the next; the reference fixes which columns are text.
     if reference is None:
-        return {}
-    wanted = {"categorical": pa.string(), "numeric": pa.float64(), "boolean": pa.bool_()}
-    return {
-        name: wanted[col.kind]
+        return []
+    return [
+        name
         for name, col in reference.columns.items()
-        if col.kind in wanted and (columns is None or name in columns)
-    }
+        if col.kind == "categorical" and (columns is None or name in columns)
+    ]
 
 
 def _choose_columns(
@@ -228,18 +227,18 @@ def _choose_columns(
     return names
 
 
-def _chunks(source: Source, names: list[str], chunk_size: int) -> Iterator[pa.Table]:
+def _chunks(source: TableSource, names: list[str], chunk_size: int) -> Iterator[pa.Table]:
     try:
         yield from rebatch(source.batches(names), chunk_size)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        # Files are typed before they are read (driftline.io); a stream's batches are not.
         raise InputError(
-            f"could not read the data in chunks: {exc}; if a CSV column changes type "
-            f"midway, build with reference= (which fixes the types) or convert the file"
+            f"could not read the data in chunks ({exc}); give batches that share one schema"
         ) from exc
 
 
 def _learn(
-    source: Source,
+    source: TableSource,
     names: list[str],
     kinds: dict[str, Kind],
     chunk_size: int,

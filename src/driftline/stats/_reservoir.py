@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from driftline.io import json_number
+
 __all__ = ["Reservoir", "chunk_keys"]
 
 
@@ -118,4 +120,4 @@ def _row_key(columns: Mapping[str, np.ndarray], i: int) -> tuple[tuple[int, Any]
 def _plain(values: np.ndarray) -> list[Any]:
     if values.dtype == object:
         return [None if v is None else str(v) for v in values]
-    return [None if np.isnan(v) else float(v) for v in values]
+    return [json_number(v) for v in values]

@@ -16,6 +16,7 @@ what to do, with the URL's password masked.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from sqlalchemy.exc import IntegrityError as ConstraintError
 from sqlalchemy.orm import Session
 
 from driftline.errors import ConfigError, MissingDependencyError, StorageError
+from driftline.io import json_safe
 from driftline.store._db_faults import database_failure, mask_url
 
 __all__ = ["Database", "as_utc"]
@@ -42,6 +44,12 @@ _PG_CONNECT_TIMEOUT = 10
 def as_utc(t: dt.datetime) -> dt.datetime:
     """A stored time as an aware UTC datetime: SQLite hands them back naive."""
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def _to_json(value: Any) -> str:
+    # Python writes NaN and infinities as tokens PostgreSQL's json type refuses (and SQLite
+    # keeps): a number JSON cannot hold is stored as null, the same on both.
+    return json.dumps(json_safe(value))
 
 
 class Database:
@@ -83,7 +91,7 @@ class Database:
             if "connect_timeout" not in parsed.query:
                 kwargs["connect_args"] = {"connect_timeout": _PG_CONNECT_TIMEOUT}
         try:
-            self.engine: Engine = create_engine(parsed, **kwargs)
+            self.engine: Engine = create_engine(parsed, json_serializer=_to_json, **kwargs)
         except (NoSuchModuleError, ModuleNotFoundError) as exc:
             raise MissingDependencyError(
                 "the PostgreSQL driver is not installed; install it with: "
