@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 from rich.console import Console
+from rich.text import Text
 from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import accuracy_score, roc_auc_score
@@ -86,10 +87,9 @@ def main() -> None:
     challenger = ws.register("tumor", simple, train=train, target="target")
     ws.set_alias("tumor", challenger.version, "challenger")
     decision = ws.gate("tumor", data=test, target="target")
-    out.print(f"[bold]{decision.headline}[/]")
-    for criterion in decision.criteria:
-        if criterion.verdict != "pass":
-            out.print(f"  {criterion.sentence}")
+    out.print(Text(decision.headline, style="bold"))
+    for criterion in decision.failed:
+        out.print(Text(f"  {criterion.sentence}"))
 
     out.rule("3. serve")
     serving.deploy(ws.context, "tumor", alias="champion")
@@ -130,25 +130,25 @@ def main() -> None:
     thread.join()
 
     out.rule("4. watch")
-    run = monitor.run(ws.context, "tumor@champion", window=f"{WINDOW_SECONDS}s")
+    # The held-out rows, labelled, let monitoring estimate accuracy before any label arrives.
+    run = monitor.run(
+        ws.context, "tumor@champion", window=f"{WINDOW_SECONDS}s", reference=test, target="target"
+    )
+    out.print(Text(run.headline, style="bold"))
+    if run.performance_sentence:
+        out.print(run.performance_sentence)
     for w in run.windows:
-        changed = ", ".join(w.drifted_columns[:4]) + ("…" if len(w.drifted_columns) > 4 else "")
-        out.print(
-            f"window {w.start:%H:%M:%S}: {w.rows} predictions, changed columns: {changed or 'none'}"
-        )
+        out.print(Text(f"  {w.sentence}"))
     for alert in run.opened:
-        out.print(f"[bold red]ALERT[/] ({alert.severity}): {alert.message}")
+        out.print(Text.assemble(("ALERT", "bold red"), f" ({alert.severity}): {alert.message}"))
 
     out.rule("5. audit")
     for event in ws.audit_events():
         out.print(f"#{event.seq} {event.actor} {event.action} {event.subject}")
-    result = ws.verify_audit()
-    out.print(
-        f"chain verified: {result.ok}, {result.checked} events, head {result.head_hash[:16]}…"
-    )
+    out.print(ws.verify_audit().sentence)
     out.rule()
     out.print(f"look around: .venv/bin/driftline --home {HOME} models show tumor@champion --card")
-    out.print(f"             .venv/bin/driftline --home {HOME} alerts list")
+    out.print(f"             .venv/bin/driftline --home {HOME} alerts list --status open")
     out.print(f"             .venv/bin/driftline --home {HOME} evaluations list tumor")
     ws.close()
 

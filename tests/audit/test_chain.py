@@ -108,3 +108,33 @@ def test_failed_transaction_writes_no_event(chained: Workspace) -> None:
         change_then_fail()
     assert [e.action for e in chained.audit_events()][-1] == "test.event"
     assert chained.verify_audit().ok
+
+
+def test_the_verdict_in_a_sentence() -> None:
+    from driftline.audit import VerifyResult
+
+    head = "0123456789abcdef" + "0" * 48
+    assert VerifyResult(True, 0, head).sentence == (
+        "The audit record is empty: nothing has been recorded yet."
+    )
+    assert VerifyResult(True, 1, head).sentence == (
+        "The audit record is intact: its 1 event reads as it was written (head 0123456789abcdef…). "
+        "Nothing to do."
+    )
+    assert VerifyResult(True, 9, head).sentence == (
+        "The audit record is intact: all 9 events read as they were written (head "
+        "0123456789abcdef…). Nothing to do."
+    )
+    broken = VerifyResult(
+        False, 1, head, 2, "event 2 (alias.set m@champion) does not match its hash"
+    )
+    assert broken.sentence == (
+        "The audit record was tampered with at event 2: event 2 (alias.set m@champion) does not "
+        "match its hash; the 1 event before it is intact. Restore the database from a backup "
+        "taken before the change, and find out who could write to it."
+    )
+    assert VerifyResult(False, 0, head, 1, "the chain's head record was deleted").sentence == (
+        "The audit record was tampered with at event 1: the chain's head record was deleted. "
+        "Restore the database from a backup taken before the change, and find out who could "
+        "write to it."
+    )

@@ -151,12 +151,12 @@ def test_audit_verify_exit_codes_and_debug(tmp_path, files, capsys) -> None:  # 
     run(capsys, "--home", home, "models", "register", "m", "--artifact", str(files["skops"]))
     run(capsys, "--home", home, "alias", "set", "m", "1", "champion")
     code, out, _ = run(capsys, "--home", home, "audit", "verify")
-    assert code == 0 and "intact: 2 events" in out
+    assert code == 0 and "The audit record is intact: all 2 events read as they were" in out
     with Workspace.open(home) as ws, ws.db.engine.begin() as conn:
         changed = conn.execute(text("UPDATE audit_events SET actor = 'mallory' WHERE seq = 1"))
         assert changed.rowcount == 1
     code, _, err = run(capsys, "--home", home, "audit", "verify")
-    assert code == 1 and "broken at event 1" in err
+    assert code == 1 and "The audit record was tampered with at event 1: " in err
     code, out, _ = run(capsys, "--home", home, "audit", "verify", "--json")
     assert code == 1 and json.loads(out)["bad_seq"] == 1
 

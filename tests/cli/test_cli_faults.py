@@ -184,22 +184,45 @@ def test_a_stray_file_in_the_log_folder_is_one_line(ws_home: Path) -> None:
 # -- a bug: one line, the traceback in a file --------------------------------------
 
 
+_BROKEN_MODEL = """
+import numpy as np
+
+
+class Broken:
+    \"\"\"A model whose own code fails when asked to predict: an error driftline did not foresee.\"\"\"
+
+    classes_ = np.array([0, 1])
+
+    def predict(self, X):
+        return 1 // 0
+
+    def predict_proba(self, X):
+        return 1 // 0
+"""
+
+
 def test_an_unexpected_error_names_its_type_and_the_traceback_file(
-    ws_home: Path, tmp_path: Path
+    ws_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    junk = tmp_path / "traffic.parquet"
-    junk.write_bytes(b"PAR1 not really")
-    result = cli("--home", str(ws_home), "monitor", "run", "m", "--data", str(junk))
+    # A trusted model whose predict divides by zero: a failure no layer maps to a sentence.
+    (tmp_path / "brokenmodel.py").write_text(_BROKEN_MODEL)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import brokenmodel
+
+    trusted = "brokenmodel.Broken"
+    with Workspace.open(ws_home, create=False, trusted_types=[trusted]) as ws:
+        ws.register("broken", brokenmodel.Broken())
+    env = {"PYTHONPATH": str(tmp_path), "DRIFTLINE_TRUSTED_TYPES": trusted}
+    args = ["evaluate", "broken", "--data", str(tmp_path / "train.csv"), "--target", "y"]
+    result = cli("--home", str(ws_home), *args, env=env)
     line = error_line(result)
-    if "This is a bug in driftline" not in line:
-        pytest.skip("the reader reports this file as bad input now; no bug to show")
     assert result.returncode == 1
-    assert line.startswith("unexpected ArrowInvalid: ")
+    assert line.startswith("unexpected ZeroDivisionError: ")
     (crash,) = (ws_home / "crashes").glob("crash-*.txt")
     assert f"the traceback is in {crash}" in line
     saved = crash.read_text()
-    assert "Traceback (most recent call last)" in saved and "ArrowInvalid" in saved
-    debug = cli("--debug", "--home", str(ws_home), "monitor", "run", "m", "--data", str(junk))
+    assert "Traceback (most recent call last)" in saved and "ZeroDivisionError" in saved
+    debug = cli("--debug", "--home", str(ws_home), *args, env=env)
     assert debug.returncode == 1 and "Traceback" in debug.stderr
 
 

@@ -90,7 +90,7 @@ def test_round_trip_through_json_and_rendering(worlds: Any, data: Any) -> None:
     out = io.StringIO()
     Console(file=out, width=160).print(est)
     text = out.getvalue()
-    assert "CBPE" in text and "rows 1400-2000" in text and "reference" in text
+    assert "CBPE" in text and "rows 1,401 to 2,000" in text and "reference" in text
     reg = estimate_performance(
         worlds.regression(600, 0, seed=1),
         worlds.regression(300, 0, seed=2),

@@ -46,7 +46,8 @@ def test_binary_figures_match_sklearn(churn_model, churn_test) -> None:
     assert report.calibration is not None and report.calibration.n == len(y)
     assert report.quality is None and any("not checked" in n for n in report.notes)
     assert report.headline.startswith("LogisticRegression: accuracy 0.")
-    assert "(95% CI " in report.headline and f"on {len(y):,} rows" in report.headline
+    assert "(95% interval " in report.headline
+    assert report.headline.endswith(f"on {len(y):,} labelled rows.")
 
 
 def test_multiclass_per_class_and_weakest(three_classes) -> None:
@@ -64,7 +65,7 @@ def test_multiclass_per_class_and_weakest(three_classes) -> None:
     f1 = skm.f1_score(df["kind"], pred, average=None, labels=model.classes_)
     weakest = str(model.classes_[int(np.argmin(f1))])
     assert report.weakest_class()[0] == weakest
-    assert f"Weakest class: {weakest!r}" in report.summary()
+    assert f"The weakest class is {weakest!r}: F1 " in report.summary()
     text = rich_text(report)
     assert "macro F1" in text and "per class" in text and weakest in text
 
@@ -190,4 +191,4 @@ def test_intervals_repeat_under_a_seed_and_widen_with_confidence(churn_model, ch
     for name, iv in a.metrics.items():
         inner = narrow[name]
         assert iv.low <= inner.low <= inner.high <= iv.high, name
-    assert "(50% CI " in narrow.headline
+    assert "(50% interval " in narrow.headline

@@ -52,7 +52,10 @@ def test_better_overall_but_worse_on_one_region_fails_on_that_slice_only(
     [failed] = decision.failed
     assert failed.kind == "slice_regression" and failed.slice == "region north"
     assert failed.high is not None and failed.high < -0.3
-    assert "significantly worse: fail" in failed.sentence
+    assert "for churn:1, significantly worse (difference −" in failed.sentence
+    assert failed.sentence.endswith(
+        "Keep churn:1; improve churn:2 on these rows, then run the gate again."
+    )
     others = [c for c in decision.criteria if c.kind == "slice_regression" and c.passed]
     assert sorted(c.slice or "" for c in others) == ["region east", "region south", "region west"]
 
@@ -60,12 +63,11 @@ def test_better_overall_but_worse_on_one_region_fails_on_that_slice_only(
 def test_clearly_better_candidate_passes(ws: Workspace, test_rows: pd.DataFrame) -> None:
     decision = run_gate(ws.context, "churn", candidate=3, data=test_rows, target="y", policy=POLICY)
     assert decision.passed, [c.sentence for c in decision.failed]
-    assert decision.headline.startswith("Gate passed: churn:3 may be released over churn:1")
+    assert decision.headline.startswith("Gate passed: churn:3 may replace churn:1; all 9 criteria")
     [acc] = [c for c in decision.criteria if c.kind == "threshold"]
-    assert acc.sentence.startswith("accuracy 0.9") and acc.sentence.endswith(
-        "is at least 0.75: pass"
-    )
-    assert "95% CI" in acc.sentence
+    assert acc.sentence.startswith("Accuracy of churn:3 is 0.9")
+    assert acc.sentence.endswith("), at least the 0.75 required.")
+    assert "(likely between 0.9" in acc.sentence
     assert {s.slice for s in decision.slices} == {
         "region north",
         "region south",
@@ -134,7 +136,8 @@ def test_criteria_that_cannot_be_evaluated_fail(ws: Workspace, test_rows: pd.Dat
     assert any("fewer than the 5,000 required" in s for s in sentences.values())
     assert "RMSE is a regression metric and the model is a classifier" in sentences["RMSE ≤ 1"]
     [small] = [c for c in decision.failed if c.kind == "slice_size"]
-    assert "x1 3 or more" in small.sentence and "cannot be evaluated" in small.sentence
+    assert small.sentence.startswith("The slice x1 3 or more has only ")
+    assert "fewer than the 30 needed to judge a slice" in small.sentence
     north = next(c for c in decision.criteria if c.slice == "region north")
     assert north.passed
 

@@ -48,8 +48,8 @@ def test_pass_exits_0_and_prints_each_criterion(gate_home, files, capsys) -> Non
         capsys, *gate(gate_home, files, "--candidate", "3", "--policy", files["policy"])
     )
     assert code == 0, err
-    assert "Gate passed: churn:3 may be released over churn:1" in out
-    assert re.search(r"PASS .*accuracy ≥ 0\.75 .*accuracy 0\.9\d\d \(95% CI", out)
+    assert "Gate passed: churn:3 may replace churn:1" in out
+    assert re.search(r"PASS .*accuracy ≥ 0\.75 .*Accuracy of churn:3 is 0\.9\d\d \(likely", out)
     assert out.count("PASS") == 8 and "FAIL" not in out  # rows, data, 0.75, drop, 4 regions
 
 
@@ -68,7 +68,7 @@ def test_fail_exits_1_with_json_out_and_html(gate_home, files, tmp_path, capsys)
     assert json.loads(saved.read_text()) == data
     assert f"wrote the HTML report to {page}" in err
     html = page.read_text(encoding="utf-8")
-    assert "Gate failed: churn:2 may not be released" in html
+    assert "Gate failed: churn:2 may not replace churn:1" in html
     assert "region north" in html and html.count("<svg") >= 4
     # Self-contained: nothing to fetch.
     assert not re.search(r"<script|<link|src=|href=|url\(", html)

@@ -203,7 +203,15 @@ def test_what_cannot_be_evaluated_fails_with_a_reason() -> None:
     assert "no probabilities" in failed["calibration"]
     assert "the data has no column 'city'" in failed["slice_size"]
     assert "no training data" in failed["quality"]
-    assert all(s.endswith(": fail") for s in failed.values())
+    # Each says what to do about it.
+    for kind, sentence in failed.items():
+        if kind == "slice_regression":
+            assert (
+                sentence
+                == "No slice has enough rows to compare with the baseline. Judge on more labelled rows."
+            )
+        else:
+            assert ". The gate fails until it can: " in sentence, sentence
 
 
 def test_calibration_ceiling() -> None:
@@ -221,7 +229,11 @@ def test_calibration_ceiling() -> None:
     bold = judge(policy, Evidence(y, pd.DataFrame(index=range(n)), model(overconfident), None))
     assert honest.passed and not bold.passed
     [c] = [c for c in bold.criteria if c.kind == "calibration"]
-    assert c.figure is not None and c.figure > 0.1 and "above the ceiling 0.05" in c.sentence
+    assert (
+        c.figure is not None
+        and c.figure > 0.1
+        and "above the 0.05 allowed. Recalibrate it" in c.sentence
+    )
 
 
 def test_regressors_are_judged_on_their_own_metrics() -> None:

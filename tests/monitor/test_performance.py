@@ -96,7 +96,7 @@ def test_windows_get_estimates_and_realized_values_where_labels_arrived(
     # The default rules include a drop in estimated performance.
     drop = [a for a in run.opened if a.rule == "performance-drop"]
     assert [a.opened_at.day for a in drop] == [3]
-    assert "below" in drop[0].message and "on the reference" in drop[0].message
+    assert "fell from" in drop[0].message and "on the reference data" in drop[0].message
     # A rule may watch an estimated metric itself (on a day not judged yet).
     rule = AlertRule("accuracy-floor", "estimated_accuracy", below=0.7, min_rows=100)
     later = data[late].assign(timestamp=data[late]["timestamp"] + dt.timedelta(days=1))
@@ -173,7 +173,8 @@ def test_cli_monitor_and_estimate(
     )  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0 and "accuracy" in out and "labelled)" in out
-    assert "estimated by CBPE from 2,000 labelled reference rows" in out
+    flat = " ".join(out.split())  # the console wraps long sentences
+    assert "(confidence-based estimation, CBPE), fitted on 2,000 labelled reference rows" in flat
     code = main(
         ["--home", home, "estimate", "credit",
          "--reference", str(ref_path), "--current", str(cur_path), "--target", "y",

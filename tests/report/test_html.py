@@ -13,6 +13,7 @@ from driftline.drift import drift
 from driftline.errors import InputError
 from driftline.quality import check_quality
 from driftline.report import render_html
+from driftline.report._render import prose
 from driftline.stats import Profile
 
 
@@ -71,9 +72,13 @@ def test_drift_page_headline_columns_and_charts(frames) -> None:
     assert_self_contained(page)
     changed = report.drifted_columns
     assert set(changed) == {"income", "age", "region"}
-    assert headline_of(page) == f"3 of 4 columns changed: {', '.join(changed)}."
+    first = f"<code>{report.most_drifted()[0]}</code>"
+    assert headline_of(page) == (
+        f"3 of 4 columns moved away from the reference data, most of all {first}. Fix the "
+        "source if it is a fault in the data; if it is the new normal, retrain on recent data."
+    )
     # The headline comes before any detail.
-    assert page.index("columns changed") < page.index("<table")
+    assert page.index("3 of 4 columns moved") < page.index("<table")
     for column in ref.columns:
         assert f"<td>{column}</td>" in page and f"<h3>{column} " in page
     assert page.count("<svg") == 1 + len(ref.columns)
@@ -85,7 +90,10 @@ def test_drift_page_without_profiles_still_has_the_effect_chart(frames) -> None:
     ref, _ = frames
     page = render_html(drift(ref, ref.sample(1000, random_state=2)))
     assert_self_contained(page)
-    assert headline_of(page) == "No column changed: 0 of 4 columns drifted."
+    assert headline_of(page) == (
+        "None of the 4 columns moved away from the reference data beyond chance and enough "
+        "to matter. Nothing to do."
+    )
     assert page.count("<svg") == 1
 
 
@@ -94,10 +102,10 @@ def test_quality_page_headline_findings_and_every_column(frames) -> None:
     report = check_quality(ref, cur)
     page = render_html(report)
     assert_self_contained(page)
-    assert headline_of(page) == report.headline and not report.passed
+    assert headline_of(page) == prose(report.headline) and not report.passed
+    assert "<code>" in headline_of(page)  # column names set apart
     for finding in report.findings:
-        text = finding.message[:1].upper() + finding.message[1:]
-        assert text.replace("'", "&#39;") in page
+        assert prose(finding.message) in page
     for column in ref.columns:
         assert f"<td>{column}" in page
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from driftline.store import AuditEventRow, AuditHeadRow, Database
+from driftline.words import plural
 
 __all__ = ["GENESIS", "AuditEvent", "VerifyResult", "append", "events", "verify"]
 
@@ -54,8 +55,32 @@ class VerifyResult:
     bad_seq: int | None = None
     problem: str | None = None
 
+    @property
+    def sentence(self) -> str:
+        """The verdict on the audit record, and what to do."""
+        if self.ok and not self.checked:
+            return "The audit record is empty: nothing has been recorded yet."
+        if self.ok:
+            read = (
+                "its 1 event reads as it was written"
+                if self.checked == 1
+                else f"all {plural(self.checked, 'event')} read as they were written"
+            )
+            return (
+                f"The audit record is intact: {read} (head {self.head_hash[:16]}…). Nothing to do."
+            )
+        before = ""
+        if self.checked:
+            are = "is" if self.checked == 1 else "are"
+            before = f"; the {plural(self.checked, 'event')} before it {are} intact"
+        return (
+            f"The audit record was tampered with at event {self.bad_seq}: {self.problem}{before}. "
+            "Restore the database from a backup taken before the change, and find out who could "
+            "write to it."
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "sentence": self.sentence}
 
 
 def _canonical(payload: dict[str, Any]) -> str:

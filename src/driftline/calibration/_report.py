@@ -22,6 +22,7 @@ import numpy as np
 
 from driftline.calibration._input import as_proba, clip_log, label_index
 from driftline.errors import InputError
+from driftline.words import plural
 
 __all__ = ["CalibrationReport", "ReliabilityBin", "calibration_report", "equal_mass_bins"]
 
@@ -115,22 +116,24 @@ class CalibrationReport:
             return (
                 f"probabilities are well calibrated: the gap between what the model says and "
                 f"what happens (ECE {self.ece:.3f}) is within what chance allows on "
-                f"{self.n:,} rows"
+                f"{plural(self.n, 'row')}"
             )
         b = _telling_bin(self)
         what = self.direction or "miscalibrated"
+        ece = f"(ECE {self.ece:.3f} on {plural(self.n, 'row')}, beyond the {self.ece_chance:.3f} chance allows)"
+        todo = "; recalibrate the model (driftline calibrate) before reading them as chances"
         if b is None:
-            return f"probabilities are {what} (ECE {self.ece:.3f} on {self.n:,} rows)"
+            return f"probabilities are {what} {ece}{todo}"
         said, seen = _pct(b.mean_predicted), _pct(b.observed)
         if self.task == "binary":
             label = f"class {self.positive!r}"
             return (
-                f"probabilities are {what}: when the model gives {label} a {said} chance, "
-                f"it is {label} {seen} of the time (ECE {self.ece:.3f} on {self.n:,} rows)"
+                f"probabilities are {what}: when the model gives {label} {_a(said)} {said} chance, "
+                f"it is {label} {seen} of the time {ece}{todo}"
             )
         return (
             f"probabilities are {what}: when the model says {said} it is right {seen} of "
-            f"the time (ECE {self.ece:.3f} on {self.n:,} rows)"
+            f"the time {ece}{todo}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -195,6 +198,12 @@ class CalibrationReport:
 
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
+
+
+def _a(said: str) -> str:
+    """The article a whole percentage takes when spoken: "an 85% chance", "a 60% chance"."""
+    digits = said.rstrip("%")
+    return "an" if digits.startswith("8") or digits in ("11", "18") else "a"
 
 
 def _telling_bin(report: CalibrationReport) -> ReliabilityBin | None:

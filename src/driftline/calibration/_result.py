@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from driftline.calibration._report import CalibrationReport
+from driftline.words import change, plural
 
 __all__ = ["CalibrationResult"]
 
@@ -49,17 +50,19 @@ class CalibrationResult:
     @property
     def summary(self) -> str:
         """One sentence: what changed, and what was registered."""
-        change = (
-            f"{self.method.capitalize()} recalibration took ECE from {self.before.ece:.3f} to "
-            f"{self.after.ece:.3f} and log loss from {self.before.log_loss:.3f} to "
-            f"{self.after.log_loss:.3f} on {self.n_eval:,} held-out rows"
-        )
+        ece = change(self.before.ece, self.after.ece)
+        loss = change(self.before.log_loss, self.after.log_loss)
         if self.version is None:
             return (
                 f"{self.model}:{self.parent} needs no recalibration ({self.reason}); "
-                "no new version was registered"
+                "no new version was registered, and there is nothing to do"
             )
-        return f"{change}; registered as {self.ref}"
+        return (
+            f"{self.method.capitalize()} recalibration of {self.model}:{self.parent}: the gap "
+            f"between the chances it states and what happens (ECE) {ece}, and log loss {loss}, "
+            f"on {plural(self.n_eval, 'held-out row')}, and it is registered as {self.ref}; judge "
+            f"it before release (driftline gate {self.model} --candidate {self.version})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -27,7 +27,7 @@ from driftline.cli import (
     _serve,
     _verify,
 )
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, examples
 from driftline.cli._errors import exit_code, report_bug, say_error
 from driftline.errors import DriftlineError
 
@@ -40,26 +40,40 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     add_completion=False,
+    epilog=examples(
+        "driftline init",
+        _models.REGISTER,
+        "driftline gate churn --data labelled.csv --target churned",
+        "driftline monitor run churn@champion --window 1h",
+    ),
 )
 app.add_typer(_models.models_app, name="models")
 app.add_typer(_models.alias_app, name="alias")
 app.add_typer(_audit.audit_app, name="audit")
-app.command("verify")(_verify.verify_command)
+app.command("verify", epilog=_verify.EXAMPLES)(_verify.verify_command)
 app.add_typer(_data.data_app, name="data")
-app.command("drift")(_data.drift_command)
+app.command("drift", epilog=_data.DRIFT_EXAMPLES)(_data.drift_command)
 app.add_typer(_monitor.monitor_app, name="monitor")
 app.add_typer(_monitor.alerts_app, name="alerts")
 app.add_typer(_log.log_app, name="log")
 app.add_typer(_serve.token_app, name="token")
-app.command("deploy")(_serve.deploy)
-app.command("undeploy")(_serve.undeploy)
-app.command("serve")(_serve.serve)
-app.command("evaluate")(_evaluate.evaluate_command)
+app.command("deploy", epilog=_serve.DEPLOY_EXAMPLES)(_serve.deploy)
+app.command("undeploy", epilog=_serve.UNDEPLOY_EXAMPLES)(_serve.undeploy)
+app.command("serve", epilog=_serve.SERVE_EXAMPLES)(_serve.serve)
+app.command("evaluate", epilog=_evaluate.EVALUATE_EXAMPLES)(_evaluate.evaluate_command)
 app.add_typer(_evaluate.evaluations_app, name="evaluations")
-app.command("gate")(_gate.gate_command)
-app.command("calibrate")(_calibrate.calibrate_command)
-app.command("estimate")(_estimate.estimate_command)
-app.command("doctor")(_doctor.doctor_command)
+app.command("gate", epilog=_gate.EXAMPLES)(_gate.gate_command)
+app.command("calibrate", epilog=_calibrate.EXAMPLES)(_calibrate.calibrate_command)
+app.command("estimate", epilog=_estimate.EXAMPLES)(_estimate.estimate_command)
+app.command("doctor", epilog=_doctor.EXAMPLES)(_doctor.doctor_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from driftline import __version__
+
+        print(f"driftline {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -69,11 +83,18 @@ def _root(
         None, "--home", help="Workspace folder (default: $DRIFTLINE_HOME or ./.driftline)."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and exit.",
+        is_eager=True,
+        callback=_version,
+    ),
 ) -> None:
     ctx.obj = Context(home=home, debug=debug)
 
 
-@app.command()
+@app.command(epilog=examples("driftline init", "driftline --home team-workspace init"))
 def init(
     ctx: typer.Context,
     home: Path | None = typer.Option(None, "--home", help="Where to create the workspace."),

@@ -8,12 +8,21 @@ import sys
 import typer
 from rich.table import Table
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, examples
 
-audit_app = typer.Typer(help="Read and verify the audit chain.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="Read and verify the audit chain.",
+    no_args_is_help=True,
+    epilog=examples("driftline audit list --subject churn", "driftline audit verify"),
+)
 
 
-@audit_app.command("list")
+@audit_app.command(
+    "list",
+    epilog=examples(
+        "driftline audit list --limit 20", "driftline audit list --action gate.decision --json"
+    ),
+)
 def list_events(
     ctx: typer.Context,
     subject: str | None = typer.Option(None, "--subject", help="Only subjects starting with this."),
@@ -41,7 +50,7 @@ def list_events(
     console().print(table)
 
 
-@audit_app.command("verify")
+@audit_app.command("verify", epilog=examples("driftline audit verify"))
 def verify(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
@@ -53,11 +62,8 @@ def verify(
     if as_json:
         echo_json(result.to_dict())
     elif result.ok:
-        console().print(f"audit chain intact: {result.checked} events, head {result.head_hash}")
+        console().print(result.sentence)
     else:
-        print(
-            f"driftline: audit chain broken at event {result.bad_seq}: {result.problem}",
-            file=sys.stderr,
-        )
+        print(f"driftline: {result.sentence}", file=sys.stderr)
     if not result.ok:
         raise typer.Exit(1)

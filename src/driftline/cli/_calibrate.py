@@ -6,9 +6,14 @@ from pathlib import Path
 
 import typer
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, examples
 
-__all__ = ["calibrate_command"]
+__all__ = ["EXAMPLES", "calibrate_command"]
+
+EXAMPLES = examples(
+    "driftline calibrate churn@champion --data labelled.csv --target churned",
+    "driftline calibrate churn:3 --data labelled.csv --target churned --method isotonic",
+)
 
 
 def calibrate_command(

@@ -25,6 +25,12 @@ class Context:
         return Workspace.open(self.home, create=False)
 
 
+def examples(*lines: str) -> str:
+    """A command's help epilog: example invocations, each on its own unwrapped line."""
+    # "\b" tells click to keep the next paragraph as written instead of rewrapping it.
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def console() -> Console:
     return Console(file=sys.stdout, highlight=False)
 

@@ -9,12 +9,19 @@ from typing import Any
 
 import typer
 
-from driftline.cli._context import Context, console, echo_json, write_output
+from driftline.cli._context import Context, console, echo_json, examples, write_output
 from driftline.errors import DriftlineError, InputError
 
 __all__ = ["data_app", "drift_command"]
 
-data_app = typer.Typer(help="Check data before a model scores it.", no_args_is_help=True)
+CHECK = "driftline data check train.csv today.csv --target churned"
+data_app = typer.Typer(
+    help="Check data before a model scores it.", no_args_is_help=True, epilog=examples(CHECK)
+)
+DRIFT_EXAMPLES = examples(
+    "driftline drift train.csv today.csv",
+    "driftline drift --model churn@champion today.csv --html drift.html",
+)
 
 REF_ARGUMENT = typer.Argument(
     None, help="Reference (training) data, CSV or Parquet; optional with --model."
@@ -126,7 +133,12 @@ def drift_command(
         raise typer.Exit(1)
 
 
-@data_app.command("check")
+@data_app.command(
+    "check",
+    epilog=examples(
+        CHECK, "driftline data check --model churn@champion today.csv --html check.html"
+    ),
+)
 def check(
     ctx: typer.Context,
     ref: Path | None = REF_ARGUMENT,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, examples
 from driftline.errors import ConfigError
 
-__all__ = ["doctor_command"]
+__all__ = ["EXAMPLES", "doctor_command"]
+
+EXAMPLES = examples("driftline doctor", "driftline --home team-workspace doctor --json")
 
 _STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 

@@ -7,9 +7,16 @@ from typing import Any
 
 import typer
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, examples
 
-__all__ = ["estimate_command"]
+__all__ = ["EXAMPLES", "estimate_command"]
+
+EXAMPLES = examples(
+    "driftline estimate churn@champion --reference holdout.csv --current today.csv "
+    "--target churned",
+    "driftline estimate churn@champion --reference holdout.csv --current week.parquet "
+    "--target churned --window 1d --time-column timestamp",
+)
 
 
 def estimate_command(

@@ -6,13 +6,22 @@ from pathlib import Path
 
 import typer
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, examples
 from driftline.cli._data import HTML_OPTION, JSON_OPTION, _write_html
 from driftline.errors import InputError
 
 __all__ = ["evaluate_command", "evaluations_app"]
 
-evaluations_app = typer.Typer(help="Evaluations stored with model versions.", no_args_is_help=True)
+LIST = "driftline evaluations list churn"
+evaluations_app = typer.Typer(
+    help="Evaluations stored with model versions.",
+    no_args_is_help=True,
+    epilog=examples(LIST),
+)
+EVALUATE_EXAMPLES = examples(
+    "driftline evaluate churn@champion --data labelled.csv",
+    'driftline evaluate churn:3 --data labelled.csv --slice "region=North" --html evaluation.html',
+)
 
 
 def evaluate_command(
@@ -78,7 +87,7 @@ def evaluate_command(
         _write_html(report, html, as_json)
 
 
-@evaluations_app.command("list")
+@evaluations_app.command("list", epilog=examples(LIST, "driftline evaluations list churn:3 --json"))
 def list_command(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="NAME (every version), NAME:VERSION or NAME@ALIAS."),
@@ -88,8 +97,7 @@ def list_command(
     """Evaluations stored with a model's versions, newest first."""
     from rich.table import Table
 
-    from driftline.evaluation import list_evaluations
-    from driftline.evaluation._words import fmt_interval, metric_name
+    from driftline.evaluation import interval_parts, list_evaluations, metric_name
 
     obj: Context = ctx.obj
     with obj.workspace() as ws:
@@ -113,8 +121,8 @@ def list_command(
         figure = "-"
         if lead in r.metrics:
             # "accuracy 0.87 (0.85 to 0.89)": the level is the same in every row.
-            shown = fmt_interval(r.metrics[lead], r.confidence)
-            figure = f"{metric_name(lead)} {shown.replace(f'{100 * r.confidence:g}% CI ', '')}"
+            value, band = interval_parts(r.metrics[lead])
+            figure = f"{metric_name(lead)} {value}" + (f" ({band})" if band else "")
         table.add_row(
             str(r.id),
             str(r.version),

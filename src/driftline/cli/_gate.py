@@ -7,10 +7,16 @@ from pathlib import Path
 
 import typer
 
-from driftline.cli._context import Context, console, echo_json, write_output
+from driftline.cli._context import Context, console, echo_json, examples, write_output
 from driftline.errors import InputError
 
-__all__ = ["gate_command"]
+__all__ = ["EXAMPLES", "gate_command"]
+
+EXAMPLES = examples(
+    "driftline gate churn --data labelled.csv --target churned",
+    "driftline gate churn --candidate 3 --baseline champion --data labelled.csv --target churned "
+    "--policy gate.toml --html gate.html",
+)
 
 
 def gate_command(

@@ -8,16 +8,30 @@ import typer
 from rich.markdown import Markdown
 from rich.table import Table
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, examples
 from driftline.errors import InputError
 
-models_app = typer.Typer(help="Register and inspect models.", no_args_is_help=True)
-alias_app = typer.Typer(help="Point aliases such as champion at versions.", no_args_is_help=True)
+REGISTER = (
+    "driftline models register churn --artifact model.skops --train train.csv --target churned "
+    "--alias champion"
+)
+models_app = typer.Typer(
+    help="Register and inspect models.",
+    no_args_is_help=True,
+    epilog=examples(REGISTER, "driftline models list", "driftline models show churn@champion"),
+)
+alias_app = typer.Typer(
+    help="Point aliases such as champion at versions.",
+    no_args_is_help=True,
+    epilog=examples("driftline alias set churn 3 champion"),
+)
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON for scripts.")
 
 
-@models_app.command("list")
+@models_app.command(
+    "list", epilog=examples("driftline models list", "driftline models list --json")
+)
 def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List registered models with their newest version and aliases."""
     obj: Context = ctx.obj
@@ -43,7 +57,10 @@ def list_models(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     console().print(table)
 
 
-@models_app.command("show")
+@models_app.command(
+    "show",
+    epilog=examples("driftline models show churn@champion", "driftline models show churn:3 --card"),
+)
 def show(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="NAME, NAME:VERSION or NAME@ALIAS"),
@@ -115,7 +132,13 @@ def _parse_metrics(items: list[str]) -> dict[str, float]:
     return out
 
 
-@models_app.command("register")
+@models_app.command(
+    "register",
+    epilog=examples(
+        REGISTER,
+        "driftline models register churn --artifact model.onnx --metric auc=0.91 --parent churn:2",
+    ),
+)
 def register(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Model name."),
@@ -167,7 +190,7 @@ def register(
         console().print(f"registered [bold]{mv.ref}[/]{aliases}, sha256 {mv.sha256[:16]}…")
 
 
-@alias_app.command("set")
+@alias_app.command("set", epilog=examples("driftline alias set churn 3 champion"))
 def alias_set(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Model name."),
@@ -185,7 +208,7 @@ def alias_set(
         console().print(f"{name}@{alias} → version {mv.version}")
 
 
-@alias_app.command("remove")
+@alias_app.command("remove", epilog=examples("driftline alias remove churn challenger"))
 def alias_remove(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Model name."),

@@ -8,14 +8,29 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, examples
+from driftline.words import span
 
-monitor_app = typer.Typer(help="Watch a model's traffic window by window.", no_args_is_help=True)
-alerts_app = typer.Typer(help="Alerts raised by monitoring.", no_args_is_help=True)
+RUN = "driftline monitor run churn@champion --window 1h --since 7d"
+RUN_LABELLED = (
+    "driftline monitor run churn@champion --data predictions.parquet --reference holdout.csv "
+    "--target churned"
+)
+monitor_app = typer.Typer(
+    help="Watch a model's traffic window by window.",
+    no_args_is_help=True,
+    epilog=examples(RUN),
+)
+alerts_app = typer.Typer(
+    help="Alerts raised by monitoring.",
+    no_args_is_help=True,
+    epilog=examples("driftline alerts list --status open"),
+)
 
 
-@monitor_app.command("run")
+@monitor_app.command("run", epilog=examples(RUN, RUN_LABELLED))
 def run(
     ctx: typer.Context,
     ref: str = typer.Argument(..., help="NAME, NAME:VERSION or NAME@ALIAS"),
@@ -70,11 +85,11 @@ def run(
     out = console()
     shown = _shown_metric(result.performance)
     table = Table(
-        "window (UTC)",
+        "window",
         "rows",
-        "drifted",
+        "moved",
         "missing",
-        "columns that changed",
+        "columns that moved",
         *([f"{shown} est. (band)", f"{shown} realized"] if shown else []),
         title=f"{result.model}:{result.version}, {len(result.windows)} windows of {result.window}",
         title_justify="left",
@@ -82,7 +97,7 @@ def run(
     for w in result.windows:
         if not w.evaluated:
             table.add_row(
-                f"{w.start:%Y-%m-%d %H:%M}",
+                span(w.start, w.end),
                 str(w.rows),
                 "-",
                 "-",
@@ -91,7 +106,7 @@ def run(
             )
             continue
         table.add_row(
-            f"{w.start:%Y-%m-%d %H:%M}",
+            span(w.start, w.end),
             str(w.rows),
             f"{w.metrics.get('drift_share', 0):.0%}",
             f"{w.metrics.get('missing_rate', 0):.1%}",
@@ -99,31 +114,22 @@ def run(
             *(_performance_cells(w.metrics, shown) if shown else []),
         )
     out.print(table)
-    if result.performance:
-        p = result.performance
-        ref = p["reference"].get(shown)
-        out.print(
-            f"performance estimated by {p['method'].upper()} from {p['n_reference']:,} labelled "
-            f"reference rows ({shown} there: {ref:.3f})"
-            + (
-                f"; probabilities recalibrated ({p['calibration']})"
-                if p.get("calibration") not in (None, "none")
-                else ""
-            )
-        )
+    if result.performance_sentence:
+        out.print(result.performance_sentence)
+    out.print(Text(result.headline, style="bold"))
     for alert in result.opened:
-        out.print(f"[bold red]alert opened[/] ({alert.severity}, {alert.rule}): {alert.message}")
-    for alert in result.resolved:
         out.print(
-            f"[green]alert resolved[/] ({alert.rule}): {alert.metric} back to {alert.value:.3g}"
+            Text.assemble(("alert opened", "bold red"), f" ({alert.severity}): {alert.message}")
         )
-    if not result.opened and not result.resolved:
-        out.print("no alert opened or resolved")
+    for alert in result.resolved:
+        out.print(Text.assemble(("alert resolved", "green"), f": {alert.resolution}"))
     damaged = (result.log or {}).get("corrupt_lines", 0)
     if damaged:
         out.print(
-            f"[bold yellow]{damaged} line(s) of the inference log failed their checksum[/] and "
-            "were left out: a crash or a damaged disk, not a lack of traffic"
+            Text.assemble(
+                (f"{damaged} line(s) of the inference log failed their checksum", "bold yellow"),
+                " and were left out: a crash or a damaged disk, not a lack of traffic",
+            )
         )
 
 
@@ -148,7 +154,12 @@ def _performance_cells(metrics: dict[str, Any], name: str) -> list[str]:
     ]
 
 
-@alerts_app.command("list")
+@alerts_app.command(
+    "list",
+    epilog=examples(
+        "driftline alerts list --status open", "driftline alerts list --model churn --json"
+    ),
+)
 def list_alerts(
     ctx: typer.Context,
     model: str | None = typer.Option(None, "--model", help="Only this model."),

@@ -10,11 +10,24 @@ import os
 import typer
 from rich.table import Table
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, examples
 from driftline.errors import InputError
 
+CREATE = "driftline token create --role predictor --name checkout-service --expires 30d"
 token_app = typer.Typer(
-    help="API tokens with roles: viewer, predictor, operator, admin.", no_args_is_help=True
+    help="API tokens with roles: viewer, predictor, operator, admin.",
+    no_args_is_help=True,
+    epilog=examples(CREATE, "driftline token list"),
+)
+DEPLOY_EXAMPLES = examples(
+    "driftline deploy churn",
+    "driftline deploy churn --canary challenger --percent 10",
+    "driftline deploy churn --shadow challenger",
+)
+UNDEPLOY_EXAMPLES = examples("driftline undeploy churn")
+SERVE_EXAMPLES = examples(
+    "driftline serve",
+    "driftline serve --host 0.0.0.0 --port 8080 --auth --workers 4",
 )
 
 
@@ -134,7 +147,7 @@ def serve(
     )
 
 
-@token_app.command("create")
+@token_app.command("create", epilog=examples(CREATE))
 def token_create(
     ctx: typer.Context,
     role: str = typer.Option(..., "--role", help="viewer, predictor, operator or admin."),
@@ -159,7 +172,7 @@ def token_create(
     console().print("store it now: it is not shown again")
 
 
-@token_app.command("list")
+@token_app.command("list", epilog=examples("driftline token list", "driftline token list --json"))
 def token_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
     """List tokens (never their secrets)."""
     from driftline import auth
@@ -183,7 +196,7 @@ def token_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")
     console().print(table)
 
 
-@token_app.command("revoke")
+@token_app.command("revoke", epilog=examples("driftline token revoke 3f9c2a81d0e4"))
 def token_revoke(ctx: typer.Context, token_id: str = typer.Argument(..., help="Token id.")) -> None:
     """Revoke a token; servers stop accepting it within seconds."""
     from driftline import auth

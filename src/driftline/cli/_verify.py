@@ -7,7 +7,11 @@ import sys
 import typer
 from rich.table import Table
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, examples
+
+__all__ = ["EXAMPLES", "verify_command"]
+
+EXAMPLES = examples("driftline verify", "driftline verify --json")
 
 
 def verify_command(

@@ -62,8 +62,10 @@ from driftline.drift._psi import PSIDetector
 from driftline.drift._report import DriftReport
 from driftline.drift._result import ColumnDrift, DriftResult
 from driftline.drift._wasserstein import WassersteinDetector
+from driftline.drift._words import EFFECTS
 
 __all__ = [
+    "EFFECTS",
     "METHODS",
     "AutoDetector",
     "ChiSquareDetector",

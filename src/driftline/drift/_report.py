@@ -8,9 +8,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from driftline.drift._result import ColumnDrift, DriftResult
+from driftline.drift._words import column_sentence, headline, p_text, rows_sentence
 from driftline.io import json_number
 
 __all__ = ["DriftReport"]
+
+_SAID = 5  # moved columns said in words under the table
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,29 @@ class DriftReport:
     def drifted_columns(self) -> list[str]:
         return [c.column for c in self.columns if c.drifted]
 
+    def most_drifted(self) -> list[str]:
+        """The drifted columns, the largest change first (effect size against its floor)."""
+        moved = [c for c in self.columns if c.drifted]
+        return [c.column for c in sorted(moved, key=_size, reverse=True)]
+
+    @property
+    def headline(self) -> str:
+        """What moved, how much, and what to do: "3 of 20 columns moved away ..."."""
+        return headline(self.most_drifted(), [c.column for c in self.columns], self.drift_detected)
+
+    def sentences(self) -> list[str]:
+        """The headline, then how each moved column moved, then each whole-row test."""
+        by_name = {c.column: c for c in self.columns}
+        return [
+            self.headline,
+            *(column_sentence(by_name[n]) for n in self.most_drifted()),
+            *(rows_sentence(r) for r in self.multivariate),
+        ]
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "headline": self.headline,
+            "summary": self.sentences(),
             "drift_detected": self.drift_detected,
             "p_value": json_number(self.p_value),
             "score": json_number(self.score),
@@ -99,16 +123,11 @@ class DriftReport:
         from rich.table import Table
         from rich.text import Text
 
-        verdict = (
-            Text("drift detected", style="bold red")
-            if self.drift_detected
-            else Text("no drift", style="bold green")
-        )
-        yield Text.assemble(
-            verdict,
-            f"  method={self.method}  p={_fmt(self.p_value)}  "
-            f"drifted columns={len(self.drifted_columns)}/{len(self.columns)}  "
-            f"rows: reference={self.n_reference:,} current={self.n_current:,}",
+        yield Text(self.headline, style="bold red" if self.drift_detected else "bold green")
+        yield Text(
+            f"method {self.method}, {p_text(self.p_value)} after correction; rows: "
+            f"{self.n_reference:,} reference, {self.n_current:,} current",
+            style="dim",
         )
         table = Table(show_edge=False, header_style="bold")
         for name in ("column", "method", "statistic", "p (adj.)", "effect", "size", "floor"):
@@ -126,13 +145,12 @@ class DriftReport:
                 Text("yes", style="red") if c.drifted else Text("no", style="green"),
             )
         yield table
+        moved = self.most_drifted()
+        by_name = {c.column: c for c in self.columns}
+        for column in moved[:_SAID]:  # the table holds the rest
+            yield Text(column_sentence(by_name[column]))
         for result in self.multivariate:
-            moved = ", ".join(result.drifted_columns)
-            yield Text(
-                f"{result.method}: p={_fmt(result.p_value)} (level {_fmt(result.alpha)}) "
-                f"score={_fmt(result.score)} drift={'yes' if result.drift_detected else 'no'}"
-                + (f" in {moved}" if moved else "")
-            )
+            yield Text(rows_sentence(result))
 
 
 def holm_levels(p_values: list[float], alpha: float) -> list[float]:
@@ -179,6 +197,12 @@ def _judge_columns(result: DriftResult, level: float) -> DriftResult:
         score=drifted / len(columns) if columns else 0.0,
         columns=columns,
     )
+
+
+def _size(c: ColumnDrift) -> float:
+    # Effects come in different units (standard deviations, distances): their floors scale them.
+    size = c.effect_size if math.isfinite(c.effect_size) else 0.0
+    return size / c.threshold if c.threshold > 0 else size
 
 
 def _fmt(value: float) -> str:

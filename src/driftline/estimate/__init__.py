@@ -30,6 +30,7 @@ from driftline.estimate._api import (
 from driftline.estimate._cbpe import CBPE, CBPE_METRICS
 from driftline.estimate._dle import DLE, DLE_METRICS
 from driftline.estimate._result import MetricEstimate, PerformanceEstimate, WindowEstimate
+from driftline.estimate._words import method_words
 
 __all__ = [
     "CBPE",
@@ -44,5 +45,6 @@ __all__ = [
     "estimate_performance",
     "estimate_window",
     "fit_estimator",
+    "method_words",
     "scored",
 ]

@@ -45,7 +45,7 @@ from driftline.estimate._confusion import (
     simulated_auc,
     simulated_confusion,
 )
-from driftline.estimate._result import MetricEstimate
+from driftline.estimate._window import MetricEstimate
 from driftline.metrics import macro_average
 
 __all__ = ["CBPE", "CBPE_METRICS"]

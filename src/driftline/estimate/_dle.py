@@ -32,7 +32,7 @@ import pandas as pd
 
 from driftline.errors import InputError
 from driftline.estimate._cbpe import check_confidence, check_metrics, labelled
-from driftline.estimate._result import MetricEstimate
+from driftline.estimate._window import MetricEstimate
 
 __all__ = ["DLE", "DLE_METRICS"]
 

@@ -2,78 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from driftline.estimate._window import MetricEstimate, WindowEstimate
+from driftline.estimate._words import (
+    estimate_headline,
+    lead_metric,
+    method_sentence,
+    window_sentence,
+    window_words,
+)
 from driftline.io import json_number
 
 __all__ = ["MetricEstimate", "PerformanceEstimate", "WindowEstimate"]
-
-
-@dataclass(frozen=True)
-class MetricEstimate:
-    """One metric in one window: the estimate, its band, and the realized value if known.
-
-    ``low``/``high`` bound where the realized value is expected to fall with
-    probability ``confidence`` (see :func:`driftline.estimate.estimate_performance`).
-    ``realized`` is computed on the window's labelled rows; None without labels.
-    """
-
-    value: float
-    low: float
-    high: float
-    realized: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "value": json_number(self.value),
-            "low": json_number(self.low),
-            "high": json_number(self.high),
-            "realized": json_number(self.realized),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> MetricEstimate:
-        realized = d.get("realized")
-        return cls(
-            value=_float(d["value"]),
-            low=_float(d["low"]),
-            high=_float(d["high"]),
-            realized=None if realized is None else _float(realized),
-        )
-
-
-@dataclass(frozen=True)
-class WindowEstimate:
-    """One window: row range ``[start, end)`` or time range, rows, labelled rows, metrics."""
-
-    start: int | dt.datetime
-    end: int | dt.datetime
-    rows: int
-    labelled: int
-    metrics: dict[str, MetricEstimate]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "start": _when(self.start),
-            "end": _when(self.end),
-            "rows": self.rows,
-            "labelled": self.labelled,
-            "metrics": {name: m.to_dict() for name, m in self.metrics.items()},
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> WindowEstimate:
-        return cls(
-            start=_parse_when(d["start"]),
-            end=_parse_when(d["end"]),
-            rows=int(d["rows"]),
-            labelled=int(d["labelled"]),
-            metrics={k: MetricEstimate.from_dict(v) for k, v in d["metrics"].items()},
-        )
 
 
 @dataclass(frozen=True)
@@ -127,8 +71,21 @@ class PerformanceEstimate:
             columns += [name, f"{name}_low", f"{name}_high", f"{name}_realized"]
         return pd.DataFrame.from_records(records, columns=columns)
 
+    @property
+    def headline(self) -> str:
+        """How well the model is estimated to do, against the reference, and what to do."""
+        return estimate_headline(self)
+
+    def sentences(self) -> list[str]:
+        """The headline, how the estimate was made, then each window of the leading metric."""
+        metric = lead_metric(self)
+        windows = [window_sentence(self, w, metric) for w in self.windows] if metric else []
+        return [self.headline, method_sentence(self), *(windows if len(windows) > 1 else [])]
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "headline": self.headline,
+            "summary": self.sentences(),
             "task": self.task,
             "method": self.method,
             "metrics": list(self.metrics),
@@ -160,20 +117,8 @@ class PerformanceEstimate:
         from rich.table import Table
         from rich.text import Text
 
-        how = (
-            "confidence-based estimation (CBPE)"
-            if self.method == "cbpe"
-            else "direct loss estimation (DLE)"
-        )
-        calibrated = (
-            f", probabilities recalibrated ({self.calibration})"
-            if self.calibration not in (None, "none")
-            else ""
-        )
-        yield Text(
-            f"{self.task} model, {how}{calibrated}; {len(self.windows)} windows of {self.window}; "
-            f"bands: {self.confidence:.0%}; reference: {self.n_reference:,} labelled rows"
-        )
+        yield Text(self.headline, style="bold")
+        yield Text(method_sentence(self), style="dim")
         table = Table(show_edge=False, header_style="bold")
         table.add_column("window")
         table.add_column("rows", justify="right")
@@ -197,7 +142,7 @@ class PerformanceEstimate:
             for i, name in enumerate(self.metrics):
                 m = w.metrics[name]
                 table.add_row(
-                    _span(w.start, w.end) if i == 0 else "",
+                    window_words(w.start, w.end) if i == 0 else "",
                     f"{w.rows:,}" if i == 0 else "",
                     f"{w.labelled:,}" if i == 0 else "",
                     name,
@@ -208,13 +153,6 @@ class PerformanceEstimate:
         yield table
 
 
-def _span(start: int | dt.datetime, end: int | dt.datetime) -> str:
-    if isinstance(start, dt.datetime) and isinstance(end, dt.datetime):
-        day = start.date() == end.date() or end - start <= dt.timedelta(days=1)
-        return f"{start:%Y-%m-%d %H:%M}" + (f"-{end:%H:%M}" if day else f" - {end:%Y-%m-%d}")
-    return f"rows {start}-{end}"
-
-
 def _fmt(value: float | None) -> str:
     if value is None or math.isnan(value):
         return "-"
@@ -223,14 +161,6 @@ def _fmt(value: float | None) -> str:
 
 def _float(value: Any) -> float:
     return math.nan if value is None else float(value)
-
-
-def _when(value: int | dt.datetime) -> int | str:
-    return value.isoformat() if isinstance(value, dt.datetime) else int(value)
-
-
-def _parse_when(value: int | str) -> int | dt.datetime:
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) else int(value)
 
 
 def _plain_list(values: list[Any] | None) -> list[Any] | None:

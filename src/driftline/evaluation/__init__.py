@@ -26,15 +26,20 @@ from driftline.evaluation._store import (
     list_evaluations,
     record_judgement,
 )
+from driftline.evaluation._words import fmt_interval, fmt_value, interval_parts, metric_name
 
 __all__ = [
     "Batch",
     "EvaluationReport",
     "calibrate",
     "evaluate",
+    "fmt_interval",
+    "fmt_value",
     "get_evaluation",
+    "interval_parts",
     "latest_evaluation",
     "list_evaluations",
+    "metric_name",
     "read_labelled",
     "record_judgement",
     "split_batch",

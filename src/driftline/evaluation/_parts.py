@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from driftline.quality import Finding, QualityReport
+from driftline.words import plural
 
 __all__ = [
     "calibration_from_dict",
@@ -82,24 +83,25 @@ def slices_sentences(slices: Any, weak: Any) -> list[str]:
             out.append(text)
         more = len(slices.findings) - MAX_SLICE_SENTENCES
         if more > 0:
-            out.append(f"{more} more slice{'s' if more != 1 else ''} in the table.")
+            out.append(f"{plural(more, 'more slice')} in the table.")
     if weak is not None:
         found = list(weak.findings)
         if not found:
             out.append(
-                f"No group of rows is served significantly worse than the whole "
-                f"({weak.n_tested:,} groups tested)."
+                "No group of rows is served significantly worse than the whole "
+                f"({plural(weak.n_tested, 'group')} tested)."
             )
         else:
             k = len(found)
             out.append(
-                f"{k} group{'s' if k != 1 else ''} of rows {'are' if k != 1 else 'is'} served "
-                f"significantly worse than the whole."
+                f"{plural(k, 'group')} of rows {'are' if k != 1 else 'is'} served significantly "
+                "worse than the whole: collect more labelled examples like them, or check their "
+                "labels and inputs."
             )
             out += [_sentence(f.sentence) for f in found[:MAX_SLICE_SENTENCES]]
             if k > MAX_SLICE_SENTENCES:
                 more = k - MAX_SLICE_SENTENCES
-                out.append(f"{more} more weak slice{'s' if more != 1 else ''} in the table.")
+                out.append(f"{plural(more, 'more weak slice')} in the table.")
     return out
 
 

@@ -16,9 +16,10 @@ from driftline.evaluation._parts import (
     slices_from_dict,
     slices_sentences,
 )
-from driftline.evaluation._words import fmt_interval, fmt_value, metric_name
+from driftline.evaluation._words import fmt_interval, fmt_value, interval_parts, metric_name
 from driftline.metrics import Evaluation, Interval
 from driftline.quality import QualityReport
+from driftline.words import plural
 
 __all__ = ["FORMAT", "EvaluationReport"]
 
@@ -101,12 +102,14 @@ class EvaluationReport:
 
     @property
     def headline(self) -> str:
-        """The first sentence: "churn:3: accuracy 0.87 (95% CI 0.85 to 0.89) on 2,000 rows."."""
+        """The first sentence: "churn:3: accuracy 0.87 (95% interval 0.85 to 0.89) on 2,000
+        labelled rows."."""
         lead = self._lead()
+        rows = plural(self.n_rows, "labelled row")
         if lead is None:
-            return f"{self.label} was scored on {self.n_rows:,} rows."
+            return f"{self.label} was scored on {rows}."
         value = fmt_interval(self.metrics[lead], self.confidence)
-        return f"{self.label}: {metric_name(lead)} {value} on {self.n_rows:,} rows."
+        return f"{self.label}: {metric_name(lead)} {value} on {rows}."
 
     def sentences(self) -> list[str]:
         """The report in plain sentences, most important first."""
@@ -123,8 +126,8 @@ class EvaluationReport:
             name, iv = weakest
             rows = self.evaluation.support.get(name, 0)
             out.append(
-                f"Weakest class: {name!r}, F1 {fmt_interval(iv, self.confidence)}, "
-                f"{rows:,} row{'s' if rows != 1 else ''}."
+                f"The weakest class is {name!r}: F1 {fmt_interval(iv, self.confidence)} on "
+                f"{plural(rows, 'row')}."
             )
         if self.calibration is not None:
             out.append(calibration_sentence(self.calibration))
@@ -135,10 +138,8 @@ class EvaluationReport:
         if self.quality is not None:
             out.append(self.quality.headline)
         if self.dropped_rows:
-            out.append(
-                f"{self.dropped_rows:,} row{'s' if self.dropped_rows != 1 else ''} without a "
-                f"label {'were' if self.dropped_rows != 1 else 'was'} left out."
-            )
+            were = "was" if self.dropped_rows == 1 else "were"
+            out.append(f"{plural(self.dropped_rows, 'row')} without a label {were} left out.")
         return out
 
     def summary(self) -> str:
@@ -238,9 +239,7 @@ class EvaluationReport:
         table.add_column("value", justify="right")
         table.add_column(f"{pct} interval", justify="right")
         for name, iv in self.metrics.items():
-            text = fmt_interval(iv, self.confidence)
-            value, _, band = text.partition(" (")
-            band = band.removeprefix(f"{pct} CI ").removesuffix(")")
+            value, band = interval_parts(iv)
             table.add_row(f"{_macro(name, self.task)}{metric_name(name)}", value, band)
         yield table
         if self.task == "multiclass" and self.evaluation.per_class:
@@ -262,7 +261,7 @@ class EvaluationReport:
                 )
             yield per
         for sentence in self.sentences()[1:]:
-            if sentence.startswith("Weakest class"):
+            if sentence.startswith("The weakest class"):
                 continue
             yield Text(sentence)
         for note in self.notes:

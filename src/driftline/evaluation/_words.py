@@ -6,7 +6,7 @@ import math
 
 from driftline.metrics import METRIC_LABELS, Interval, metric_label
 
-__all__ = ["METRIC_NAMES", "fmt_interval", "fmt_value", "metric_name"]
+__all__ = ["METRIC_NAMES", "fmt_interval", "fmt_value", "interval_parts", "metric_name"]
 
 METRIC_NAMES = METRIC_LABELS
 metric_name = metric_label
@@ -28,12 +28,20 @@ def fmt_value(value: float, decimals: int | None = None) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def fmt_interval(iv: Interval, confidence: float) -> str:
-    """ "0.87 (95% CI 0.85 to 0.89)", or "0.87" when there is no interval."""
+def interval_parts(iv: Interval) -> tuple[str, str]:
+    """The value and its interval, with the same decimals: ("0.87", "0.85 to 0.89").
+
+    The interval is "" when there is none; the value is "n/a" when it is undefined.
+    """
     if not math.isfinite(iv.value):
-        return "n/a"
+        return "n/a", ""
     if not (math.isfinite(iv.low) and math.isfinite(iv.high)):
-        return fmt_value(iv.value)
+        return fmt_value(iv.value), ""
     d = _decimals(iv.value, iv.high - iv.low)
-    pct = f"{100 * confidence:g}"
-    return f"{fmt_value(iv.value, d)} ({pct}% CI {fmt_value(iv.low, d)} to {fmt_value(iv.high, d)})"
+    return fmt_value(iv.value, d), f"{fmt_value(iv.low, d)} to {fmt_value(iv.high, d)}"
+
+
+def fmt_interval(iv: Interval, confidence: float) -> str:
+    """ "0.87 (95% interval 0.85 to 0.89)", or "0.87" when there is no interval."""
+    value, band = interval_parts(iv)
+    return f"{value} ({100 * confidence:g}% interval {band})" if band else value

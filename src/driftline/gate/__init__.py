@@ -13,7 +13,8 @@ recorded in the audit chain. A criterion that cannot be evaluated fails.
 from __future__ import annotations
 
 from driftline.gate._decision import Comparison, Criterion, GateDecision, SliceComparison
-from driftline.gate._judge import Evidence, Judgement, judge
+from driftline.gate._evidence import Evidence, Judgement
+from driftline.gate._judge import judge
 from driftline.gate._policy import Bound, GatePolicy, SlicePolicy
 from driftline.gate._service import run_gate
 

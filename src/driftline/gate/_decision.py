@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from driftline.errors import InputError
 from driftline.gate._policy import GatePolicy
+from driftline.gate._words import headline
 from driftline.io import json_number
 from driftline.metrics import Interval
 
@@ -177,17 +178,9 @@ class GateDecision:
 
     @property
     def headline(self) -> str:
-        """The verdict in one sentence."""
-        total = len(self.criteria)
-        against = f" over {self.baseline}" if self.baseline else ""
-        if self.passed:
-            return f"Gate passed: {self.candidate} may be released{against}; all {total} criteria pass."
-        failed = self.failed
-        names = ", ".join(c.name for c in failed[:3]) + (", ..." if len(failed) > 3 else "")
-        return (
-            f"Gate failed: {self.candidate} may not be released{against}; "
-            f"{len(failed)} of {total} criteria fail ({names})."
-        )
+        """The verdict in one sentence, and what to do."""
+        failed = [c.name for c in self.failed]
+        return headline(self.candidate, self.baseline, failed, len(self.criteria))
 
     def to_dict(self) -> dict[str, Any]:
         return {

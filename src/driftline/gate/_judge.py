@@ -26,88 +26,27 @@ A criterion that cannot be evaluated fails, and its sentence says why.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
-
 import numpy as np
-import pandas as pd
 
-from driftline.gate._decision import Comparison, Criterion, SliceComparison, Verdict
+from driftline.gate import _words as words
+from driftline.gate._decision import Comparison, Criterion
+from driftline.gate._evidence import (
+    Evidence,
+    Judgement,
+    threshold_criteria,
+    verdict,
+    why_not,
+)
 from driftline.gate._policy import GatePolicy
-from driftline.gate._slicing import SliceRows, judge_slices
+from driftline.gate._slicing import judge_slices
 from driftline.metrics import (
     HIGHER_IS_BETTER,
-    Interval,
     Paired,
-    Predictions,
-    metric_applicable,
     metric_label,
     paired_bootstrap,
 )
 
 __all__ = ["Evidence", "Judgement", "judge"]
-
-
-def _f(x: float) -> str:
-    return f"{x:.3f}"
-
-
-def _signed(x: float) -> str:
-    return f"{x:+.3f}".replace("-", "−")
-
-
-def _ci(iv: Interval, confidence: float, note: str = "", *, signed: bool = False) -> str:
-    pct = f"{100 * confidence:.4g}%"
-    if not np.isfinite(iv.low):
-        return ""
-    show = _signed if signed else _f
-    return f" ({pct} CI {show(iv.low)} to {show(iv.high)}{note})"
-
-
-def _pass(ok: bool) -> Verdict:
-    return "pass" if ok else "fail"
-
-
-@dataclass
-class Evidence:
-    """What the judge looks at: labels, both models' predictions, the reports."""
-
-    y_true: np.ndarray
-    frame: pd.DataFrame  # the rows' columns (not the label), for slices
-    candidate: Predictions
-    baseline: Predictions | None
-    baseline_missing: str | None = None  # why there is no baseline to compare with
-    quality: Any = None  # a QualityReport
-    quality_missing: str | None = None
-    slices: Sequence[SliceRows] = ()
-
-
-@dataclass
-class Judgement:
-    """The criteria, and the figures behind them, before they become a :class:`GateDecision`."""
-
-    criteria: list[Criterion] = field(default_factory=list)
-    metrics: list[Comparison] = field(default_factory=list)
-    slices: list[SliceComparison] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.criteria) and all(c.passed for c in self.criteria)
-
-
-def why_not(metric: str, p: Predictions) -> str | None:
-    """Why ``metric`` cannot be computed from these predictions, in words; None when it can."""
-    if metric_applicable(metric, p) is None:
-        return None
-    if p.task == "regression":
-        if metric not in ("mae", "rmse", "r2", "mape"):
-            return f"{metric_label(metric)} is a classification metric and the model is a regressor"
-    elif metric in ("mae", "rmse", "r2", "mape"):
-        return f"{metric_label(metric)} is a regression metric and the model is a classifier"
-    elif p.y_proba is None:
-        return f"{metric_label(metric)} needs probabilities and the model has no predict_proba"
-    return f"{metric_label(metric)} does not apply to this model"
 
 
 def judge(policy: GatePolicy, ev: Evidence, *, seed: int = 0) -> Judgement:
@@ -119,12 +58,8 @@ def judge(policy: GatePolicy, ev: Evidence, *, seed: int = 0) -> Judgement:
         Criterion(
             name="evaluation size",
             kind="min_rows",
-            verdict=_pass(n >= policy.min_rows),
-            sentence=(
-                f"{n:,} labelled rows, at least the {policy.min_rows:,} required: pass"
-                if n >= policy.min_rows
-                else f"{n:,} labelled rows, fewer than the {policy.min_rows:,} required: fail"
-            ),
+            verdict=verdict(n >= policy.min_rows),
+            sentence=words.rows_sentence(n, policy.min_rows),
             figure=float(n),
             threshold=float(policy.min_rows),
         )
@@ -151,77 +86,15 @@ def judge(policy: GatePolicy, ev: Evidence, *, seed: int = 0) -> Judgement:
         )
 
     for metric, bound in policy.thresholds.items():
-        out.criteria += _threshold(metric, bound.min, bound.max, figures.get(metric), ev, conf)
+        out.criteria += threshold_criteria(
+            metric, bound.min, bound.max, figures.get(metric), ev, conf
+        )
     for metric, max_drop in policy.regression.items():
         out.criteria.append(_regression(metric, max_drop, figures.get(metric), ev, conf))
     if policy.max_ece is not None:
         out.criteria.append(_calibration(policy.max_ece, ev))
     if policy.slices is not None:
         judge_slices(policy, ev, out, seed=seed)
-    return out
-
-
-def _threshold(
-    metric: str,
-    low: float | None,
-    high: float | None,
-    figure: Paired | None,
-    ev: Evidence,
-    conf: float,
-    *,
-    where: str = "",
-    rows: int | None = None,
-) -> list[Criterion]:
-    out = []
-    for side, limit in (("min", low), ("max", high)):
-        if limit is None:
-            continue
-        sign = "≥" if side == "min" else "≤"
-        name = f"{metric_label(metric)}{' on ' + where if where else ''} {sign} {limit:g}"
-        kind = "slice_threshold" if where else "threshold"
-        on = f" on {where} ({rows:,} rows)" if where and rows is not None else ""
-        if figure is None:
-            reason = why_not(metric, ev.candidate) or "it could not be computed"
-            out.append(
-                Criterion(
-                    name=name,
-                    kind=kind,  # type: ignore[arg-type]
-                    verdict="fail",
-                    sentence=f"{metric_label(metric)}{on} cannot be evaluated: {reason}: fail",
-                    threshold=limit,
-                    metric=metric,
-                    slice=where or None,
-                )
-            )
-            continue
-        iv = figure.candidate
-        ok = bool(np.isfinite(iv.value)) and (
-            iv.value >= limit if side == "min" else iv.value <= limit
-        )
-        if not np.isfinite(iv.value):
-            said = f"{metric_label(metric)}{on} is undefined on these rows (e.g. only one class present): fail"
-        elif side == "min":
-            said = f"{metric_label(metric)}{on} {_f(iv.value)}{_ci(iv, conf)} is " + (
-                f"at least {limit:g}: pass" if ok else f"below the minimum {limit:g}: fail"
-            )
-        else:
-            said = f"{metric_label(metric)}{on} {_f(iv.value)}{_ci(iv, conf)} is " + (
-                f"at most {limit:g}: pass" if ok else f"above the maximum {limit:g}: fail"
-            )
-        out.append(
-            Criterion(
-                name=name,
-                kind=kind,  # type: ignore[arg-type]
-                verdict=_pass(ok),
-                sentence=said,
-                figure=iv.value,
-                low=iv.low,
-                high=iv.high,
-                threshold=limit,
-                metric=metric,
-                slice=where or None,
-            )
-        )
     return out
 
 
@@ -244,33 +117,31 @@ def _regression(
             name=name,
             kind="regression",
             verdict="fail",
-            sentence=f"{metric_label(metric)} cannot be compared with the baseline: {reason}: fail",
+            sentence=words.cannot_sentence(
+                f"{metric_label(metric)} of {ev.candidate_name}",
+                reason or "it could not be computed",
+                words.NO_BASELINE if ev.baseline is None else words.NOT_APPLICABLE,
+                verb=f"be compared with {ev.baseline_name}",
+            ),
             threshold=max_drop,
             metric=metric,
         )
     ok = bool(np.isfinite(gain.low)) and gain.low >= -max_drop
-    head = (
-        f"{metric_label(metric)} {_f(figure.candidate.value)} vs baseline {_f(figure.baseline.value)}: "
-        f"difference {_signed(diff.value)}{_ci(diff, conf, ', paired', signed=True)}"
-    )
-    worst = -gain.low
-    if not np.isfinite(gain.low):
-        tail = "the difference has no interval on these rows: fail"
-    elif worst <= 0:
-        tail = "even the low end of the interval favours the candidate: pass"
-    elif ok:
-        tail = f"at worst it is {_f(worst)} worse, within the allowed {max_drop:g}: pass"
-    else:
-        hint = " (more rows would narrow the interval)" if -gain.value <= max_drop else ""
-        tail = (
-            f"it may be as much as {_f(worst)} worse, more than the allowed {max_drop:g}"
-            f"{hint}: fail"
-        )
     return Criterion(
         name=name,
         kind="regression",
-        verdict=_pass(ok),
-        sentence=f"{head}; {tail}",
+        verdict=verdict(ok),
+        sentence=words.regression_sentence(
+            metric,
+            ev.candidate_name,
+            ev.baseline_name,
+            (figure.candidate.value, figure.baseline.value),
+            (diff.value, diff.low, diff.high),
+            -gain.low,
+            max_drop,
+            conf,
+            within=-gain.value <= max_drop,
+        ),
         figure=diff.value,
         low=diff.low,
         high=diff.high,
@@ -292,7 +163,9 @@ def _calibration(max_ece: float, ev: Evidence) -> Criterion:
             name=name,
             kind="calibration",
             verdict="fail",
-            sentence=f"calibration cannot be evaluated: {why}: fail",
+            sentence=words.cannot_sentence(
+                f"calibration of {ev.candidate_name}", why, words.NOT_APPLICABLE
+            ),
             threshold=max_ece,
             metric="ece",
         )
@@ -300,14 +173,12 @@ def _calibration(max_ece: float, ev: Evidence) -> Criterion:
 
     report = calibration_report(ev.y_true, p.y_proba, classes=p.classes)
     ok = report.ece <= max_ece
-    chance = f"; chance alone gives up to {_f(report.ece_chance)} on {report.n:,} rows"
     return Criterion(
         name=name,
         kind="calibration",
-        verdict=_pass(ok),
-        sentence=(
-            f"expected calibration error {report.ece:.3f} (equal-width bins{chance}) is "
-            + (f"at most {max_ece:g}: pass" if ok else f"above the ceiling {max_ece:g}: fail")
+        verdict=verdict(ok),
+        sentence=words.calibration_sentence(
+            ev.candidate_name, report.ece, report.ece_chance, report.n, max_ece
         ),
         figure=report.ece,
         threshold=max_ece,
@@ -323,28 +194,22 @@ def _quality(ev: Evidence) -> Criterion:
             name=name,
             kind="quality",
             verdict="fail",
-            sentence=f"the data check could not run: {ev.quality_missing or 'no report'}: fail",
+            sentence=words.cannot_sentence(
+                "the data check",
+                ev.quality_missing or "there is no report",
+                words.NO_TRAINING_DATA,
+                verb="run",
+            ),
         )
+    from driftline.quality import problem_words
+
     critical = report.by_severity("critical")
     warnings = report.by_severity("warning")
-    if not critical:
-        extra = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
-        return Criterion(
-            name=name,
-            kind="quality",
-            verdict="pass",
-            sentence=f"the data check found no critical problem{extra}: pass",
-            figure=0.0,
-            threshold=0.0,
-        )
-    first = critical[0].message.rstrip(".")
-    more = f" and {len(critical) - 1} more" if len(critical) > 1 else ""
     return Criterion(
         name=name,
         kind="quality",
-        verdict="fail",
-        sentence=f"the data check found {len(critical)} critical problem"
-        f"{'s' if len(critical) != 1 else ''}: {first}{more}: fail",
+        verdict="fail" if critical else "pass",
+        sentence=words.quality_sentence(len(critical), len(warnings), problem_words(critical)),
         figure=float(len(critical)),
         threshold=0.0,
     )

@@ -11,7 +11,8 @@ import numpy as np
 from driftline import registry
 from driftline.errors import InputError, NotFoundError
 from driftline.gate._decision import GateDecision
-from driftline.gate._judge import Evidence, judge
+from driftline.gate._evidence import Evidence
+from driftline.gate._judge import judge
 from driftline.gate._policy import GatePolicy
 from driftline.metrics import Predictions, predict
 
@@ -137,6 +138,8 @@ def run_gate(
         quality=quality,
         quality_missing=quality_missing,
         slices=slices,
+        candidate_name=cand_mv.ref,
+        baseline_name=base_mv.ref if base_mv is not None else "the baseline",
     )
     found = judge(used, evidence, seed=seed)
     decided = dt.datetime.now(dt.UTC)

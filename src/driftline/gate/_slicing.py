@@ -9,33 +9,30 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from driftline.errors import InputError
+from driftline.gate import _words as words
 from driftline.gate._decision import Criterion, SliceComparison
+from driftline.gate._evidence import (
+    Evidence,
+    Judgement,
+    SliceRows,
+    threshold_criteria,
+    why_not,
+)
 from driftline.metrics import HIGHER_IS_BETTER, Paired, metric_label, paired_bootstrap
 
 if TYPE_CHECKING:
-    from driftline.gate._judge import Evidence, Judgement
     from driftline.gate._policy import GatePolicy, SlicePolicy
 
 __all__ = ["SliceRows", "judge_slices", "slice_masks"]
 
 # A numeric segment column with more distinct values than this is cut at its quartiles.
 _MAX_LEVELS = 12
-
-
-@dataclass(frozen=True)
-class SliceRows:
-    """A slice's words and rows, or why its rows could not be found."""
-
-    label: str
-    mask: np.ndarray | None
-    problem: str | None = None
 
 
 def _segment(column: str, frame: pd.DataFrame) -> list[SliceRows]:
@@ -93,8 +90,6 @@ def _fail(name: str, kind: str, sentence: str, **kw: object) -> Criterion:
 
 def judge_slices(policy: GatePolicy, ev: Evidence, out: Judgement, *, seed: int) -> None:
     """Append the slice criteria (and the per-slice figures) to ``out``."""
-    from driftline.gate._judge import _ci, _f, _signed, _threshold, why_not
-
     sp = policy.slices
     if sp is None:
         return
@@ -112,7 +107,9 @@ def judge_slices(policy: GatePolicy, ev: Evidence, out: Judgement, *, seed: int)
                 _fail(
                     f"slice {sl.label}",
                     "slice_size",
-                    f"slice {sl.label} cannot be evaluated: {sl.problem}: fail",
+                    words.cannot_sentence(
+                        f"the slice {sl.label}", str(sl.problem), words.FIX_SLICE, "be judged"
+                    ),
                     slice=sl.label,
                 )
             )
@@ -123,8 +120,7 @@ def judge_slices(policy: GatePolicy, ev: Evidence, out: Judgement, *, seed: int)
                 _fail(
                     f"rows in {sl.label} ≥ {sp.min_rows}",
                     "slice_size",
-                    f"slice {sl.label} has {rows:,} rows, fewer than the {sp.min_rows:,} "
-                    f"needed to judge a slice, so it cannot be evaluated: fail",
+                    words.slice_size_sentence(sl.label, rows, sp.min_rows),
                     figure=float(rows),
                     threshold=float(sp.min_rows),
                     slice=sl.label,
@@ -157,7 +153,7 @@ def judge_slices(policy: GatePolicy, ev: Evidence, out: Judgement, *, seed: int)
                 )
             )
         for m, bound in sp.thresholds.items():
-            out.criteria += _threshold(
+            out.criteria += threshold_criteria(
                 m, bound.min, bound.max, figures.get(m), ev, conf, where=sl.label, rows=rows
             )
 
@@ -169,7 +165,7 @@ def judge_slices(policy: GatePolicy, ev: Evidence, out: Judgement, *, seed: int)
     name = f"no slice significantly worse than baseline on {metric_label(metric)}"
     if not judged:
         out.criteria.append(
-            _fail(name, "slice_regression", "no slice has enough rows to compare: fail")
+            _fail(name, "slice_regression", words.no_slices_sentence(ev.baseline_name))
         )
         return
     if base is None or not base_ok or metric not in usable:
@@ -184,36 +180,41 @@ def judge_slices(policy: GatePolicy, ev: Evidence, out: Judgement, *, seed: int)
             _fail(
                 name,
                 "slice_regression",
-                f"slices cannot be compared with the baseline: {reason}: fail",
+                words.cannot_sentence(
+                    "the slices",
+                    str(reason),
+                    words.NO_BASELINE if base is None else words.NOT_APPLICABLE,
+                    verb=f"be compared with {ev.baseline_name}",
+                ),
                 metric=metric,
             )
         )
         return
     k = len(judged)
     adjusted = 1 - (1 - conf) / k
-    note = f", paired, corrected for {k} slices" if k > 1 else ", paired"
     for sl, idx, figures in judged:
         f = figures[metric].at(adjusted)
         gain = f.gain()
         if gain is None or f.baseline is None or f.difference is None:
             continue
         worse = bool(np.isfinite(gain.high)) and gain.high < -sp.max_drop
-        allowed = f" by more than the allowed {sp.max_drop:g}" if sp.max_drop else ""
-        verdict = (
-            f"significantly worse{allowed}: fail"
-            if worse
-            else f"not significantly worse{allowed}: pass"
-        )
         out.criteria.append(
             Criterion(
                 name=f"{metric_label(metric)} on {sl.label} not worse than baseline",
                 kind="slice_regression",
                 verdict="fail" if worse else "pass",
-                sentence=(
-                    f"on {sl.label} ({len(idx):,} rows) {metric_label(metric)} "
-                    f"{_f(f.candidate.value)} vs baseline {_f(f.baseline.value)}: difference "
-                    f"{_signed(f.difference.value)}{_ci(f.difference, adjusted, note, signed=True)}; "
-                    f"{verdict}"
+                sentence=words.slice_regression_sentence(
+                    metric,
+                    ev.candidate_name,
+                    ev.baseline_name,
+                    sl.label,
+                    len(idx),
+                    (f.candidate.value, f.baseline.value),
+                    (f.difference.value, f.difference.low, f.difference.high),
+                    adjusted,
+                    k,
+                    sp.max_drop,
+                    worse,
                 ),
                 figure=f.difference.value,
                 low=f.difference.low,
@@ -231,42 +232,36 @@ def _gap(
     judged: Sequence[tuple[SliceRows, np.ndarray, dict[str, Paired]]],
     ev: Evidence,
 ) -> Criterion:
-    from driftline.gate._judge import _f
-    from driftline.gate._judge import why_not as why
-    from driftline.metrics import metric_label as words
+    from driftline.metrics import metric_label as label
 
-    name = f"gap in {words(metric)} between slices ≤ {max_gap:g}"
+    name = f"gap in {label(metric)} between slices ≤ {max_gap:g}"
     values = [
         (sl.label, figures[metric].candidate.value)
         for sl, _, figures in judged
         if metric in figures and np.isfinite(figures[metric].candidate.value)
     ]
     if len(values) < 2:
-        reason = why(metric, ev.candidate) or "fewer than two slices have enough rows"
+        reason = why_not(metric, ev.candidate) or "fewer than two slices have enough rows"
         return _fail(
             name,
             "slice_gap",
-            f"the gap between slices cannot be evaluated: {reason}: fail",
+            words.cannot_sentence(
+                "the gap between slices",
+                reason,
+                words.MORE_ROWS if why_not(metric, ev.candidate) is None else words.NOT_APPLICABLE,
+                verb="be measured",
+            ),
             threshold=max_gap,
             metric=metric,
         )
     lo = min(values, key=lambda v: v[1])
     hi = max(values, key=lambda v: v[1])
     gap = hi[1] - lo[1]
-    ok = gap <= max_gap
     return Criterion(
         name=name,
         kind="slice_gap",
-        verdict="pass" if ok else "fail",
-        sentence=(
-            f"{words(metric)} ranges from {_f(lo[1])} ({lo[0]}) to {_f(hi[1])} ({hi[0]}) "
-            f"across {len(values)} slices: a gap of {_f(gap)}, "
-            + (
-                f"within the allowed {max_gap:g}: pass"
-                if ok
-                else f"more than the allowed {max_gap:g}: fail"
-            )
-        ),
+        verdict="pass" if gap <= max_gap else "fail",
+        sentence=words.gap_sentence(metric, ev.candidate_name, lo, hi, len(values), max_gap),
         figure=gap,
         threshold=max_gap,
         metric=metric,

@@ -85,7 +85,7 @@ class Evaluation:
         pct = round(100 * self.confidence)
         if math.isfinite(iv.low):
             return (
-                f"{name} {iv.value:.3f} ({pct}% CI {iv.low:.3f} to {iv.high:.3f}) "
+                f"{name} {iv.value:.3f} ({pct}% interval {iv.low:.3f} to {iv.high:.3f}) "
                 f"on {self.n:,} rows"
             )
         return f"{name} {iv.value:.3f} on {self.n:,} rows"

@@ -223,7 +223,8 @@ class _Regression:
         total = W.sum(axis=1)
         sse = W @ c["sq"]
         sst = W @ c["y2"] - (W @ c["y"]) ** 2 / total
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # A total sum of squares of rounding-error size overflows the ratio: R2 is then -inf.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             r2 = np.where(sst > 0, 1.0 - sse / np.where(sst > 0, sst, 1.0), np.nan)
         values = {
             "mae": (W @ c["abs"]) / total,

@@ -29,9 +29,13 @@ __all__ = ["DEFAULT_RULES", "METRICS", "AlertRule", "load_rules", "rule_value"]
 
 METRICS = {
     "rows": "rows in the window",
-    "drift_share": "share of the model's input columns that drifted",
-    "drift_score": "largest effect size among the input columns",
-    "drift_detected": "1 when any input column drifted, else 0",
+    "drift_share": "share of the model's input columns that moved away from the training data",
+    # What the drift report calls its score: the same share, over the columns it could test.
+    "drift_score": "share of the tested input columns that moved away from the training data",
+    "drift_detected": (
+        "1 when the inputs moved away from the training data (any column, or the rows as a "
+        "whole), else 0"
+    ),
     "missing_rate": "share of input values that are missing",
     "quality_critical": "number of critical data-quality findings",
     "quality_warnings": "number of data-quality warnings",

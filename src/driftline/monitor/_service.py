@@ -26,11 +26,18 @@ from driftline import audit, registry
 from driftline.drift import drift
 from driftline.errors import InputError
 from driftline.io import open_table
-from driftline.monitor._performance import PerformanceMonitor, drops, prepare
+from driftline.monitor._performance import PerformanceMonitor, prepare
 from driftline.monitor._rules import DEFAULT_RULES, AlertRule, rule_value
 from driftline.monitor._sources import DatasetSource, LogSource, Source
 from driftline.monitor._windows import parse_period, windows
-from driftline.quality import check_quality
+from driftline.monitor._words import (
+    alert_sentence,
+    performance_sentence,
+    resolved_sentence,
+    run_headline,
+    window_sentence,
+)
+from driftline.quality import Finding, check_quality
 from driftline.store import AlertRow, MonitorWindowRow, as_utc
 
 if TYPE_CHECKING:
@@ -50,11 +57,23 @@ class WindowResult:
     # Numbers by name (rows, drift_share, ...); with performance estimation
     # also the nested "estimated", "realized" and "reference" tables.
     metrics: dict[str, Any]
+    # Largest change first, so that a sentence can name the one that moved most.
     drifted_columns: list[str]
+    columns: int = 0  # input columns compared with the training data
+    # Data-quality findings worth a word (warnings and critical), most severe first.
+    problems: list[Finding] = dataclasses.field(default_factory=list)
+    min_rows: int = 0  # rows a window needs to be judged
+
+    @property
+    def sentence(self) -> str:
+        """The window in one sentence: when, how many predictions, what moved."""
+        return window_sentence(self)
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["start"], d["end"] = self.start.isoformat(), self.end.isoformat()
+        d["problems"] = [f.to_dict() for f in self.problems]
+        d["sentence"] = self.sentence
         return d
 
 
@@ -71,6 +90,8 @@ class Alert:
     threshold: float
     opened_at: dt.datetime
     resolved_at: dt.datetime | None
+    # Why it resolved, in a sentence; only on the run that resolved it.
+    resolution: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -92,8 +113,19 @@ class MonitorRun:
     # Read from the inference log: what it could not read ("corrupt_lines"), else None.
     log: dict[str, Any] | None = None
 
+    @property
+    def headline(self) -> str:
+        """The run in one sentence: what was watched, where the inputs moved, which alerts."""
+        return run_headline(self)
+
+    @property
+    def performance_sentence(self) -> str | None:
+        """How performance was estimated, in words; None when it was not."""
+        return performance_sentence(self.performance) if self.performance else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "headline": self.headline,
             "model": self.model,
             "version": self.version,
             "window": self.window,
@@ -101,6 +133,7 @@ class MonitorRun:
             "opened": [a.to_dict() for a in self.opened],
             "resolved": [a.to_dict() for a in self.resolved],
             "performance": self.performance,
+            "performance_sentence": self.performance_sentence,
             "log": self.log,
         }
 
@@ -144,16 +177,16 @@ def _metrics(
     frame: pd.DataFrame,
     columns: list[str],
     performance: PerformanceMonitor | None = None,
-) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, list[str]]:
+) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, list[str], list[Finding]]:
     metrics: dict[str, Any] = {"rows": float(len(frame))}
     if performance is not None and not frame.empty:
         metrics.update(performance.window(frame))
     if not columns or frame.empty:
-        return metrics, None, None, []
+        return metrics, None, None, [], []
     inputs = frame[columns]
     metrics["missing_rate"] = float(inputs.isna().to_numpy().mean())
     report = drift(profile, inputs, columns=columns)
-    drifted = list(report.drifted_columns)
+    drifted = report.most_drifted()
     metrics["drift_share"] = len(drifted) / len(columns)
     metrics["drift_detected"] = float(report.drift_detected)
     metrics["drift_score"] = float(report.score)
@@ -161,7 +194,8 @@ def _metrics(
     severities = [f.severity for f in quality.findings]
     metrics["quality_critical"] = float(severities.count("critical"))
     metrics["quality_warnings"] = float(severities.count("warning"))
-    return metrics, report.to_dict(), quality.to_dict(), drifted
+    problems = [f for f in quality.findings if f.severity != "info"]
+    return metrics, report.to_dict(), quality.to_dict(), drifted, problems
 
 
 def run(
@@ -226,12 +260,24 @@ def run(
             if frame.empty:
                 continue
             evaluated = len(frame) >= min_rows
-            metrics, report, quality, drifted = (
+            metrics, report, quality, drifted, problems = (
                 _metrics(mv, profile, frame, columns, performance)
                 if evaluated
-                else ({"rows": float(len(frame))}, None, None, [])
+                else ({"rows": float(len(frame))}, None, None, [], [])
             )
-            results.append(WindowResult(start, end, len(frame), evaluated, metrics, drifted))
+            results.append(
+                WindowResult(
+                    start,
+                    end,
+                    len(frame),
+                    evaluated,
+                    metrics,
+                    drifted,
+                    columns=len(columns),
+                    problems=problems,
+                    min_rows=min_rows,
+                )
+            )
             _store_window(ctx, mv, results[-1], report, quality)
     opened, resolved = _judge(ctx, mv, results, rules, actor or ctx.settings.actor)
     log = None
@@ -281,49 +327,6 @@ def _store_window(
         )
 
 
-def _describe(rule: AlertRule, mv: ModelVersion, result: WindowResult, value: float) -> str:
-    fmt = "%H:%M" if result.start.second == 0 and result.end.second == 0 else "%H:%M:%S"
-    when = (
-        f"{result.start:%Y-%m-%d} {result.start.strftime(fmt)} and {result.end.strftime(fmt)} UTC"
-    )
-    if rule.metric == "drift_share":
-        cols = ", ".join(result.drifted_columns[:5]) + (
-            "…" if len(result.drifted_columns) > 5 else ""
-        )
-        total = round(len(result.drifted_columns) / value) if value else 0
-        return (
-            f"The inputs of {mv.name} changed between {when}: {len(result.drifted_columns)} of "
-            f"{total} columns no longer look like the training data ({cols})."
-        )
-    if rule.metric == "performance_drop":
-        return _describe_drop(mv, result, when)
-    label = rule.metric.replace("_", " ")
-    direction = "above" if rule.above is not None else "below"
-    return (
-        f"{mv.name}: {label} was {value:.3g} between {when}, {direction} the alert level "
-        f"{rule.threshold:g}."
-    )
-
-
-def _describe_drop(mv: ModelVersion, result: WindowResult, when: str) -> str:
-    fell = drops(result.metrics)
-    name = max(fell, key=lambda k: fell[k])
-    est = result.metrics["estimated"][name]
-    ref = result.metrics["reference"][name]
-    worse = "above" if est["value"] > ref else "below"
-    realized = (result.metrics.get("realized") or {}).get(name)
-    known = (
-        f"; {result.metrics['labelled']} labelled rows so far measure {realized:.3g}"
-        if realized is not None
-        else "; no labels have arrived for it yet"
-    )
-    return (
-        f"{mv.name}: estimated {name.replace('_', ' ')} was {est['value']:.3g} "
-        f"(band {est['low']:.3g} to {est['high']:.3g}) between {when}, {fell[name]:.0%} {worse} "
-        f"the {ref:.3g} it had on the reference{known}."
-    )
-
-
 def _judge(
     ctx: Context,
     mv: ModelVersion,
@@ -355,7 +358,7 @@ def _judge(
                         rule=rule.name,
                         severity=rule.severity,
                         status="open",
-                        message=_describe(rule, mv, result, value),
+                        message=alert_sentence(rule, mv.ref, result, value),
                         metric=rule.metric,
                         value=value,
                         threshold=rule.threshold,
@@ -370,7 +373,8 @@ def _judge(
                     row.status, row.resolved_at = "resolved", result.end
                     row.window_start = result.start
                     _audit_alert(s, actor, "alert.resolve", row, value, result)
-                    resolved.append(_to_alert(row))
+                    why = resolved_sentence(rule, mv.ref, result, value)
+                    resolved.append(dataclasses.replace(_to_alert(row), resolution=why))
                     row = None
                 elif row is not None:
                     row.window_start = result.start

@@ -11,6 +11,8 @@ beyond chance and large enough to matter.
 from __future__ import annotations
 
 from driftline.quality._api import check_quality
-from driftline.quality._report import SEVERITIES, Finding, QualityReport, Severity
+from driftline.quality._finding import SEVERITIES, Finding, Severity
+from driftline.quality._report import QualityReport
+from driftline.quality._words import problem_words
 
-__all__ = ["SEVERITIES", "Finding", "QualityReport", "Severity", "check_quality"]
+__all__ = ["SEVERITIES", "Finding", "QualityReport", "Severity", "check_quality", "problem_words"]

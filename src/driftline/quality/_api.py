@@ -8,6 +8,7 @@ import numpy as np
 
 from driftline.errors import InputError
 from driftline.quality._columns import check_constant, check_missing
+from driftline.quality._finding import Finding, ordered
 from driftline.quality._input import (
     Expect,
     Reference,
@@ -18,7 +19,7 @@ from driftline.quality._input import (
     text_columns,
 )
 from driftline.quality._labels import check_labels, check_leakage, is_classification
-from driftline.quality._report import Finding, QualityReport, ordered
+from driftline.quality._report import QualityReport
 from driftline.quality._rows import check_duplicates, check_representative
 from driftline.quality._types import check_presence, check_types, fmt_value
 from driftline.quality._unseen import check_categories, check_ranges

@@ -14,8 +14,9 @@ import pandas as pd
 from scipy import stats
 
 from driftline.errors import InputError
+from driftline.quality import _words as words
+from driftline.quality._finding import Finding, Severity
 from driftline.quality._input import Expect, Reference, column_values
-from driftline.quality._report import Finding, Severity, percent
 from driftline.quality._types import fmt_value
 from driftline.stats import kind_of
 
@@ -52,8 +53,7 @@ def check_missing(
                         "missing_values",
                         name,
                         "info",
-                        f"{name!r} is missing in {k1:,} rows ({percent(r1)}); it was never "
-                        f"missing in training, so check the model accepts gaps",
+                        words.missing_unexpected(name, k1, r1),
                         {"share": r1, "reference_share": r0, "n_missing": k1, "n": n1},
                     )
                 )
@@ -67,16 +67,12 @@ def check_missing(
         if p > alpha:
             continue
         severity: Severity = "critical" if r1 == 1.0 or r1 - r0 >= MISSING_CRITICAL else "warning"
-        now = "every row" if r1 == 1.0 else f"{percent(r1)} of rows"
         findings.append(
             Finding(
                 "missing_values",
                 name,
                 severity,
-                f"{name!r} is missing in {now}, "
-                + (
-                    f"up from {percent(r0)} of training rows" if r0 else "and never was in training"
-                ),
+                words.missing_rise(name, r1, r0),
                 {
                     "share": r1,
                     "reference_share": r0,
@@ -121,8 +117,7 @@ def check_constant(
                     "constant_column",
                     name,
                     "info",
-                    f"{name!r} had the same value ({_show(only, e.kind)}) in every training "
-                    f"row; the model cannot have learned anything from it",
+                    words.constant_in_training(name, _show(only, e.kind)),
                     {"where": "reference", "value": only},
                 )
             )
@@ -142,9 +137,7 @@ def check_constant(
                 "constant_column",
                 name,
                 "warning",
-                f"every {name!r} value in this batch is {_show(value, e.kind)}; training had "
-                f"{distinct:,}{'+' if reference.sampled else ''} different values, so the column "
-                f"tells the model nothing here",
+                words.constant_now(name, _show(value, e.kind), distinct, reference.sampled),
                 {
                     "where": "current",
                     "value": value,

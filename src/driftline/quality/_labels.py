@@ -9,7 +9,9 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from driftline.quality._report import Finding, Severity, percent
+from driftline.quality import _words as words
+from driftline.quality._finding import Finding, Severity
+from driftline.words import percent
 
 __all__ = ["LEAKAGE_SCORE", "check_labels", "check_leakage", "is_classification"]
 
@@ -48,14 +50,13 @@ def check_labels(
     findings = []
     ref = _counts(reference)
     if len(ref) < 2:
-        only = repr(ref.index[0]) if len(ref) else "none"
+        only = ref.index[0] if len(ref) else None
         return [
             Finding(
                 "class_imbalance",
                 target,
                 "critical",
-                f"the training labels in {target!r} have a single class ({only}); "
-                f"a model cannot learn to tell classes apart from them",
+                words.single_class(target, only),
                 {"classes": {str(k): int(v) for k, v in ref.items()}},
             )
         ]
@@ -68,9 +69,7 @@ def check_labels(
                 "class_imbalance",
                 target,
                 severity,
-                f"only {percent(rare_share)} of training labels in {target!r} are {rare!r} "
-                f"({int(ref[rare]):,} of {int(ref.sum()):,} rows); a model can look accurate "
-                f"while rarely predicting it, so judge it by recall on {rare!r}, not accuracy",
+                words.class_imbalance(target, rare, rare_share, int(ref[rare]), int(ref.sum())),
                 {"classes": {str(k): int(v) for k, v in ref.items()}, "smallest_share": rare_share},
             )
         )
@@ -81,14 +80,12 @@ def check_labels(
         return findings
     new = cur[~cur.index.isin(ref.index)]
     if len(new):
-        named = ", ".join(f"{k!r} ({int(v):,} rows)" for k, v in new.items())
         findings.append(
             Finding(
                 "label_shift",
                 target,
                 "warning",
-                f"the labels in {target!r} include classes never seen in training: {named}; "
-                f"the model cannot predict them",
+                words.new_labels(target, {k: int(v) for k, v in new.items()}),
                 {"new_classes": {str(k): int(v) for k, v in new.items()}},
             )
         )
@@ -104,10 +101,12 @@ def check_labels(
                 "label_shift",
                 target,
                 "warning",
-                f"the share of {classes[moved]!r} labels in {target!r} changed from "
-                f"{percent(float(shares.get(classes[moved], 0.0)))} in training to "
-                f"{percent(float(cur_shares[moved]))}; accuracy measured in training no longer "
-                f"applies as is",
+                words.label_shift(
+                    target,
+                    classes[moved],
+                    float(shares.get(classes[moved], 0.0)),
+                    float(cur_shares[moved]),
+                ),
                 {"p_value": p_value, "distance": distance, "classes": classes},
             )
         )
@@ -158,10 +157,7 @@ def check_leakage(
                 "leakage",
                 name,
                 "warning",
-                f"{name!r} alone predicts {target!r} almost perfectly in the training data "
-                f"({measure} {shown} on held-out rows). A single column this telling usually "
-                f"means leakage: it is recorded after the outcome or is the label in disguise, "
-                f"so the model will not have it, or it will not mean the same, when it is used",
+                words.leakage(name, target, measure, shown),
                 {"score": score, "measure": measure, "n_rows": int(keep.sum())},
             )
         )

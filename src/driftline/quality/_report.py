@@ -1,57 +1,18 @@
-"""Finding and QualityReport: what a data check found, as plain data."""
+"""QualityReport: what a data check found, as plain data."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from driftline.io import json_safe
+from driftline.quality._finding import Finding, Severity
+from driftline.quality._words import headline
+from driftline.words import plural
 
-__all__ = ["SEVERITIES", "Finding", "QualityReport", "Severity", "ordered", "percent"]
+__all__ = ["QualityReport"]
 
-Severity = Literal["info", "warning", "critical"]
-SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")
-_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "dim"}
-
-
-def percent(share: float) -> str:
-    """A share as people read it: "12%", "0.4%", "<0.1%"."""
-    value = 100.0 * share
-    if value == 0:
-        return "0%"
-    if value < 0.1:
-        return "<0.1%"
-    if value < 10 and round(value, 1) != round(value):
-        return f"{value:.1f}%"
-    return f"{value:.0f}%"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing a data check noticed.
-
-    ``check`` names the check (``"out_of_range"``, ``"leakage"``, ...),
-    ``column`` the column it is about (None for the whole table),
-    ``severity`` is ``"info"``, ``"warning"`` or ``"critical"``, ``message``
-    says it in plain words, and ``details`` holds the numbers behind it.
-    """
-
-    check: str
-    column: str | None
-    severity: Severity
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "column": self.column,
-            "severity": self.severity,
-            "message": self.message,
-            "details": json_safe(self.details),
-        }
 
 
 @dataclass(frozen=True)
@@ -81,21 +42,10 @@ class QualityReport:
 
     @property
     def headline(self) -> str:
-        """One sentence for people: the verdict and what it rests on."""
-        critical = self.by_severity("critical")
-        warnings = self.by_severity("warning")
-        columns = len(self.columns)
-        if not critical and not warnings:
-            return f"Data check passed: no problems found in {columns} columns."
-        parts = []
-        if critical:
-            parts.append(f"{len(critical)} critical problem{'s' if len(critical) != 1 else ''}")
-        if warnings:
-            parts.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}")
-        named = sorted({f.column for f in critical + warnings if f.column is not None})
-        where = f" in {', '.join(named)}" if named else ""
-        verdict = "Data check failed" if critical else "Data check passed with warnings"
-        return f"{verdict}: {' and '.join(parts)}{where}."
+        """One sentence for people: the verdict, what it rests on, and what to do."""
+        return headline(
+            self.by_severity("critical"), self.by_severity("warning"), len(self.columns)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -120,8 +70,8 @@ class QualityReport:
             style = "bold red"
         yield Text(self.headline, style=style)
         yield Text(
-            f"rows: reference={self.n_reference:,} current={self.n_current:,}  "
-            f"checks: {', '.join(self.checks)}",
+            f"Compared {plural(self.n_current, 'row')} with {plural(self.n_reference, 'row')} "
+            f"of training data; checks: {', '.join(self.checks)}.",
             style="dim",
         )
         if self.findings:
@@ -137,8 +87,3 @@ class QualityReport:
             yield table
         for check, reason in self.skipped.items():
             yield Text(f"skipped {check}: {reason}", style="dim")
-
-
-def ordered(findings: list[Finding]) -> list[Finding]:
-    """Most severe first; within a severity, in the order the checks ran."""
-    return sorted(findings, key=lambda f: -_RANK[f.severity])

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from driftline.quality._report import Finding, Severity, percent
+from driftline.quality import _words as words
+from driftline.quality._finding import Finding, Severity
 
 __all__ = ["DUPLICATE_FLOOR", "check_duplicates", "check_representative"]
 
@@ -67,16 +68,12 @@ def check_duplicates(
     if p > alpha or excess < DUPLICATE_FLOOR:
         return []
     severity: Severity = "critical" if share >= DUPLICATE_CRITICAL else "warning"
-    baseline = (
-        f", against {percent(base_share)} in a training sample of the same size" if base_n else ""
-    )
     return [
         Finding(
             "duplicate_rows",
             None,
             severity,
-            f"{dups:,} rows ({percent(share)}) repeat an earlier row exactly{baseline}; "
-            f"check whether the batch was loaded twice",
+            words.duplicates(dups, share, base_share if base_n else None),
             {"n_duplicates": dups, "share": share, "reference_share": base_share, "p_value": p},
         )
     ]
@@ -125,16 +122,6 @@ def check_representative(
         severity = "critical"
     elif p <= alpha and auc >= AUC_WARNING:
         severity = "warning"
-    if severity == "info":
-        message = (
-            f"the batch looks like the training data: a classifier trained to tell them apart "
-            f"does little better than a coin toss (AUC {auc:.2f}, 0.5 means indistinguishable)"
-        )
-    else:
-        message = (
-            f"a classifier can tell this batch from the training data (AUC {auc:.2f}, "
-            f"0.5 means indistinguishable, 1 means fully separate): the training data does not "
-            f"represent these rows well; the column findings say where they differ"
-        )
+    message = words.representative(auc, apart=severity != "info")
     details = {"auc": auc, "p_value": p, **result.details}
     return [Finding("representativeness", None, severity, message, details)], None

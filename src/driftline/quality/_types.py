@@ -15,8 +15,9 @@ import pandas as pd
 import pyarrow as pa
 
 from driftline.errors import InputError
+from driftline.quality import _words as words
+from driftline.quality._finding import Finding
 from driftline.quality._input import Expect, column_values
-from driftline.quality._report import Finding, percent
 from driftline.stats import Kind, kind_of
 
 __all__ = ["check_presence", "check_types", "fmt_value"]
@@ -55,7 +56,7 @@ def check_presence(
                 "missing_column",
                 name,
                 "critical",
-                f"column {name!r} is missing; the model needs it (it was in the training data)",
+                words.missing_column(name),
                 {"expected": list(expect)},
             )
         )
@@ -66,8 +67,7 @@ def check_presence(
                 "extra_columns",
                 None,
                 "info",
-                f"{len(extra)} column(s) the model was not trained on will be ignored: "
-                f"{', '.join(map(repr, extra[:10]))}{' …' if len(extra) > 10 else ''}",
+                words.extra_columns(extra),
                 {"columns": extra},
             )
         )
@@ -121,8 +121,7 @@ def _convert(
             "type",
             name,
             "warning",
-            f"{name!r} held text in training but holds {_WORDS[got]} now; "
-            f"they are compared as text, so check that e.g. '02139' did not become 2139",
+            words.text_now(name, _WORDS[got]),
             {"expected": e.kind, "got": got},
         )
     if e.kind == "boolean" and got == "numeric":
@@ -172,16 +171,20 @@ def _example(values: np.ndarray, bad: np.ndarray) -> dict[str, object]:
 def _wrong(e: Expect, got: str, details: dict[str, object]) -> Finding:
     n_bad, n_present = details.get("n_bad"), details.get("n_present")
     examples = details.get("examples")
-    how = ""
-    if isinstance(n_bad, int) and isinstance(n_present, int) and n_present:
-        example = f", e.g. {examples[0]!r}" if isinstance(examples, list) and examples else ""
-        how = f": {n_bad:,} of {n_present:,} values ({percent(n_bad / n_present)}) are not{example}"
+    example = examples[0] if isinstance(examples, list) and examples else None
+    counted = isinstance(n_bad, int) and isinstance(n_present, int)
     return Finding(
         "type",
         e.name,
         "critical",
-        f"{e.name!r} should hold {_WORDS[e.kind]} (as in training) but holds {got}{how}; "
-        f"fix the source or convert the column before scoring",
+        words.wrong_kind(
+            e.name,
+            _WORDS[e.kind],
+            got,
+            n_bad if counted else None,  # type: ignore[arg-type]
+            n_present if counted else None,  # type: ignore[arg-type]
+            example,
+        ),
         {"expected": e.kind, **details},
     )
 
@@ -197,8 +200,7 @@ def _fractions(e: Expect, values: np.ndarray) -> list[Finding]:
             "type",
             e.name,
             "warning",
-            f"{e.name!r} held whole numbers in training but {n:,} values "
-            f"({percent(n / present.size)}) have fractions now, e.g. {present[fractional][0]:g}",
+            words.fractions(e.name, n, int(present.size), float(present[fractional][0])),
             {"n_bad": n, "n_present": int(present.size), "expected": "integer"},
         )
     ]

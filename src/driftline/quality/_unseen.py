@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from driftline.quality import _words as words
+from driftline.quality._finding import Finding, Severity
 from driftline.quality._input import Expect, Reference, column_values
-from driftline.quality._report import Finding, Severity, percent
 from driftline.quality._types import fmt_value
 
 __all__ = [
@@ -99,20 +100,25 @@ def check_ranges(
         severity = _severity(share, p, alpha)
         if severity is None:
             continue
-        lo, hi = fmt_value(e.min, e.kind), fmt_value(e.max, e.kind)
-        if above and not below:
-            what = f"above anything seen in training (max {hi}); the largest now is {fmt_value(float(present.max()), e.kind)}"
-        elif below and not above:
-            what = f"below anything seen in training (min {lo}); the smallest now is {fmt_value(float(present.min()), e.kind)}"
-        else:
-            what = f"outside the training range {lo} to {hi} ({percent(above / present.size)} above, {percent(below / present.size)} below)"
-        tail = "; the model never learned what to do with such values" if severity != "info" else ""
+        side = "both" if above and below else ("above" if above else "below")
+        now = float(present.max()) if side == "above" else float(present.min())
+        message = words.out_of_range(
+            name,
+            share,
+            side,
+            low=fmt_value(e.min, e.kind),
+            high=fmt_value(e.max, e.kind),
+            now=fmt_value(now, e.kind),
+            above=above / present.size,
+            below=below / present.size,
+            matters=severity != "info",
+        )
         findings.append(
             Finding(
                 "out_of_range",
                 name,
                 severity,
-                f"{percent(share)} of {name!r} values are {what}{tail}",
+                message,
                 {
                     "share": share,
                     "n_above": above,
@@ -164,16 +170,12 @@ def check_categories(
             continue
         found = unseen.value_counts()
         top = sorted(found.items(), key=lambda kv: (-kv[1], str(kv[0])))
-        named = ", ".join(f"{k!r} ({c:,} row{'s' if c != 1 else ''})" for k, c in top[:5])
-        more = f" and {len(top) - 5} more" if len(top) > 5 else ""
         findings.append(
             Finding(
                 "unseen_categories",
                 name,
                 severity,
-                f"{name!r} has {len(top)} value{'s' if len(top) != 1 else ''} never seen in "
-                f"training, in {percent(share)} of rows: {named}{more}; the model treats them "
-                f"as unknown",
+                words.unseen_categories(name, [(k, int(c)) for k, c in top], share),
                 {
                     "share": share,
                     "n_unseen": len(unseen),

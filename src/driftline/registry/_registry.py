@@ -6,6 +6,7 @@ event in the same transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import json
@@ -92,53 +93,16 @@ def register(
         raise InputError("same_inputs=True keeps the parent's inputs: pass parent= and no train")
     inherited = base if same_inputs else None
 
-    flavor, blob = _flavors.dump(model, trust=trust)
-    # Refuse now what could not be loaded later; load trusted pickles to learn their classes.
-    loaded = model if not isinstance(model, str) and not hasattr(model, "__fspath__") else None
-    if flavor == "sklearn":
-        bad = _flavors.untrusted_types(blob, ctx.settings.trusted_types)
-        if bad:
-            raise UntrustedArtifactError(
-                f"the model contains untrusted type(s) {', '.join(bad)}, which could run code "
-                "when loaded; add them to trusted_types in driftline.toml if you trust them",
-                untrusted=bad,
-            )
-    if loaded is None and flavor != "onnx":
-        loaded = _flavors.load(
-            flavor, blob, extra_trusted=ctx.settings.trusted_types, pickle_trusted=trust
-        )
-
-    signature = inherited.signature if inherited else None
-    if signature is not None and loaded is not None:
-        _check_feature_names(loaded, signature)
-    if train is not None:
-        classes = _flavors.model_classes(loaded) if loaded is not None else None
-        signature = Signature.infer(train, target=target, classes=classes)
-        _check_feature_names(loaded, signature)
-
-    parent_ref = base.ref if base else None
+    flavor, blob, loaded = _artifact(ctx, model, trust)
+    signature = _signature(loaded, train, target, inherited)
     lineage = {
         "data_fingerprint": fingerprint(train)
         if train is not None
         else (inherited.lineage.get("data_fingerprint") if inherited else None),
         "code_revision": code_revision if code_revision is not None else git_revision(),
-        "parent": parent_ref,
+        "parent": base.ref if base else None,
     }
-    key, sha = ctx.artifacts.put_blob(blob)
-    runtimes: dict[str, Any] = {}
-    if flavor == "sklearn" and signature is not None and train is not None and loaded is not None:
-        converted = _onnx.convert(loaded, signature, train)
-        if converted is not None:
-            onnx_key, onnx_sha = ctx.artifacts.put_blob(converted[0])
-            runtimes["onnx"] = {"key": onnx_key, "sha256": onnx_sha, **converted[1]}
-    profile_key = inherited.profile_key if inherited else None
-    # A parent registered before digests were recorded has the one its key names.
-    profile_sha = inherited.profile_sha256 if inherited else None
-    if profile_key is not None and profile_sha is None:
-        profile_sha = key_digest(profile_key)
-    if train is not None:
-        profile_key, profile_sha = ctx.artifacts.put_blob(_profile_bytes(train))
-
+    stored = _store_blobs(ctx, flavor, blob, loaded, signature, train, inherited)
     who = actor or ctx.settings.actor
     created = _now()
     with ctx.db.write() as s:
@@ -165,7 +129,7 @@ def register(
             metrics=clean_metrics,
             lineage=lineage,
             flavor=flavor,
-            sha256=sha,
+            sha256=stored.sha256,
             created_at=created.isoformat(timespec="seconds"),
             created_by=who,
         )
@@ -174,11 +138,11 @@ def register(
                 model_id=row.id,
                 version=number,
                 flavor=flavor,
-                artifact_key=key,
-                artifact_sha256=sha,
+                artifact_key=stored.key,
+                artifact_sha256=stored.sha256,
                 artifact_size=len(blob),
-                profile_key=profile_key,
-                profile_sha256=profile_sha,
+                profile_key=stored.profile_key,
+                profile_sha256=stored.profile_sha256,
                 signature=signature.to_dict() if signature else None,
                 metrics=clean_metrics,
                 lineage=lineage,
@@ -187,33 +151,120 @@ def register(
                 trusted=flavor == "pickle",
                 created_at=created,
                 created_by=who,
-                runtimes=runtimes,
+                runtimes=stored.runtimes,
             )
         )
-        subject = f"{name}:{number}"
-        if flavor == "pickle":
-            audit.append(
-                s,
-                actor=who,
-                action="artifact.trust",
-                subject=subject,
-                payload={"kind": "pickle", "sha256": sha, "decision": "trusted by caller"},
+        _audit_registration(s, who, name, number, flavor, stored, lineage["parent"])
+    return get(ctx, f"{name}:{number}")
+
+
+def _artifact(ctx: Context, model: Any, trust: bool) -> tuple[str, bytes, Any]:
+    """The model's flavor and bytes, and the model object (None for ONNX).
+
+    Refuses now what could not be loaded later, and loads a trusted pickle to
+    learn its classes.
+    """
+    flavor, blob = _flavors.dump(model, trust=trust)
+    loaded = model if not isinstance(model, str) and not hasattr(model, "__fspath__") else None
+    if flavor == "sklearn":
+        bad = _flavors.untrusted_types(blob, ctx.settings.trusted_types)
+        if bad:
+            raise UntrustedArtifactError(
+                f"the model contains untrusted type(s) {', '.join(bad)}, which could run code "
+                "when loaded; add them to trusted_types in driftline.toml if you trust them",
+                untrusted=bad,
             )
+    if loaded is None and flavor != "onnx":
+        loaded = _flavors.load(
+            flavor, blob, extra_trusted=ctx.settings.trusted_types, pickle_trusted=trust
+        )
+    return flavor, blob, loaded
+
+
+def _signature(
+    loaded: Any, train: pd.DataFrame | None, target: str | None, inherited: ModelVersion | None
+) -> Signature | None:
+    """The inputs the version takes: inferred from ``train``, or the parent's, checked."""
+    signature = inherited.signature if inherited else None
+    if signature is not None and loaded is not None:
+        _check_feature_names(loaded, signature)
+    if train is not None:
+        classes = _flavors.model_classes(loaded) if loaded is not None else None
+        signature = Signature.infer(train, target=target, classes=classes)
+        _check_feature_names(loaded, signature)
+    return signature
+
+
+@dataclasses.dataclass(frozen=True)
+class _Stored:
+    """Where a new version's blobs went, each with its sha256."""
+
+    key: str
+    sha256: str
+    runtimes: dict[str, Any]
+    profile_key: str | None
+    profile_sha256: str | None
+
+
+def _store_blobs(
+    ctx: Context,
+    flavor: str,
+    blob: bytes,
+    loaded: Any,
+    signature: Signature | None,
+    train: pd.DataFrame | None,
+    inherited: ModelVersion | None,
+) -> _Stored:
+    """Write the artifact, its ONNX runtime when one agrees, and the reference profile."""
+    key, sha = ctx.artifacts.put_blob(blob)
+    runtimes: dict[str, Any] = {}
+    if flavor == "sklearn" and signature is not None and train is not None and loaded is not None:
+        converted = _onnx.convert(loaded, signature, train)
+        if converted is not None:
+            onnx_key, onnx_sha = ctx.artifacts.put_blob(converted[0])
+            runtimes["onnx"] = {"key": onnx_key, "sha256": onnx_sha, **converted[1]}
+    profile_key = inherited.profile_key if inherited else None
+    # A parent registered before digests were recorded has the one its key names.
+    profile_sha = inherited.profile_sha256 if inherited else None
+    if profile_key is not None and profile_sha is None:
+        profile_sha = key_digest(profile_key)
+    if train is not None:
+        profile_key, profile_sha = ctx.artifacts.put_blob(_profile_bytes(train))
+    return _Stored(key, sha, runtimes, profile_key, profile_sha)
+
+
+def _audit_registration(
+    s: Session,
+    who: str,
+    name: str,
+    number: int,
+    flavor: str,
+    stored: _Stored,
+    parent: str | None,
+) -> None:
+    subject = f"{name}:{number}"
+    if flavor == "pickle":
         audit.append(
             s,
             actor=who,
-            action="model.register",
+            action="artifact.trust",
             subject=subject,
-            payload={
-                "version": number,
-                "flavor": flavor,
-                "sha256": sha,
-                "parent": parent_ref,
-                "profile_sha256": profile_sha,
-                "onnx_sha256": runtimes["onnx"]["sha256"] if "onnx" in runtimes else None,
-            },
+            payload={"kind": "pickle", "sha256": stored.sha256, "decision": "trusted by caller"},
         )
-    return get(ctx, f"{name}:{number}")
+    audit.append(
+        s,
+        actor=who,
+        action="model.register",
+        subject=subject,
+        payload={
+            "version": number,
+            "flavor": flavor,
+            "sha256": stored.sha256,
+            "parent": parent,
+            "profile_sha256": stored.profile_sha256,
+            "onnx_sha256": stored.runtimes["onnx"]["sha256"] if "onnx" in stored.runtimes else None,
+        },
+    )
 
 
 def _check_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:

@@ -9,7 +9,8 @@ New report types register a page builder with :func:`build_page`.
 
 from __future__ import annotations
 
+from driftline.report._page import Page, build_page
 from driftline.report._reliability import reliability_svg
-from driftline.report._render import Page, build_page, render_html
+from driftline.report._render import render_html
 
 __all__ = ["Page", "build_page", "reliability_svg", "render_html"]

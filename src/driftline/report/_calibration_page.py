@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from driftline.calibration import CalibrationReport, CalibrationResult
+from driftline.report._page import Page, build_page
 from driftline.report._reliability import reliability_svg
-from driftline.report._render import Page, build_page
 from driftline.stats import Profile
 
 __all__: list[str] = []

@@ -5,31 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from driftline.drift import DriftReport
-from driftline.report._render import Page, build_page
+from driftline.drift import EFFECTS, DriftReport
+from driftline.report._page import Page, build_page
 from driftline.report._svg import effect_chart, histogram, histogram_bins
 from driftline.stats import Profile
 
 __all__: list[str] = []
-
-# How each effect size reads to someone who is not a statistician.
-EFFECTS = {
-    "wasserstein_normed": "how far values moved, in standard deviations",
-    "js_distance": "how different the mix of values is (0 = same, 1 = disjoint)",
-    "ks_statistic": "largest gap between the two cumulative distributions",
-    "psi": "population stability index",
-}
-
-
-def headline(report: DriftReport) -> str:
-    """The first sentence, e.g. "3 of 20 columns changed: income, age, region."."""
-    changed, total = report.drifted_columns, len(report.columns)
-    rows_moved = any(r.drift_detected for r in report.multivariate)
-    if changed:
-        return f"{len(changed)} of {total} columns changed: {', '.join(changed)}."
-    if rows_moved:
-        return f"The rows as a whole changed, though none of the {total} columns did on its own."
-    return f"No column changed: 0 of {total} columns drifted."
 
 
 def _p(value: float) -> str:
@@ -88,7 +69,7 @@ def _drift_page(
     return Page(
         template="drift.html.j2",
         title="Data drift report",
-        headline=headline(report),
+        headline=report.headline,
         status=status,
         context={
             "report": report,

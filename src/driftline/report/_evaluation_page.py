@@ -7,8 +7,13 @@ from typing import Any
 
 from markupsafe import Markup
 
-from driftline.evaluation import EvaluationReport
-from driftline.evaluation._words import fmt_interval, fmt_value, metric_name
+from driftline.evaluation import (
+    EvaluationReport,
+    fmt_interval,
+    fmt_value,
+    interval_parts,
+    metric_name,
+)
 from driftline.metrics import HIGHER_IS_BETTER, Interval
 from driftline.report._evaluation_charts import (
     SERIES,
@@ -19,8 +24,8 @@ from driftline.report._evaluation_charts import (
     residual_histogram,
     scatter_chart,
 )
+from driftline.report._page import Page, build_page
 from driftline.report._quality_page import CHECK_NAMES
-from driftline.report._render import Page, build_page
 from driftline.stats import Profile
 
 __all__: list[str] = []
@@ -41,6 +46,12 @@ def _axis(name: str, iv: Interval) -> tuple[float, float]:
     return 0.0, (top * 1.15) or 1.0
 
 
+def _text(iv: Interval) -> str:
+    """ "0.87 (0.85–0.89)": a bar's label."""
+    value, band = interval_parts(iv)
+    return f"{value} ({band.replace(' to ', '–')})" if band else value
+
+
 def _bar(name: str, iv: Interval, confidence: float, color: str, label: str = "") -> Bar:
     lo, hi = _axis(name, iv)
     return Bar(
@@ -50,9 +61,7 @@ def _bar(name: str, iv: Interval, confidence: float, color: str, label: str = ""
         high=iv.high,
         lo=lo,
         hi=hi,
-        text=fmt_interval(iv, confidence)
-        .replace(f" ({100 * confidence:g}% CI ", " (")
-        .replace(" to ", "–"),
+        text=_text(iv),
         color=color,
     )
 
@@ -65,14 +74,12 @@ def _metrics(report: EvaluationReport) -> tuple[list[dict[str, Any]], Markup]:
         shown = ("macro " if macro and name in ("precision", "recall", "f1") else "") + (
             metric_name(name)
         )
-        interval = "-"
-        if math.isfinite(iv.low) and math.isfinite(iv.high):
-            interval = fmt_interval(iv, conf).split(" CI ", 1)[1].rstrip(")")
+        value, band = interval_parts(iv)
         rows.append(
             {
                 "name": shown,
-                "value": fmt_interval(iv, conf).split(" (")[0],
-                "interval": interval,
+                "value": value,
+                "interval": band or "-",
                 "better": "higher" if HIGHER_IS_BETTER.get(name, True) else "lower",
             }
         )

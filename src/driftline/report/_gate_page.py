@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from driftline.gate import Comparison, GateDecision
 from driftline.metrics import Interval, metric_label
 from driftline.report._evaluation_charts import Bar, interval_bars
-from driftline.report._render import Page, build_page
+from driftline.report._page import Page, build_page
 from driftline.report._svg import ALERT, CURRENT, REFERENCE
 from driftline.stats import Profile
 

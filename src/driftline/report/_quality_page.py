@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from driftline.quality import QualityReport, Severity
-from driftline.report._render import Page, build_page
+from driftline.report._page import Page, build_page
 from driftline.report._svg import ALERT, CURRENT, histogram, histogram_bins, share_bar
 from driftline.stats import Profile
 
@@ -48,7 +48,7 @@ def _quality_page(
                 {
                     "check": CHECK_NAMES.get(f.check, f.check),
                     "column": f.column,
-                    "message": f.message[:1].upper() + f.message[1:],
+                    "message": f.message,
                     "bar": bar,
                 }
             )

@@ -10,48 +10,49 @@ template; nothing here changes.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+import re
 from typing import Any
 
 import jinja2
+import markupsafe
 
+from driftline._version import __version__
 from driftline.errors import InputError
+
+# Imported for their registrations: each adds its report type to build_page.
+from driftline.report import (  # noqa: F401
+    _calibration_page,
+    _drift_page,
+    _evaluation_page,
+    _gate_page,
+    _quality_page,
+)
+from driftline.report._page import build_page
 from driftline.stats import Profile
 
-__all__ = ["Page", "build_page", "render_html"]
+__all__ = ["prose", "render_html"]
 
 
-@dataclass
-class Page:
-    """What a template needs: a title, the headline sentence, and its own context."""
-
-    template: str
-    title: str
-    headline: str
-    status: str  # "good" | "warn" | "bad": the color of the headline
-    context: dict[str, Any] = field(default_factory=dict)
+_NAMED = re.compile(r"`([^`]+)`")
 
 
-@functools.singledispatch
-def build_page(
-    report: Any, *, reference: Profile | None = None, current: Profile | None = None
-) -> Page:
-    """The page of a report; each report type registers its own builder."""
-    kinds = sorted(t.__name__ for t in build_page.registry if t is not object)
-    raise InputError(
-        f"cannot render a {type(report).__name__} as HTML; render_html takes one of {kinds}"
-    )
+def prose(text: str) -> markupsafe.Markup:
+    """A report's sentence as HTML: escaped, with the names it sets apart in `backticks` as code."""
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(_NAMED.sub(r"<code>\1</code>", escaped))
 
 
 @functools.cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("driftline.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["prose"] = prose
+    return env
 
 
 def render_html(
@@ -75,25 +76,14 @@ def render_html(
         >>> from driftline.drift import drift
         >>> ref = pd.DataFrame({"x": range(100)})
         >>> page = render_html(drift(ref, ref.assign(x=ref["x"] + 50)))
-        >>> "1 of 1 columns changed: x" in page
+        >>> "1 of 1 column moved away from the reference data: <code>x</code>" in page
         True
     """
-    # Imported for their registrations: each adds its report type to build_page.
-    from driftline.report import (  # noqa: F401
-        _calibration_page,
-        _drift_page,
-        _evaluation_page,
-        _gate_page,
-        _quality_page,
-    )
-
     for name, value in (("reference", reference), ("current", current)):
         if value is not None and not isinstance(value, Profile):
             raise InputError(f"{name} must be a driftline Profile, got {type(value).__name__}")
     page = build_page(report, reference=reference, current=current)
     if title:
         page.title = title
-    from driftline._version import __version__
-
     template = _environment().get_template(page.template)
     return template.render(page=page, version=__version__, **page.context)

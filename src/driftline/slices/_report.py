@@ -11,8 +11,11 @@ from driftline.errors import InputError
 from driftline.io import json_number
 from driftline.metrics import HIGHER_IS_BETTER, Interval
 from driftline.slices._spec import Slice
+from driftline.words import plural
 
 __all__ = ["FORMAT", "SliceFinding", "SliceReport", "metric_text", "sentence"]
+
+_TODO = "Collect more labelled examples like them, or check their labels and inputs."
 
 FORMAT = 1
 Kind = Literal["defined", "discovered"]
@@ -177,16 +180,16 @@ class SliceReport:
                 )
             k = len(self.findings)
             return (
-                f"{k} slice{'s' if k != 1 else ''} served significantly worse than the whole "
-                f"({overall}); worst: {self.findings[0].sentence}."
+                f"{plural(k, 'slice')} {'is' if k == 1 else 'are'} served significantly worse "
+                f"than the whole ({overall}); worst: {self.findings[0].sentence}. {_TODO}"
             )
         judged = [f for f in self.findings if f.judged]
         worse = self.significant
-        head = f"{len(self.findings)} slice{'s' if len(self.findings) != 1 else ''} evaluated"
+        head = f"{plural(len(self.findings), 'slice')} evaluated"
         if len(judged) < len(self.findings):
-            head += f" ({len(self.findings) - len(judged)} with too few rows to judge)"
+            head += f" ({len(self.findings) - len(judged):,} with too few rows to judge)"
         if worse:
-            return f"{head}; {len(worse)} served significantly worse ({overall})."
+            return f"{head}; {len(worse):,} served significantly worse ({overall}). {_TODO}"
         return f"{head}; none served significantly worse ({overall})."
 
     def to_dict(self) -> dict[str, Any]:
