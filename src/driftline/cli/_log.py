@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from driftline.cli._context import Context, console, echo_json
+from driftline.cli._context import Context, console, echo_json, examples
 
-log_app = typer.Typer(help="The inference log: every prediction served.", no_args_is_help=True)
+COMPACT = "driftline log compact"
+STATUS = "driftline log status --json"
+log_app = typer.Typer(
+    help="The inference log: every prediction served.",
+    no_args_is_help=True,
+    epilog=examples(COMPACT, STATUS),
+)
 
 
-@log_app.command("compact")
+@log_app.command("compact", epilog=examples(COMPACT, "driftline log compact --json"))
 def compact(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
@@ -44,7 +50,7 @@ def compact(
         )
 
 
-@log_app.command("status")
+@log_app.command("status", epilog=examples("driftline log status", STATUS))
 def status(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
