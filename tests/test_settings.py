@@ -43,3 +43,21 @@ def test_unknown_key_is_refused(tmp_path: Path) -> None:
     (tmp_path / "driftline.toml").write_text('[workspace]\ndatabase = "x"\n')
     with pytest.raises(ConfigError, match="unknown key"):
         Settings.load(tmp_path, environ={})
+
+
+def test_the_log_lives_in_the_workspace_or_beside_artifacts_kept_elsewhere(tmp_path: Path) -> None:
+    local = Settings.load(tmp_path, environ={})
+    assert local.log_url == str(tmp_path / "log" / "parquet")
+    assert local.log_compact_seconds == 600.0
+    shared = Settings.load(
+        tmp_path,
+        environ={
+            "DRIFTLINE_ARTIFACTS_URL": "s3://bucket/driftline/",
+            "DRIFTLINE_LOG_COMPACT_SECONDS": "30",
+        },
+    )
+    assert shared.log_url == "s3://bucket/driftline/log" and shared.log_compact_seconds == 30.0
+    chosen = Settings.load(tmp_path, environ={}, log_url="s3://other/log")
+    assert chosen.log_url == "s3://other/log"
+    with pytest.raises(ConfigError, match="log_compact_seconds must be a number of seconds"):
+        Settings.load(tmp_path, environ={"DRIFTLINE_LOG_COMPACT_SECONDS": "often"})

@@ -10,6 +10,8 @@ Everything else receives a :class:`Settings` object as an argument.
 | ``DRIFTLINE_S3_ENDPOINT_URL`` | ``s3_endpoint_url`` | endpoint of an S3-compatible server (MinIO, moto, ...) |
 | ``DRIFTLINE_ACTOR`` | ``actor`` | who the audit chain names for local actions; default the OS user |
 | ``DRIFTLINE_TRUSTED_TYPES`` | ``trusted_types`` | extra types (comma-separated) trusted when loading skops artifacts |
+| ``DRIFTLINE_LOG_URL`` | ``log_url`` | fsspec URL of the compacted inference log; default ``<home>/log/parquet``, or ``<artifacts_url>/log`` when the artifacts are elsewhere, so hosts sharing them share the log |
+| ``DRIFTLINE_LOG_COMPACT_SECONDS`` | ``log_compact_seconds`` | how often a server compacts its log segments; default 600, 0 never |
 
 Precedence: explicit arguments, then environment, then ``driftline.toml``, then defaults.
 """
@@ -32,7 +34,15 @@ CONFIG_FILE = "driftline.toml"
 DEFAULT_HOME = ".driftline"
 ENV_PREFIX = "DRIFTLINE_"
 
-_FIELDS = ("database_url", "artifacts_url", "s3_endpoint_url", "actor", "trusted_types")
+_FIELDS = (
+    "database_url",
+    "artifacts_url",
+    "s3_endpoint_url",
+    "actor",
+    "trusted_types",
+    "log_url",
+    "log_compact_seconds",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +55,8 @@ class Settings:
     s3_endpoint_url: str | None = None
     actor: str = "local"
     trusted_types: tuple[str, ...] = ()
+    log_url: str = ""
+    log_compact_seconds: float = 600.0
 
     @classmethod
     def load(
@@ -76,14 +88,34 @@ class Settings:
             trusted = [t.strip() for t in trusted.split(",") if t.strip()]
         if not isinstance(trusted, list | tuple) or not all(isinstance(t, str) for t in trusted):
             raise ConfigError("trusted_types must be a list of fully qualified type names")
+        artifacts_url = values.get("artifacts_url")
+        log_url = values.get("log_url") or (
+            f"{str(artifacts_url).rstrip('/')}/log"
+            if artifacts_url
+            else str(root / "log" / "parquet")
+        )
         return cls(
             home=root,
             database_url=values.get("database_url") or f"sqlite:///{root / 'driftline.db'}",
-            artifacts_url=values.get("artifacts_url") or str(root / "artifacts"),
+            artifacts_url=artifacts_url or str(root / "artifacts"),
             s3_endpoint_url=values.get("s3_endpoint_url"),
             actor=values.get("actor") or _os_user(),
             trusted_types=tuple(trusted),
+            log_url=log_url,
+            log_compact_seconds=_seconds(values.get("log_compact_seconds", 600.0)),
         )
+
+
+def _seconds(raw: Any) -> float:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not value >= 0:  # also refuses NaN
+        raise ConfigError(
+            f"log_compact_seconds must be a number of seconds (0 turns compaction off), got {raw!r}"
+        )
+    return value
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -25,8 +25,9 @@ READING = re.compile(
 )
 # Not tables a user hands in: each reads a format of its own.
 ALLOWED = {
-    # The inference log's own segments: the store writes and compacts them itself.
-    "store/_log.py",
+    # The inference log's own Parquet files: the store publishes and reads them itself,
+    # from any fsspec URL, with its filters pushed into the read.
+    "store/_logstore.py",
     # An HTTP request body in MLflow's CSV dialect, parsed as MLflow's server parses it.
     "serving/_mlflow.py",
 }

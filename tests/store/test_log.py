@@ -1,6 +1,7 @@
 """The inference log: group commit, torn writes, kill -9, compaction, labels."""
 
 import datetime as dt
+import logging
 import os
 import signal
 import subprocess
@@ -10,8 +11,10 @@ import threading
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
-from driftline.store._log import InferenceLog, _encode
+from driftline.store import InferenceLog
+from driftline.store._segments import encode
 
 
 def record(i: int, model: str = "m", day: int = 1) -> dict:  # type: ignore[type-arg]
@@ -57,29 +60,71 @@ def test_fsync_mode_also_keeps_everything(tmp_path: Path) -> None:
     assert [r["request_id"] for r in log.records()] == [f"r{i}" for i in range(5)]
 
 
-def test_torn_and_corrupt_lines_are_dropped(tmp_path: Path) -> None:
+def damage(segment: Path) -> None:
+    """Append one line whose checksum fails and one torn line."""
+    with open(segment, "ab") as f:
+        good = encode(record(2))
+        f.write(good[:-1].replace(b'"r2"', b'"r9"') + b"\n")  # checksum no longer matches
+        f.write(encode(record(3))[:25])  # torn: no newline
+
+
+def segments(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "segments").iterdir() if not p.name.startswith("."))
+
+
+def test_torn_and_corrupt_lines_are_dropped_counted_and_warned_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     log = InferenceLog(tmp_path)
     log.write(record(1))
     log.close()
-    segment = next((tmp_path / "segments").iterdir())
-    with open(segment, "ab") as f:
-        good = _encode(record(2))
-        f.write(good[:-1].replace(b'"r2"', b'"r9"') + b"\n")  # checksum no longer matches
-        f.write(_encode(record(3))[:25])  # torn: no newline
-    assert [r["request_id"] for r in log.records()] == ["r1"]
+    damage(segments(tmp_path)[0])
+    with caplog.at_level(logging.WARNING, logger="driftline.log"):
+        assert [r["request_id"] for r in log.records()] == ["r1"]
+        assert [r["request_id"] for r in log.records()] == ["r1"]
+    assert log.scan.corrupt == 4  # two lines, read twice
+    warned = [r for r in caplog.records if "failed their checksum" in r.getMessage()]
+    assert len(warned) == 1 and "2 line(s)" in warned[0].getMessage()
+
+
+def test_damaged_lines_are_still_counted_after_compaction(tmp_path: Path) -> None:
+    log = InferenceLog(tmp_path)
+    log.write(record(1))
+    log.close()
+    damage(segments(tmp_path)[0])
+    assert log.reader("m").corrupt_lines() == 2  # before compaction: in the segment
+    done = log.compact()
+    assert (done.predictions, done.corrupt) == (1, 2)
+    assert segments(tmp_path) == []
+    reader = InferenceLog(tmp_path).reader("m")
+    assert reader.corrupt_lines() == 2  # after: recorded beside the Parquet
+    day = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    assert reader.corrupt_lines(day + dt.timedelta(days=1), day + dt.timedelta(days=2)) == 0
+
+
+def label(rid: str, value: object, *, model: str | None = "a", day: int = 3) -> dict:  # type: ignore[type-arg]
+    """A label record as the server writes it (``model`` from the URL), or without a model."""
+    found = {
+        "kind": "label",
+        "model": model,
+        "request_id": rid,
+        "label": value,
+        "timestamp": dt.datetime(2026, 11, day, tzinfo=dt.UTC).isoformat(),
+    }
+    return {k: v for k, v in found.items() if v is not None}
 
 
 def test_compaction_partitions_by_model_and_day_and_joins_labels(tmp_path: Path) -> None:
     log = InferenceLog(tmp_path)
     for i in range(6):
         log.write(record(i, model="a" if i < 4 else "b", day=1 + i % 2))
-    log.write(
-        {"kind": "label", "request_id": "r2", "label": 1, "timestamp": "2026-11-03T00:00:00+00:00"}
-    )
+    log.write(label("r1", 0))  # the server's shape: it names the model
+    log.write(label("r2", 1, model=None))  # no model: joins any model's prediction
     log.close()
-    assert log.compact() == 6
-    assert list((tmp_path / "segments").iterdir()) == []
-    days = sorted(p.name for p in (tmp_path / "parquet" / "model=a").iterdir())
+    done = log.compact()
+    assert (done.predictions, done.labels, done.segments) == (6, 2, 1)
+    assert segments(tmp_path) == []
+    days = sorted(p.name for p in (tmp_path / "parquet" / "predictions" / "model=a").iterdir())
     assert days == ["date=2026-11-01", "date=2026-11-02"]
     table = log.read("a")
     assert sorted(table.column("request_id").to_pylist()) == ["r0", "r1", "r2", "r3"]
@@ -88,8 +133,40 @@ def test_compaction_partitions_by_model_and_day_and_joins_labels(tmp_path: Path)
     labels = dict(
         zip(table.column("request_id").to_pylist(), table.column("label").to_pylist(), strict=True)
     )
-    assert labels == {"r0": None, "r1": None, "r2": 1, "r3": None}
-    assert log.compact() == 0
+    assert labels == {"r0": None, "r1": 0, "r2": 1, "r3": None}
+    assert log.compact().segments == 0
+
+
+def test_labels_in_the_servers_shape_survive_compaction_with_any_value_kind(
+    tmp_path: Path,
+) -> None:
+    log = InferenceLog(tmp_path)
+    for i in range(4):
+        log.write(record(i, model="a"))
+    log.write(label("r0", "yes"))
+    log.write(label("r1", 1))  # a number beside text: kept, as text
+    log.write(label("r2", "no", day=3))
+    log.write(label("r2", "yes", day=4))  # posted again later: the later one counts
+    log.close()
+    before = log.read("a")
+    log.compact()
+    after = InferenceLog(tmp_path).read("a")
+    for table in (before, after):
+        got = dict(zip(table["request_id"].to_pylist(), table["label"].to_pylist(), strict=True))
+        assert got == {"r0": "yes", "r1": "1", "r2": "yes", "r3": None}
+
+
+def test_a_dead_writers_segment_compacts_even_when_its_process_id_is_reused(
+    tmp_path: Path,
+) -> None:
+    # A server restarted in a container gets the same process id: the id is no proof of life.
+    log = InferenceLog(tmp_path)
+    log.write(record(1))
+    log.close()
+    sealed = segments(tmp_path)[0]
+    left = sealed.with_name(sealed.name.split("-")[0] + f"-{os.getpid()}-deadbeef.open")
+    sealed.rename(left)  # as a kill -9 leaves it: open, nobody holding it
+    assert InferenceLog(tmp_path).compact().predictions == 1
 
 
 def test_read_includes_records_not_yet_compacted(tmp_path: Path) -> None:
@@ -106,9 +183,9 @@ def test_read_includes_records_not_yet_compacted(tmp_path: Path) -> None:
 def test_open_segment_of_a_live_writer_is_not_compacted(tmp_path: Path) -> None:
     log = InferenceLog(tmp_path)
     log.write(record(1))
-    assert InferenceLog(tmp_path).compact() == 0  # another process's view: writer alive
+    assert InferenceLog(tmp_path).compact().predictions == 0  # another reader: writer alive
     log.close()
-    assert InferenceLog(tmp_path).compact() == 1
+    assert InferenceLog(tmp_path).compact().predictions == 1
 
 
 WRITER = textwrap.dedent(
@@ -141,4 +218,17 @@ def test_every_acknowledged_record_survives_kill_9(tmp_path: Path) -> None:
     acknowledged.extend(int(line) for line in proc.stdout.read().split())
     kept = {r["request_id"] for r in InferenceLog(tmp_path).records()}
     assert {f"r{i}" for i in acknowledged} <= kept
-    assert InferenceLog(tmp_path).compact() == len(kept)  # the dead writer's segment compacts
+    compacted = InferenceLog(tmp_path).compact()  # the dead writer's segment compacts
+    assert compacted.predictions == len(kept)
+
+
+def test_the_unfinished_tail_of_an_open_segment_is_not_counted_as_damage(tmp_path: Path) -> None:
+    log = InferenceLog(tmp_path)
+    log.write(record(1))
+    open_segment = segments(tmp_path)[0]
+    with open(open_segment, "ab") as f:
+        f.write(encode(record(2))[:30])  # a write under way, as a reader may catch it
+    reader = InferenceLog(tmp_path)
+    assert [r["request_id"] for r in reader.records()] == ["r1"]
+    assert reader.scan.corrupt == 0
+    log.close()

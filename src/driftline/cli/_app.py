@@ -21,6 +21,7 @@ from driftline.cli import (
     _estimate,
     _evaluate,
     _gate,
+    _log,
     _models,
     _monitor,
     _serve,
@@ -54,6 +55,7 @@ app.add_typer(_data.data_app, name="data")
 app.command("drift", epilog=_data.DRIFT_EXAMPLES)(_data.drift_command)
 app.add_typer(_monitor.monitor_app, name="monitor")
 app.add_typer(_monitor.alerts_app, name="alerts")
+app.add_typer(_log.log_app, name="log")
 app.add_typer(_serve.token_app, name="token")
 app.command("deploy", epilog=_serve.DEPLOY_EXAMPLES)(_serve.deploy)
 app.command("undeploy", epilog=_serve.UNDEPLOY_EXAMPLES)(_serve.undeploy)

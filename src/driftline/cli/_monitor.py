@@ -123,6 +123,14 @@ def run(
         )
     for alert in result.resolved:
         out.print(Text.assemble(("alert resolved", "green"), f": {alert.resolution}"))
+    damaged = (result.log or {}).get("corrupt_lines", 0)
+    if damaged:
+        out.print(
+            Text.assemble(
+                (f"{damaged} line(s) of the inference log failed their checksum", "bold yellow"),
+                " and were left out: a crash or a damaged disk, not a lack of traffic",
+            )
+        )
 
 
 def _shown_metric(performance: dict[str, Any] | None) -> str | None:

@@ -28,6 +28,7 @@ from driftline.errors import InputError
 from driftline.io import open_table
 from driftline.monitor._performance import PerformanceMonitor, prepare
 from driftline.monitor._rules import DEFAULT_RULES, AlertRule, rule_value
+from driftline.monitor._sources import DatasetSource, LogSource, Source
 from driftline.monitor._windows import parse_period, windows
 from driftline.monitor._words import (
     alert_sentence,
@@ -109,6 +110,8 @@ class MonitorRun:
     resolved: list[Alert]
     # How performance was estimated (method, reference values), or None.
     performance: dict[str, Any] | None = None
+    # Read from the inference log: what it could not read ("corrupt_lines"), else None.
+    log: dict[str, Any] | None = None
 
     @property
     def headline(self) -> str:
@@ -131,6 +134,7 @@ class MonitorRun:
             "resolved": [a.to_dict() for a in self.resolved],
             "performance": self.performance,
             "performance_sentence": self.performance_sentence,
+            "log": self.log,
         }
 
 
@@ -154,42 +158,17 @@ def _dataset(data: Any, time_column: str, text: Collection[str] = ()) -> pads.Da
     return dataset
 
 
-def _from_log(ctx: Context, mv: ModelVersion) -> pa.Table:
-    import pyarrow.compute as pc
-
+def _from_log(
+    ctx: Context,
+    mv: ModelVersion,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    labels: bool,
+) -> LogSource:
     from driftline.store import InferenceLog
 
-    table = InferenceLog(ctx.home / "log").read(mv.name)
-    if table.num_rows == 0 or "version" not in table.column_names:
-        raise InputError(
-            f"the inference log holds no predictions of {mv.name} yet; serve it "
-            "(driftline deploy, driftline serve) or pass --data"
-        )
-    return table.filter(pc.equal(table.column("version"), mv.version))
-
-
-def _bounds(dataset: pads.Dataset, time_column: str) -> tuple[dt.datetime, dt.datetime] | None:
-    times = dataset.to_table(columns=[time_column]).column(time_column)
-    import pyarrow.compute as pc
-
-    lo, hi = pc.min(times).as_py(), pc.max(times).as_py()
-    if lo is None:
-        return None
-    return as_utc(lo), as_utc(hi)
-
-
-def _window_frame(
-    dataset: pads.Dataset, time_column: str, start: dt.datetime, end: dt.datetime
-) -> pd.DataFrame:
-    kind = dataset.schema.field(time_column).type
-    tz = getattr(kind, "tz", None)
-    lo, hi = (start, end) if tz else (start.replace(tzinfo=None), end.replace(tzinfo=None))
-    field = pads.field(time_column)
-    scalar_type = pa.timestamp(kind.unit, tz=tz)
-    condition = (field >= pa.scalar(lo, type=scalar_type)) & (
-        field < pa.scalar(hi, type=scalar_type)
-    )
-    return dataset.to_table(filter=condition).to_pandas()
+    log = InferenceLog.open(ctx.settings)
+    return LogSource(log, mv.name, mv.version, since=since, until=until, labels=labels)
 
 
 def _metrics(
@@ -246,15 +225,18 @@ def run(
     """
     period = parse_period(window)
     mv = registry.get(ctx, ref)
-    if data is None:
-        data = _from_log(ctx, mv)
     if mv.signature is None or mv.profile_key is None:
         raise InputError(
             f"{mv.ref} was registered without training data, so there is no reference to "
             "compare its traffic with; register it again with train= (CLI: --train)"
         )
-    dataset = _dataset(data, time_column, mv.signature.text_columns())
-    present = set(dataset.schema.names)
+    source: Source
+    if data is None:
+        source = _from_log(ctx, mv, since, until, labels=reference is not None)
+    else:
+        dataset = _dataset(data, time_column, mv.signature.text_columns())
+        source = DatasetSource(dataset, time_column)
+    present = set(source.names)
     columns = [c for c in mv.signature.names if c in present]
     if not columns:
         raise InputError(
@@ -266,7 +248,7 @@ def run(
         raise InputError(
             "target names the label column of the reference: pass reference= too (CLI: --reference)"
         )
-    bounds = _bounds(dataset, time_column)
+    bounds = source.bounds()
     results: list[WindowResult] = []
     if bounds is not None:
         lo = max(bounds[0], since) if since else bounds[0]
@@ -274,7 +256,7 @@ def run(
         min_rows = min((r.min_rows for r in rules), default=1)
         profile = registry.load_profile(ctx, mv)
         for start, end in windows(lo, hi, period) if lo <= hi else []:
-            frame = _window_frame(dataset, time_column, start, end)
+            frame = source.frame(start, end)
             if frame.empty:
                 continue
             evaluated = len(frame) >= min_rows
@@ -298,6 +280,9 @@ def run(
             )
             _store_window(ctx, mv, results[-1], report, quality)
     opened, resolved = _judge(ctx, mv, results, rules, actor or ctx.settings.actor)
+    log = None
+    if isinstance(source, LogSource):
+        log = {"corrupt_lines": source.corrupt_lines(since, until)}
     return MonitorRun(
         mv.name,
         mv.version,
@@ -306,6 +291,7 @@ def run(
         opened,
         resolved,
         performance.summary() if performance else None,
+        log,
     )
 
 

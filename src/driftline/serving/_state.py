@@ -18,6 +18,7 @@ import pandas as pd
 
 from driftline.errors import InputError, NotFoundError
 from driftline.serving._batcher import Batcher, BatchStats
+from driftline.serving._log_upkeep import LogUpkeep
 from driftline.serving._metrics import Metrics
 from driftline.serving._reload import Loader
 from driftline.serving._router import Deployment, Route
@@ -56,7 +57,10 @@ class ServerState:
         self.ctx = ctx
         self.config = config
         self.metrics = Metrics()
-        self.log = InferenceLog(ctx.home / "log", wait_for=config.log_wait_for)
+        self.log = InferenceLog.open(ctx.settings, wait_for=config.log_wait_for)
+        self.log_upkeep = LogUpkeep(
+            self.log, self.metrics.registry, ctx.settings.log_compact_seconds
+        )
         self.loader = Loader(
             ctx,
             self.metrics,
@@ -90,6 +94,7 @@ class ServerState:
             gc.freeze()
         self.ready = True
         self._watcher = asyncio.get_running_loop().create_task(self._watch())
+        self.log_upkeep.start()
 
     async def stop(self) -> None:
         """Finish in-flight work, flush the log."""
@@ -103,6 +108,7 @@ class ServerState:
         for deployment in self.deployments.values():
             for route in deployment.routes.values():
                 await route.batcher.stop()
+        await self.log_upkeep.stop()
         self.log.close()
 
     async def reload(self) -> None:

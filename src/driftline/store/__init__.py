@@ -4,11 +4,14 @@ Knows nothing of statistics or models; services compose it.
 """
 
 from driftline.store._artifacts import ArtifactStore, BlobState, key_digest
+from driftline.store._compact import Compaction
 from driftline.store._context import Context
 from driftline.store._db import Database, as_utc
 from driftline.store._db_faults import mask_url
 from driftline.store._health import Check, HealthReport, check_stores, diagnose
 from driftline.store._log import META_COLUMNS, InferenceLog
+from driftline.store._logread import LogReader
+from driftline.store._logstore import LogStore
 from driftline.store._schema import (
     AlertRow,
     AliasRow,
@@ -36,12 +39,15 @@ __all__ = [
     "BlobReport",
     "BlobState",
     "Check",
+    "Compaction",
     "Context",
     "Database",
     "DeploymentRow",
     "EvaluationRow",
     "HealthReport",
     "InferenceLog",
+    "LogReader",
+    "LogStore",
     "ModelRow",
     "ModelVersionRow",
     "MonitorWindowRow",

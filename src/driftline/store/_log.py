@@ -18,7 +18,10 @@ finishes in one turn of the event loop and writes them from the loop itself:
 no thread hand-off per request, which on a busy core costs more than the write.
 
 Closed segments (sealed on rotation or shutdown, or left by a dead process)
-compact into Parquet partitioned by model and day, which monitoring reads.
+compact into Parquet partitioned by model and day in the log store
+(``_compact``, ``_logstore``): the workspace folder by default, beside the
+artifacts on S3 or any fsspec URL when they are there, shared by every host.
+Monitoring reads the store and what is not compacted yet (``_logread``).
 Labels posted later are log records too, joined to predictions by request id.
 """
 
@@ -28,71 +31,39 @@ import asyncio
 import contextlib
 import datetime as dt
 import functools
-import json
 import os
 import queue
 import threading
 import time
 import uuid
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.dataset as pads
-import pyarrow.parquet as pq
 
 from driftline.errors import StorageError
+from driftline.settings import Settings
+from driftline.store._compact import META_COLUMNS, Compaction, compact, concat
+from driftline.store._logread import LogReader, join_labels
+from driftline.store._logstore import LogStore
+from driftline.store._segments import (
+    NEW,
+    OPEN,
+    SEALED,
+    SegmentScan,
+    encode,
+    lock_exclusive,
+    segment_files,
+)
 
 __all__ = ["META_COLUMNS", "InferenceLog"]
 
-META_COLUMNS = (
-    "request_id",
-    "timestamp",
-    "model",
-    "version",
-    "route",
-    "latency_ms",
-    "prediction",
-    "probabilities",
-)
-_OPEN, _SEALED = ".open", ".seg"
 _STOP = object()
-_JSON = json.JSONEncoder(separators=(",", ":"), default=str, allow_nan=True)
 
 # Called with None once a group is synced, or with the error that stopped it.
 _Done = Callable[[BaseException | None], None]
-
-
-def _encode(record: dict[str, Any]) -> bytes:
-    body = _JSON.encode(record).encode("utf-8")
-    return b"%08x %s\n" % (zlib.crc32(body), body)
-
-
-def _decode(line: bytes) -> dict[str, Any] | None:
-    """A record, or None for a torn or corrupt line."""
-    if not line.endswith(b"\n") or len(line) < 10 or line[8:9] != b" ":
-        return None
-    body = line[9:-1]
-    try:
-        if int(line[:8], 16) != zlib.crc32(body):
-            return None
-        record: dict[str, Any] = json.loads(body)
-    except ValueError:
-        return None
-    return record
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class _LoopGroup:
@@ -126,6 +97,7 @@ class InferenceLog:
         self,
         root: str | os.PathLike[str],
         *,
+        store: LogStore | None = None,
         segment_bytes: int = 64 * 1024 * 1024,
         max_group: int = 4096,
         wait_for: str = "write",
@@ -134,8 +106,9 @@ class InferenceLog:
             raise ValueError(f"wait_for must be 'write' or 'fsync', got {wait_for!r}")
         self.root = Path(root)
         self.segments = self.root / "segments"
-        self.parquet = self.root / "parquet"
         self.segments.mkdir(parents=True, exist_ok=True)
+        self.store = store if store is not None else LogStore(str(self.root / "parquet"))
+        self.scan = SegmentScan()  # lines dropped by what this object read, warned once a segment
         self.segment_bytes = segment_bytes
         self.max_group = max_group
         self.wait_for = wait_for
@@ -169,7 +142,7 @@ class InferenceLog:
             raise StorageError("the inference log is closed")
         self._start_writer()
         future: Future[None] = Future()
-        self._queue.put((_encode(record), future))
+        self._queue.put((encode(record), future))
         return future
 
     def write(self, record: dict[str, Any]) -> None:
@@ -189,7 +162,7 @@ class InferenceLog:
         if group is None:
             group = self._loop_groups[loop] = _LoopGroup(loop)
             loop.call_soon(self._flush_loop_group, loop)
-        group.lines.extend(_encode(r) for r in records)
+        group.lines.extend(encode(r) for r in records)
         waiter: asyncio.Future[None] = loop.create_future()
         group.waiters.append(waiter)
         await waiter
@@ -264,9 +237,22 @@ class InferenceLog:
 
     def _open_segment(self) -> None:
         stamp = time.time_ns()
-        self._path = self.segments / f"{stamp:020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}{_OPEN}"
-        self._file = open(self._path, "ab", buffering=0)  # noqa: SIM115 - held open across groups
+        name = f"{stamp:020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        # Locked before it is named .open, so no reader ever sees it open and unlocked.
+        new = self.segments / f"{name}{NEW}"
+        self._file = open(new, "ab", buffering=0)  # noqa: SIM115 - held open across groups
+        lock_exclusive(self._file)
+        self._path = new.rename(new.with_suffix(OPEN))
         self._written = 0
+
+    def rotate(self) -> None:
+        """Seal the open segment now (if it holds anything), so compaction can take it."""
+        with self._sync_cond:
+            if self._file is not None and self._written:
+                self._to_seal.append((self._file, self._path))
+                self._file = self._path = None
+                self._start_syncer()
+                self._sync_cond.notify()
 
     def _start_syncer(self) -> None:  # with _lock held
         if self._syncer is None:
@@ -296,9 +282,10 @@ class InferenceLog:
             for file, path in seal:
                 try:
                     os.fdatasync(file.fileno())
-                    file.close()
+                    # Renamed while still locked: unlocked and .open, it would look abandoned.
                     if path is not None:
-                        path.rename(path.with_suffix(_SEALED))
+                        path.rename(path.with_suffix(SEALED))
+                    file.close()
                 except OSError as exc:
                     error = exc
             if current is not None:
@@ -343,83 +330,62 @@ class InferenceLog:
 
     # -- reading -----------------------------------------------------------------
 
-    def _segment_files(self, *, closed_only: bool) -> list[Path]:
-        out = []
-        for path in sorted(self.segments.iterdir()):
-            if path.suffix == _SEALED:
-                out.append(path)
-            elif path.suffix == _OPEN:
-                pid = int(path.name.split("-")[1])
-                dead = not _alive(pid) and path != self._path
-                if not closed_only or dead:
-                    out.append(path)
-        return out
+    @classmethod
+    def open(cls, settings: Settings, **options: Any) -> InferenceLog:
+        """The workspace's log: segments in its folder, compacted into ``settings.log_url``."""
+        return cls(settings.home / "log", store=LogStore.from_settings(settings), **options)
 
     def records(self, *, closed_only: bool = False) -> Iterator[dict[str, Any]]:
-        """Every intact record in the segments not yet compacted, in write order."""
-        for path in self._segment_files(closed_only=closed_only):
-            with contextlib.suppress(FileNotFoundError), open(path, "rb") as f:
-                for line in f:
-                    record = _decode(line)
-                    if record is not None:
-                        yield record
+        """Every intact record in the segments not yet compacted, in write order.
 
-    def compact(self) -> int:
-        """Move closed segments into Parquet (``model=NAME/date=YYYY-MM-DD``); returns rows moved."""
-        moved = 0
-        for path in self._segment_files(closed_only=True):
-            rows = [r for r in _read_segment(path) if r.get("kind", "prediction") == "prediction"]
-            labels = [r for r in _read_segment(path) if r.get("kind") == "label"]
-            by_partition: dict[tuple[str, str], list[dict[str, Any]]] = {}
-            for r in rows:
-                day = str(r["timestamp"])[:10]
-                by_partition.setdefault((str(r["model"]), day), []).append(r)
-            for (model, day), part in by_partition.items():
-                folder = self.parquet / f"model={model}" / f"date={day}"
-                _write_parquet_once(folder / f"{path.stem}.parquet", part)
-            if labels:
-                _write_parquet_once(self.parquet / "labels" / f"{path.stem}.parquet", labels)
-            moved += len(rows)
-            path.unlink()
-        return moved
+        Lines that fail their checksum are left out and counted in ``scan.corrupt``.
+        """
+        for path in segment_files(self.segments, closed_only=closed_only):
+            yield from self.scan.lines(path)
+
+    def compact(self) -> Compaction:
+        """Move closed segments into the log store, partitioned by model and day."""
+        return compact(self.segments, self.store, self.scan)
+
+    def status(self) -> dict[str, Any]:
+        """Segments waiting here, where they compact to, and damaged lines found so far."""
+        waiting = segment_files(self.segments, closed_only=False)
+        scan = SegmentScan()
+        for path in waiting:
+            for _ in scan.lines(path):
+                pass
+        dropped = sum(int(note.get("lines", 0)) for note in self.store.dropped())
+        sizes = []
+        for path in waiting:
+            with contextlib.suppress(FileNotFoundError):
+                sizes.append(path.stat().st_size)
+        return {
+            "folder": str(self.segments),
+            "store": self.store.url,
+            "segments": len(waiting),
+            "open": sum(p.suffix == OPEN for p in waiting),
+            "bytes": sum(sizes),
+            "corrupt_lines": scan.corrupt + dropped,
+        }
+
+    def reader(
+        self, model: str, *, since: dt.datetime | None = None, until: dt.datetime | None = None
+    ) -> LogReader:
+        """Read ``model``'s traffic a day at a time (what monitoring does).
+
+        ``since`` and ``until`` leave out the segments' records of other days as they are scanned.
+        """
+        return LogReader(self.segments, self.store, model, since=since, until=until)
 
     def read(self, model: str) -> pa.Table:
-        """A model's predictions, compacted and not, with labels joined by request id."""
-        tables = []
-        folder = self.parquet / f"model={model}"
-        if folder.exists():
-            tables.append(pads.dataset(folder, format="parquet", partitioning="hive").to_table())
-        pending = [
-            r
-            for r in self.records()
-            if r.get("kind", "prediction") == "prediction" and r.get("model") == model
-        ]
-        if pending:
-            tables.append(_to_table(pending))
+        """All of a model's predictions, compacted and not, with labels joined by request id."""
+        reader = self.reader(model)
+        days = reader.days()
+        tables = [t for t in (reader.day(d) for d in days) if t is not None]
         if not tables:
-            return pa.table({name: pa.array([], pa.string()) for name in ("request_id",)})
-        table = pa.concat_tables(
-            [t.drop_columns([c for c in ("date", "model") if c in t.column_names]) for t in tables],
-            promote_options="permissive",
-        )
-        labels = self._labels()
-        if labels:
-            ids = table.column("request_id").to_pylist()
-            table = table.append_column("label", pa.array([labels.get(i) for i in ids]))
-        return table
-
-    def _labels(self) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        folder = self.parquet / "labels"
-        if folder.exists():
-            t = pads.dataset(folder, format="parquet").to_table(columns=["request_id", "label"])
-            found.update(
-                zip(t.column("request_id").to_pylist(), t.column("label").to_pylist(), strict=True)
-            )
-        for r in self.records():
-            if r.get("kind") == "label":
-                found[r["request_id"]] = r["label"]
-        return found
+            return pa.table({"request_id": pa.array([], pa.string())})
+        table = concat(tables)
+        return join_labels(table, reader.labels(table.column("request_id"), since=""))
 
 
 def _settle(futures: list[Future[None]], error: BaseException | None) -> None:
@@ -430,35 +396,3 @@ def _settle(futures: list[Future[None]], error: BaseException | None) -> None:
             future.set_result(None)
         else:
             future.set_exception(error)
-
-
-def _read_segment(path: Path) -> list[dict[str, Any]]:
-    with open(path, "rb") as f:
-        return [r for r in (_decode(line) for line in f) if r is not None]
-
-
-def _to_table(records: list[dict[str, Any]]) -> pa.Table:
-    flat = []
-    for r in records:
-        row = {k: r.get(k) for k in META_COLUMNS if k in r}
-        row["timestamp"] = dt.datetime.fromisoformat(str(r["timestamp"]))
-        for name, value in (r.get("inputs") or {}).items():
-            row[name if name not in META_COLUMNS else f"input:{name}"] = value
-        flat.append(row)
-    return pa.Table.from_pylist(flat)
-
-
-def _write_parquet_once(target: Path, records: list[dict[str, Any]]) -> None:
-    # Named after the segment: a crash between writing and deleting the segment
-    # re-runs into the same name, so nothing is counted twice.
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    table = (
-        _to_table(records)
-        if "inputs" in records[0] or "model" in records[0]
-        else pa.Table.from_pylist(records)
-    )
-    tmp = target.with_suffix(f".tmp-{uuid.uuid4().hex[:8]}")
-    pq.write_table(table, tmp)
-    os.replace(tmp, target)
