@@ -8,7 +8,9 @@ come from the window's results; every template is tested with its numbers
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from driftline.estimate import method_words
 from driftline.metrics import HIGHER_IS_BETTER, metric_label
@@ -19,7 +21,48 @@ from driftline.words import capital, count_of, during, name, numbers, percent, p
 
 if TYPE_CHECKING:
     from driftline.monitor._rules import AlertRule
-    from driftline.monitor._service import MonitorRun, WindowResult
+    from driftline.quality import Finding
+
+
+class Window(Protocol):
+    """What the sentences read of a monitoring window's result."""
+
+    @property
+    def start(self) -> dt.datetime: ...
+    @property
+    def end(self) -> dt.datetime: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def evaluated(self) -> bool: ...
+    @property
+    def metrics(self) -> dict[str, Any]: ...
+    @property
+    def drifted_columns(self) -> list[str]: ...
+    @property
+    def columns(self) -> int: ...
+    @property
+    def problems(self) -> list[Finding]: ...
+    @property
+    def min_rows(self) -> int: ...
+
+
+class Run(Protocol):
+    """What the headline reads of a monitoring run."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def window(self) -> str: ...
+    @property
+    def windows(self) -> Sequence[Window]: ...
+    @property
+    def opened(self) -> Sequence[Any]: ...
+    @property
+    def resolved(self) -> Sequence[Any]: ...
+
 
 __all__ = [
     "alert_sentence",
@@ -75,7 +118,7 @@ def _performance(metrics: dict[str, Any]) -> str | None:
     return f"{label} {after}, close to the {before} it had on the reference data"
 
 
-def _moved(w: WindowResult) -> str | None:
+def _moved(w: Window) -> str | None:
     """Which inputs moved away from the training data, or None when none did."""
     k, n = len(w.drifted_columns), w.columns
     if k == 1:
@@ -98,7 +141,7 @@ def _moved(w: WindowResult) -> str | None:
     return None
 
 
-def window_sentence(w: WindowResult) -> str:
+def window_sentence(w: Window) -> str:
     """ "Tue 3 Dec 14:00 to 15:00 UTC: 200 predictions; 3 of 20 input columns moved ..."."""
     head = f"{span(w.start, w.end)}: {plural(w.rows, 'prediction')}"
     if not w.evaluated:
@@ -124,7 +167,7 @@ def _check_data(ref: str) -> str:
     return f"driftline data check --model {ref} recent.csv lists every problem"
 
 
-def _what(rule: AlertRule, ref: str, w: WindowResult, value: float) -> tuple[str, str]:
+def _what(rule: AlertRule, ref: str, w: Window, value: float) -> tuple[str, str]:
     """What happened (a clause that follows "From ..., ") and what to do (a sentence)."""
     metric = rule.metric
     side = "above" if rule.above is not None else "below"
@@ -191,7 +234,7 @@ def _of(moved: str, ref: str) -> str:
     return moved.replace("the inputs", f"the inputs of {ref}", 1)
 
 
-def _drop(ref: str, w: WindowResult) -> str:
+def _drop(ref: str, w: Window) -> str:
     metrics = w.metrics
     fell = drops(metrics)
     lead = max(fell, key=lambda k: fell[k])
@@ -215,7 +258,7 @@ def _drop(ref: str, w: WindowResult) -> str:
     return text
 
 
-def _confirm(w: WindowResult) -> str:
+def _confirm(w: Window) -> str:
     """What to do about an estimate: confirm it with labels, then retrain."""
     if int(w.metrics.get("labelled") or 0):
         return "Retrain on recent labelled data if the labels still to come confirm it."
@@ -225,7 +268,7 @@ def _confirm(w: WindowResult) -> str:
     )
 
 
-def _estimated(m: str, ref: str, w: WindowResult, level: str) -> str:
+def _estimated(m: str, ref: str, w: Window, level: str) -> str:
     est = (w.metrics.get("estimated") or {}).get(m) or {}
     value, low, high = numbers(est.get("value"), est.get("low"), est.get("high"))
     band = f" (likely between {low} and {high})" if est.get("low") is not None else ""
@@ -234,13 +277,13 @@ def _estimated(m: str, ref: str, w: WindowResult, level: str) -> str:
     return f"estimated {metric_label(m)} of {ref} was {value}{band}, {level}{was}"
 
 
-def alert_sentence(rule: AlertRule, ref: str, w: WindowResult, value: float) -> str:
+def alert_sentence(rule: AlertRule, ref: str, w: Window, value: float) -> str:
     """Why ``rule`` opened an alert on window ``w`` of version ``ref``, and what to do."""
     what, todo = _what(rule, ref, w, value)
     return f"{capital(during(w.start, w.end))}, {what}. {todo}"
 
 
-def _now(metric: str, ref: str, w: WindowResult, value: float) -> str:
+def _now(metric: str, ref: str, w: Window, value: float) -> str:
     """Where a metric stands in window ``w``, as a clause: "3.2% of the input values ..."."""
     if metric in _DRIFT:
         moved = _moved(w)
@@ -272,7 +315,7 @@ def _now(metric: str, ref: str, w: WindowResult, value: float) -> str:
     return f"{metric.replace('_', ' ')} of {ref} was {_level(metric, value)}"
 
 
-def resolved_sentence(rule: AlertRule, ref: str, w: WindowResult, value: float) -> str:
+def resolved_sentence(rule: AlertRule, ref: str, w: Window, value: float) -> str:
     """Why the alert of ``rule`` resolved on window ``w``: the value is back past ``clear``."""
     clear = rule.clear if rule.clear is not None else rule.threshold
     metric = rule.metric
@@ -314,7 +357,7 @@ def performance_sentence(summary: dict[str, Any]) -> str:
     )
 
 
-def run_headline(run: MonitorRun) -> str:
+def run_headline(run: Run) -> str:
     """The run in one sentence: what was watched, where the inputs moved, which alerts."""
     ref = f"{run.model}:{run.version}"
     if not run.windows:
