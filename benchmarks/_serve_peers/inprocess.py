@@ -32,7 +32,7 @@ def caller(args: argparse.Namespace) -> Any:
     import pandas as pd
 
     import driftline
-    from driftline.serving._runtime import ModelRuntime
+    from driftline.registry import ModelRuntime
 
     ws = driftline.Workspace.open(args.home, create=False)
     runtime = ModelRuntime.load(ws.context, args.ref)

@@ -1,4 +1,8 @@
-"""The model registry: versions, aliases, lineage, model cards, safe artifacts."""
+"""The model registry: versions, aliases, lineage, model cards, safe artifacts.
+
+:class:`ModelRuntime` is a version loaded to answer: the fastest runtime that agrees with
+the original (ONNX or the model itself) behind one call, for every way of scoring.
+"""
 
 from driftline.registry._flavors import OnnxModel
 from driftline.registry._registry import (
@@ -12,12 +16,15 @@ from driftline.registry._registry import (
     remove_alias,
     set_alias,
 )
+from driftline.registry._runtime import ModelRuntime, Prediction
 from driftline.registry._version import ModelSummary, ModelVersion, parse_ref
 
 __all__ = [
+    "ModelRuntime",
     "ModelSummary",
     "ModelVersion",
     "OnnxModel",
+    "Prediction",
     "get",
     "list_models",
     "list_versions",

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from driftline.errors import UnavailableError
-from driftline.serving._runtime import ModelRuntime, Prediction
+from driftline.registry import ModelRuntime, Prediction
 
 __all__ = ["BatchStats", "Batcher"]
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from driftline import audit, registry
 from driftline.errors import DriftlineError, InputError, NotFoundError
-from driftline.serving._runtime import ModelRuntime
+from driftline.registry import ModelRuntime
 from driftline.store import DeploymentRow
 
 if TYPE_CHECKING:

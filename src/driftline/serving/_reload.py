@@ -20,11 +20,11 @@ from typing import Any
 
 from driftline import registry
 from driftline.errors import DriftlineError, NotFoundError
+from driftline.registry import ModelRuntime
 from driftline.serving._batcher import Batcher
 from driftline.serving._deployments import DeploymentSpec, list_deployments
 from driftline.serving._metrics import Metrics
 from driftline.serving._router import Deployment, Route
-from driftline.serving._runtime import ModelRuntime
 from driftline.store import Context
 
 __all__ = ["LoadFailure", "Loader"]

@@ -6,9 +6,9 @@ import hashlib
 import random
 from dataclasses import dataclass
 
+from driftline.registry import ModelRuntime
 from driftline.serving._batcher import Batcher
 from driftline.serving._deployments import DeploymentSpec
-from driftline.serving._runtime import ModelRuntime
 
 __all__ = ["Deployment", "Route", "bucket"]
 

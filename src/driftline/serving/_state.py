@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from driftline.errors import InputError, NotFoundError
+from driftline.registry import ModelRuntime, Prediction
 from driftline.serving._batcher import Batcher, BatchStats
 from driftline.serving._log_upkeep import LogUpkeep
 from driftline.serving._metrics import Metrics
 from driftline.serving._reload import Loader
 from driftline.serving._router import Deployment, Route
-from driftline.serving._runtime import ModelRuntime, Prediction
 from driftline.store import Context, InferenceLog
 
 __all__ = ["Answer", "ServerConfig", "ServerState"]

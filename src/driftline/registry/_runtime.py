@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from driftline.errors import InputError
+from driftline.registry._registry import get, load_model, load_onnx
 
 if TYPE_CHECKING:
-    from driftline.registry import ModelVersion
+    from driftline.registry._version import ModelVersion
     from driftline.store import Context
 
 __all__ = ["ModelRuntime", "Prediction"]
@@ -64,11 +65,9 @@ class ModelRuntime:
 
     @classmethod
     def load(cls, ctx: Context, ref: str | ModelVersion) -> ModelRuntime:
-        from driftline import registry
-
-        mv = ref if not isinstance(ref, str) else registry.get(ctx, ref)
-        model = registry.load_model(ctx, mv)
-        onnx = registry.load_onnx(ctx, mv)
+        mv = ref if not isinstance(ref, str) else get(ctx, ref)
+        model = load_model(ctx, mv)
+        onnx = load_onnx(ctx, mv)
         runtime = cls(mv, model, onnx)
         runtime.warm_up()
         return runtime
