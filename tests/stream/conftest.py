@@ -32,8 +32,6 @@ import pytest
 
 from driftline import Workspace
 
-pytestmark = pytest.mark.redis
-
 
 def unavailable(reason: str) -> None:
     if os.environ.get("DRIFTLINE_REQUIRE_SERVICES") == "1":

@@ -134,7 +134,7 @@ def started(
 ) -> str:
     logged = "; predictions go to the inference log" if log else ""
     return (
-        f"scoring {source} into {sink} with {model}: group {name(group)}, consumer "
+        f"scoring {source} into {name(sink)} with {model}: group {name(group)}, consumer "
         f"{name(consumer)}, up to {plural(batch, 'message')} per model call{logged}"
     )
 
@@ -183,5 +183,5 @@ def stopped(
     )
     return (
         f"stopped ({why}) after {seconds(elapsed)}: {plural(answered, 'message')} answered, "
-        f"{plural(dead, 'message')} sent to the dead-letter stream {dead_letter}{others}"
+        f"{plural(dead, 'message')} sent to the dead-letter stream {name(dead_letter)}{others}"
     )

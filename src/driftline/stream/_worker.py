@@ -21,26 +21,24 @@ finishes the batch in hand, writes it, and returns.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 import os
 import socket
 import threading
 import time
-from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from driftline.errors import ConfigError, StorageError, UnavailableError
-from driftline.io import json_safe
+from driftline.errors import ConfigError, UnavailableError
 from driftline.registry import ModelRuntime, Prediction
 from driftline.store import InferenceLog
 from driftline.stream import _words as words
 from driftline.stream._address import StreamAddress, connect, redis_module
 from driftline.stream._group import Consumer
 from driftline.stream._messages import Entry, Letter, Valid, decode, letter_fields, result_fields
+from driftline.stream._record import log_answers
 
 __all__ = ["StreamOptions", "StreamStats", "StreamWorker"]
 
@@ -132,7 +130,6 @@ class StreamWorker:
         self._why = ""
         self._over_limit = False
         self._sink_length = 0  # as the last write found it
-        self._logged: list[Future[None]] = []
         idle = options.claim_idle
         self._claim_every = min(max(idle / 2, 0.05), 5.0)
 
@@ -167,7 +164,6 @@ class StreamWorker:
         finally:
             self.stats.seconds = time.monotonic() - began
             self.stats.stopped = self._why
-            self._wait_for_log()
         s = self.stats
         logger.info(
             words.stopped(
@@ -280,7 +276,8 @@ class StreamWorker:
         if dead:
             logger.warning(words.dead_lettered(len(dead), self.dead_letter.stream, dead[0].reason))
         if self.log is not None and prediction is not None:
-            self._log(self.log, valid, prediction, skipped, time.perf_counter() - started)
+            took = time.perf_counter() - started
+            log_answers(self.log, self.runtime, stream, valid, prediction, skipped, took)
         self._sink_length = written.sink_length
         self._over_limit = bool(limit) and written.sink_length >= limit
         return following
@@ -349,57 +346,3 @@ class StreamWorker:
                     words.resumed(self.sink.stream, length, limit, time.monotonic() - began)
                 )
                 return
-
-    # -- the inference log -------------------------------------------------------
-
-    def _log(
-        self,
-        log: InferenceLog,
-        valid: Valid,
-        prediction: Prediction,
-        skipped: frozenset[bytes],
-        took: float,
-    ) -> None:
-        """Log what was answered here (not what another consumer answered first)."""
-        self._check_log()
-        now = dt.datetime.now(dt.UTC).isoformat()
-        labels = json_safe(prediction.labels.tolist())
-        probs = prediction.probabilities.tolist() if prediction.probabilities is not None else None
-        name, version = self.runtime.name, self.runtime.version.version
-        latency = round(took * 1000, 3)
-        stream = self.source.stream
-        for i, mid in enumerate(valid.ids):
-            if mid in skipped:
-                continue
-            record = {
-                "kind": "prediction",
-                "request_id": f"{stream}/{mid.decode()}",
-                "timestamp": now,
-                "model": name,
-                "version": version,
-                "route": "stream",
-                "latency_ms": latency,
-                "inputs": valid.rows[i],
-                "prediction": labels[i],
-                "probabilities": probs[i] if probs is not None else None,
-            }
-            self._logged.append(log.append(record))
-
-    def _check_log(self) -> None:
-        """Raise the first failed log write; forget the ones done."""
-        pending = []
-        for future in self._logged:
-            if not future.done():
-                pending.append(future)
-            elif future.exception() is not None:
-                raise StorageError(
-                    f"the inference log failed to take a prediction ({future.exception()}); "
-                    "the worker stopped so that monitoring misses nothing: fix the log's disk "
-                    "and start it again"
-                )
-        self._logged = pending
-
-    def _wait_for_log(self) -> None:
-        for future in self._logged:
-            future.exception()
-        self._check_log()
