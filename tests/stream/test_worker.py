@@ -277,3 +277,26 @@ def test_a_dropped_connection_is_reopened_and_nothing_is_answered_twice(
     assert set(by_input(streams.results())) == set(first + second)
     # A write whose reply the drop took is answered all the same, and not counted here.
     assert 10 <= run.finish().answered <= 20
+
+
+def test_a_client_speaking_resp3_reads_and_claims_the_same(streams: Any, ws: Any) -> None:
+    from driftline.registry import ModelRuntime
+    from driftline.stream import StreamAddress, StreamOptions, StreamWorker
+
+    ids = streams.send(credit_rows(30))
+    streams.client.xgroup_create(streams.source, "driftline:credit", id="0")
+    streams.client.xreadgroup("driftline:credit", "gone", {streams.source: ">"}, count=5)
+    source = StreamAddress.parse(f"{streams.url(streams.source)}?protocol=3")
+    assert source.server.endswith("/0?protocol=3")
+    options = StreamOptions(dead_letter=streams.dead, drain=True, batch=8, claim_idle=0.01)
+    worker = StreamWorker(
+        ModelRuntime.load(ws.context, "credit@champion"),
+        source,
+        source.beside(streams.sink, option="--sink"),
+        options,
+    )
+    try:
+        stats = worker.run()
+    finally:
+        worker.client.close()
+    assert set(by_input(streams.results())) == set(ids) and stats.claimed == 5

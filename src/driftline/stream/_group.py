@@ -31,30 +31,50 @@ from driftline.errors import ConfigError
 from driftline.stream._address import StreamAddress, redis_module
 from driftline.stream._messages import Entry
 
-__all__ = ["WRITE", "Consumer", "Written"]
+__all__ = ["WRITE", "Answered", "Consumer", "Written"]
 
-# KEYS: source, sink, dead letter. ARGV: group, then per message: id, where ("s" sink,
-# "d" dead letter), number of field-value pairs, the pairs. Returns the sink's length
-# and the ids it did not write because they were not pending any more.
+# KEYS: source, sink, dead letter. ARGV: group, model, version, the request id's prefix
+# ("<source>/"), how many results; then three values a result (id, prediction, probabilities
+# or ""), then three a dead letter (id, reason, the message's fields as JSON or "").
+# Returns the sink's length and the ids it wrote nothing for: they were not pending.
+# The per-message fields are put together here, so the client sends three values a
+# message, not fifteen (packing arguments is most of a client's work per message).
 WRITE = """
-local group = ARGV[1]
+local group, model, version, prefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local last_result = 5 + 3 * tonumber(ARGV[5])
 local skipped = {}
-local i = 2
-local n = #ARGV
-while i <= n do
+for i = 6, #ARGV, 3 do
   local id = ARGV[i]
-  local pairs = tonumber(ARGV[i + 2])
-  if redis.call('XACK', KEYS[1], group, id) == 1 then
-    local key = KEYS[2]
-    if ARGV[i + 1] == 'd' then key = KEYS[3] end
-    redis.call('XADD', key, '*', unpack(ARGV, i + 3, i + 2 + 2 * pairs))
-  else
+  if redis.call('XACK', KEYS[1], group, id) == 0 then
     skipped[#skipped + 1] = id
+  elseif i <= last_result then
+    local fields = {'input_id', id, 'request_id', prefix .. id, 'model', model,
+                    'version', version, 'prediction', ARGV[i + 1]}
+    if ARGV[i + 2] ~= '' then
+      fields[11], fields[12] = 'probabilities', ARGV[i + 2]
+    end
+    redis.call('XADD', KEYS[2], '*', unpack(fields))
+  else
+    local fields = {'input_id', id, 'source', KEYS[1], 'reason', ARGV[i + 1]}
+    if ARGV[i + 2] ~= '' then
+      fields[7], fields[8] = 'fields', ARGV[i + 2]
+    end
+    redis.call('XADD', KEYS[3], '*', unpack(fields))
   end
-  i = i + 3 + 2 * pairs
 end
 return {redis.call('XLEN', KEYS[2]), skipped}
 """
+
+
+@dataclasses.dataclass(frozen=True)
+class Answered:
+    """Results to write: by message id, the prediction and probabilities as JSON."""
+
+    model: str
+    version: str
+    ids: Sequence[bytes]
+    predictions: Sequence[bytes]
+    probabilities: Sequence[bytes]  # b"" where the model gives none
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,19 +171,28 @@ class Consumer:
 
     def write(
         self,
-        results: Sequence[tuple[bytes, Sequence[bytes | str]]],
-        letters: Sequence[tuple[bytes, Sequence[bytes | str]]],
+        answered: Answered,
+        letters: Sequence[tuple[bytes, bytes, bytes]],
         *,
         then_read: int | None = None,
     ) -> tuple[Written, list[Entry]]:
-        """Answer and acknowledge, atomically; with ``then_read``, read up to that many more.
+        """Write results and dead letters with their acknowledgements, atomically.
 
-        The read does not wait: if nothing is waiting it returns nothing at once.
+        ``letters`` are (id, reason, the message's fields as JSON). With
+        ``then_read``, also read up to that many new messages in the same round
+        trip; the read does not wait: if nothing is waiting it returns nothing.
         """
-        args: list[bytes | str | int] = [self.group]
-        for where, items in (("s", results), ("d", letters)):
-            for mid, fields in items:
-                args += [mid, where, len(fields) // 2, *fields]
+        args: list[bytes | str | int] = [
+            self.group,
+            answered.model,
+            answered.version,
+            f"{self.source.stream}/",
+            len(answered.ids),
+        ]
+        for triple in zip(answered.ids, answered.predictions, answered.probabilities, strict=True):
+            args += triple
+        for triple in letters:
+            args += triple
         pipe = self.client.pipeline(transaction=False)
         pipe.evalsha(self._sha, 3, *self._keys, *args)
         if then_read is not None:
@@ -196,5 +225,9 @@ def _ms(seconds: float | None) -> int | None:
 
 
 def _entries(reply: Any) -> list[Entry]:
-    # [[stream, entries]] for the one stream read, or nothing when none was waiting.
-    return list(reply[0][1]) if reply else []
+    """The entries of a read of one stream, or none when nothing was waiting."""
+    if not reply:
+        return []
+    if isinstance(reply, dict):  # RESP3 (protocol=3 in the URL): {stream: [entries]}
+        return list(next(iter(reply.values()))[0])
+    return list(reply[0][1])  # RESP2: [[stream, entries]]

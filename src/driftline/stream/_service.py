@@ -75,7 +75,7 @@ def stop_on_signals(worker: StreamWorker) -> Iterator[None]:
     def handle(signum: int, _frame: Any) -> None:
         if worker.stopping:
             raise KeyboardInterrupt  # asked twice: the batch in hand stays pending, unanswered
-        worker.stop(f"{signal.Signals(signum).name} received")
+        worker.signalled(f"{signal.Signals(signum).name} received")
 
     previous = {s: signal.signal(s, handle) for s in (signal.SIGTERM, signal.SIGINT)}
     try:

@@ -36,8 +36,16 @@ from driftline.registry import ModelRuntime, Prediction
 from driftline.store import InferenceLog
 from driftline.stream import _words as words
 from driftline.stream._address import StreamAddress, connect, redis_module
-from driftline.stream._group import Consumer
-from driftline.stream._messages import Entry, Letter, Valid, decode, letter_fields, result_fields
+from driftline.stream._group import Answered, Consumer
+from driftline.stream._messages import (
+    Entry,
+    Letter,
+    Valid,
+    answers,
+    decode,
+    held_fields,
+    letter_fields,
+)
 from driftline.stream._record import log_answers
 
 __all__ = ["StreamOptions", "StreamStats", "StreamWorker"]
@@ -128,22 +136,42 @@ class StreamWorker:
         self.stats = StreamStats()
         self._stop = threading.Event()
         self._why = ""
+        self._signalled = False
         self._over_limit = False
         self._sink_length = 0  # as the last write found it
+        self._version = str(runtime.version.version)
         idle = options.claim_idle
         self._claim_every = min(max(idle / 2, 0.05), 5.0)
 
     # -- control -----------------------------------------------------------------
 
     def stop(self, why: str = "asked to stop") -> None:
-        """Finish the batch in hand and return from :meth:`run`; safe from a signal handler."""
-        if not self._stop.is_set():
-            self._why = why
+        """Finish the batch in hand and return from :meth:`run` (from any thread)."""
+        self._why = self._why or why
         self._stop.set()
+
+    def signalled(self, why: str) -> None:
+        """:meth:`stop` for a signal handler: plain assignments, no lock.
+
+        The handler runs in the worker's own thread, which may hold the lock
+        inside the stop event at that moment; taking it again would hang.
+        """
+        self._why = self._why or why
+        self._signalled = True
 
     @property
     def stopping(self) -> bool:
-        return self._stop.is_set()
+        return self._signalled or self._stop.is_set()
+
+    def _sleep(self, seconds: float) -> bool:
+        """Wait ``seconds`` unless stopped first; whether stopped."""
+        deadline = time.monotonic() + seconds
+        while not self.stopping:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self._stop.wait(min(left, 0.1))  # a signal sets no event: look again soon
+        return True
 
     def run(self) -> StreamStats:
         """Score until stopped (or, with ``drain``, until nothing waits); the stats."""
@@ -190,7 +218,7 @@ class StreamWorker:
                         "server runs and that --source names it"
                     ) from exc
                 logger.warning(words.lost_connection(self.source.shown, exc, retry))
-                self._stop.wait(retry)
+                self._sleep(retry)
                 retry = min(retry * 2, _MAX_RETRY_S)
             except errors.ResponseError as exc:
                 if "NOGROUP" not in str(exc):
@@ -234,7 +262,7 @@ class StreamWorker:
                     if not self.consumer.pending_count():
                         self.stop("nothing left to read")
                     else:
-                        self._stop.wait(self._claim_every)
+                        self._sleep(self._claim_every)
                 if not entries:
                     continue
             # The next read rides with this write, without waiting: a blocked read would hold
@@ -249,22 +277,24 @@ class StreamWorker:
         stream = self.source.stream
         valid = decode(self.runtime, entries, stream)
         prediction = self._predict(valid, valid.payload) if valid.payload is not None else None
-        results = (
-            list(
-                zip(
-                    valid.ids,
-                    result_fields(self.runtime, stream, valid.ids, prediction),
-                    strict=True,
-                )
-            )
-            if prediction is not None
-            else []
+        if prediction is not None:
+            predictions, probabilities = answers(self.runtime, prediction)
+        else:
+            predictions = probabilities = []
+        answered = Answered(
+            self.runtime.name,
+            self._version,
+            valid.ids,
+            predictions,
+            probabilities,
         )
-        letters = [(letter.id, letter_fields(letter, stream)) for letter in valid.letters]
+        letters = [
+            (letter.id, letter.reason.encode(), held_fields(letter)) for letter in valid.letters
+        ]
         limit = self.options.max_sink
-        if then_read is not None and limit and self._sink_length + len(results) >= limit:
+        if then_read is not None and limit and self._sink_length + len(valid.ids) >= limit:
             then_read = None  # these results fill the sink: read no more until it has room
-        written, following = self.consumer.write(results, letters, then_read=then_read)
+        written, following = self.consumer.write(answered, letters, then_read=then_read)
         skipped = written.skipped
         dead = [letter for letter in valid.letters if letter.id not in skipped]
         s = self.stats
@@ -272,7 +302,7 @@ class StreamWorker:
         s.batches += 1
         s.skipped += len(skipped)
         s.dead += len(dead)
-        s.answered += len(results) - sum(1 for mid, _ in results if mid in skipped)
+        s.answered += len(valid.ids) - sum(1 for mid in valid.ids if mid in skipped)
         if dead:
             logger.warning(words.dead_lettered(len(dead), self.dead_letter.stream, dead[0].reason))
         if self.log is not None and prediction is not None:
@@ -337,7 +367,7 @@ class StreamWorker:
         self.stats.pauses += 1
         logger.warning(words.paused(self.sink.stream, length, limit))
         began, delay = time.monotonic(), 0.05
-        while not self._stop.wait(delay):
+        while not self._sleep(delay):
             delay = min(delay * 2, 1.0)
             length = self.consumer.sink_length()
             if length < limit:
