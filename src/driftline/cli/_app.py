@@ -25,6 +25,7 @@ from driftline.cli import (
     _models,
     _monitor,
     _serve,
+    _stream,
     _verify,
 )
 from driftline.cli._context import Context, console, echo_json, examples
@@ -66,6 +67,7 @@ app.command("gate", epilog=_gate.EXAMPLES)(_gate.gate_command)
 app.command("calibrate", epilog=_calibrate.EXAMPLES)(_calibrate.calibrate_command)
 app.command("estimate", epilog=_estimate.EXAMPLES)(_estimate.estimate_command)
 app.command("doctor", epilog=_doctor.EXAMPLES)(_doctor.doctor_command)
+app.add_typer(_stream.stream_app, name="stream")
 
 
 def _version(value: bool) -> None:
