@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ import pytest
 from driftline import Workspace
 
 
-def shop_rows(n: int, seed: int) -> pd.DataFrame:
+def make_shop_rows(n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame(
         {
@@ -29,7 +29,7 @@ def shop_rows(n: int, seed: int) -> pd.DataFrame:
     )
 
 
-def forest_rows(n: int, seed: int) -> pd.DataFrame:
+def make_forest_rows(n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.normal(size=n)})
 
@@ -41,6 +41,21 @@ def local(home: Path) -> dict[str, str]:
     }
 
 
+Rows = Callable[[int, int], pd.DataFrame]
+
+
+@pytest.fixture(scope="session")
+def shop_rows() -> Rows:
+    """Rows for ``shop``: ``shop_rows(n, seed)``."""
+    return make_shop_rows
+
+
+@pytest.fixture(scope="session")
+def forest_rows() -> Rows:
+    """Rows for ``forest``: ``forest_rows(n, seed)``."""
+    return make_forest_rows
+
+
 @pytest.fixture(scope="session")
 def template_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from sklearn.compose import make_column_transformer
@@ -50,7 +65,7 @@ def template_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     home = tmp_path_factory.mktemp("batch-template") / "ws"
-    rows = shop_rows(600, 1)
+    rows = make_shop_rows(600, 1)
     labels = np.where((rows["colour"] == "red") | (rows["size"] > 6), "yes", "no")
     shop = make_pipeline(
         make_column_transformer(
@@ -59,7 +74,7 @@ def template_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
         LogisticRegression(),
     ).fit(rows, labels)
-    numeric = forest_rows(400, 2)
+    numeric = make_forest_rows(400, 2)
     y = ((numeric["a"] + numeric["b"]) > 0).astype(int)
     forest = RandomForestClassifier(n_estimators=8, max_depth=4, random_state=0).fit(numeric, y)
     with Workspace.init(home, actor="tester", **local(home)) as ws:

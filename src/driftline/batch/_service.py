@@ -75,13 +75,23 @@ def score(
     fmt = "csv" if folder.name.lower().endswith(".csv") else "parquet"
     job = Job(mv.name, mv.version, input_fingerprint(source_path), chunk_rows, key, fmt)
     _check_output(folder, source_path)
+    before = Manifest.load(folder) if folder.is_dir() else None
+    if before is not None:
+        problem = changed_job(str(folder), before.job, job)
+        if problem is not None:
+            raise InputError(problem)
+    if before is None or not before.complete:
+        # Everything that can refuse the job does so before the output folder is touched.
+        runtime = ModelRuntime.load(ctx, mv)
+        source = open_table(source_path, text=runtime.signature.text_columns(), what="the input")
+        _check_columns(source.schema, runtime, key, mv)
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder):
         remove_leftovers(folder)
         if rejects is not None:
             Path(rejects).mkdir(parents=True, exist_ok=True)
             remove_leftovers(Path(rejects))
-        manifest = Manifest.load(folder)
+        manifest = Manifest.load(folder)  # again, under the lock
         if manifest is not None:
             problem = changed_job(str(folder), manifest.job, job)
             if problem is not None:
@@ -105,10 +115,7 @@ def score(
                 started,
                 nothing_to_do=True,
             )
-        runtime = ModelRuntime.load(ctx, mv)
         reference = registry.load_profile(ctx, mv) if mv.profile_key else None
-        source = open_table(source_path, text=runtime.signature.text_columns(), what="the input")
-        _check_columns(source.schema, runtime, key, mv)
         inference_log = InferenceLog.open(ctx.settings) if log else None
         committer = Committer(
             folder, manifest, rejects=Path(rejects) if rejects else None, log=inference_log
