@@ -236,8 +236,8 @@ def test_an_input_changed_since_is_refused(ws: Workspace, tmp_path: Path, shop_r
         r"started .*give a new --output",
     ):
         score(ws.context, "shop@champion", input=tmp_path / "in.parquet", output=tmp_path / "out")
+    rows.to_parquet(tmp_path / "in.parquet")
     with pytest.raises(InputError, match="partitions of 100,000 rows, this run asks for 10"):
-        rows.to_parquet(tmp_path / "in.parquet")
         score(
             ws.context,
             "shop@champion",
