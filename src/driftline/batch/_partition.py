@@ -47,6 +47,9 @@ class Scored:
     rejects: pa.Table | None
     profile: Profile | None
     log: list[dict[str, Any]] | None = None
+    # What the profile is computed from, until it is (then dropped).
+    accepted: pa.Table | None = dataclasses.field(default=None, repr=False)
+    labels: np.ndarray | None = dataclasses.field(default=None, repr=False)
 
     @property
     def rejected(self) -> int:
@@ -74,6 +77,18 @@ class Scorer:
         self.profiled = _profiled_columns(runtime, reference)
 
     def score(self, chunk: pa.Table, index: int, first_row: int) -> Scored:
+        """Predict, set rejects aside and profile one partition."""
+        return self.profile(self.predict(chunk, index, first_row))
+
+    def profile(self, scored: Scored) -> Scored:
+        """Add the profile of the scored rows (which the local engine does in a second thread)."""
+        if scored.accepted is not None and scored.labels is not None:
+            scored.profile = self._profile(scored.accepted, scored.labels, scored.index)
+        scored.accepted = scored.labels = None
+        return scored
+
+    def predict(self, chunk: pa.Table, index: int, first_row: int) -> Scored:
+        """Validate and predict one partition; its profile is left to :meth:`profile`."""
         n = chunk.num_rows
         rows = pa.array(np.arange(first_row, first_row + n, dtype=np.int64))
         frame = chunk.select(self.signature.names).to_pandas(date_as_object=False)
@@ -92,9 +107,8 @@ class Scorer:
             why = [reasons[i] for i in np.flatnonzero(~ok)]
             rejects = table.append_column(REASON, pa.array(why, pa.string()))
         accepted = chunk if ok.all() else chunk.filter(keep)
-        profile = self._profile(accepted, prediction.labels, index)
         log = self._records(good, prediction, key.filter(keep)) if self.log else None
-        return Scored(index, first_row, n, output, rejects, profile, log)
+        return Scored(index, first_row, n, output, rejects, None, log, accepted, prediction.labels)
 
     def _check(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[str | None]]:
         try:

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from driftline import audit, registry
 from driftline.batch._commit import Committer
+from driftline.batch._local import run_local
 from driftline.batch._manifest import Job, Manifest, input_fingerprint, remove_leftovers
 from driftline.batch._partition import Chunk, Scorer
 from driftline.batch._result import BatchRun, Progress
@@ -142,10 +143,7 @@ def score(
                 )
             else:
                 scorer = Scorer(runtime, reference, key=key, log=log, run_id=run_id)
-                for index, first, chunk in chunks:
-                    committer.commit(scorer.score(chunk, index, first))
-                    if progress is not None:
-                        progress.advance(chunk.num_rows)
+                run_local(chunks, scorer, committer, progress)
             profile = committer.finish()
             scoring = time.perf_counter() - scoring
         finally:

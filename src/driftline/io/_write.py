@@ -33,7 +33,7 @@ def table_bytes(table: pa.Table, fmt: Literal["parquet", "csv"]) -> bytes:
     else:
         import pyarrow.parquet as papq
 
-        papq.write_table(table.replace_schema_metadata(None), buffer, compression="zstd")
+        papq.write_table(table.replace_schema_metadata(None), buffer)
     return buffer.getvalue()
 
 

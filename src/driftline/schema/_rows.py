@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from driftline.schema._signature import _INT64_LIMIT, Signature, _numeric_fast, _shown
+from driftline.schema._signature import (
+    _INT64_LIMIT,
+    Signature,
+    _all_text,
+    _numeric_fast,
+    _shown,
+)
 
 if TYPE_CHECKING:
     from driftline.schema._signature import ColumnSpec
@@ -67,6 +73,8 @@ def _column_problems(spec: ColumnSpec, series: pd.Series) -> list[tuple[int, str
             f"column {name!r} must not be missing (it never was in training), got a missing value"
         )
         found.extend((int(r), reason) for r in np.flatnonzero(isna))
+    if spec.kind in ("category", "string") and _all_text(series[~isna]):
+        return found
     rows = np.flatnonzero(~isna)
     values = series.to_numpy()[rows]
     if spec.kind in ("integer", "number") and values.dtype.kind in "iuf":
