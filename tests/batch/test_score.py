@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import tracemalloc
 from collections.abc import Callable
@@ -84,6 +85,25 @@ def test_rows_that_break_the_signature_are_set_aside_with_their_reason(
     good["size"] = good["size"].astype("int64")
     labels, _ = expected(ws, "shop:1", good.reset_index(drop=True))
     assert out["prediction"].tolist() == labels.tolist()
+
+
+def test_a_partition_of_rejects_only_keeps_the_output_readable(
+    ws: Workspace, tmp_path: Path, shop_rows: Rows
+) -> None:
+    rows = shop_rows(900, 14)
+    rows.loc[300:599, "price"] = np.inf  # the whole second partition
+    rows.to_parquet(tmp_path / "in.parquet")
+    run = score(
+        ws.context,
+        "shop@champion",
+        input=tmp_path / "in.parquet",
+        output=tmp_path / "out",
+        chunk_rows=300,
+    )
+    assert (run.scored, run.rejected, run.partitions) == (600, 300, 3)
+    out = read_frame(tmp_path / "out")
+    assert out["row"].tolist() == [*range(300), *range(600, 900)]
+    assert out.columns.tolist() == ["row", "prediction", "probability_no", "probability_yes"]
 
 
 def test_a_key_column_csv_in_and_csv_out(ws: Workspace, tmp_path: Path, shop_rows: Rows) -> None:
@@ -223,6 +243,9 @@ def test_one_audit_event_per_run_and_a_finished_run_does_nothing(
     assert event.payload["input_fingerprint"] == first.input_fingerprint
     assert (event.payload["scored"], event.payload["rejected"]) == (1_000, 0)
     assert event.payload["manifest_digest"] == first.manifest_digest
+    profile = tmp_path / "out" / "_profile.json"
+    assert event.payload["profile"] == str(profile) and event.payload["profile_rows"] == 1_000
+    assert event.payload["profile_sha256"] == hashlib.sha256(profile.read_bytes()).hexdigest()
 
 
 def test_an_input_changed_since_is_refused(ws: Workspace, tmp_path: Path, shop_rows: Rows) -> None:

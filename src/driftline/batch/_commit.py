@@ -54,6 +54,8 @@ class Committer:
         self.log = log
         self.committed = 0  # partitions this run committed
         self.scored = 0  # rows this run scored
+        self.profile_sha256: str | None = None  # the merged profile's, once finished
+        self.profile_rows = 0
 
     def commit(self, scored: Scored) -> Part:
         """Make ``scored`` durable; only then does the manifest name it."""
@@ -110,7 +112,8 @@ class Committer:
         merged = _merge(self._profiles())
         where = None
         if merged is not None:
-            self._write(self.folder / PROFILE, _json(merged.to_dict()))
+            self.profile_sha256 = self._write(self.folder / PROFILE, _json(merged.to_dict()))
+            self.profile_rows = merged.n_rows
             where = PROFILE
         self.manifest.complete = True
         self._save()

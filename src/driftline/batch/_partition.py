@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from driftline.errors import SchemaError
-from driftline.registry import ModelRuntime
+from driftline.registry import ModelRuntime, Prediction
 from driftline.schema import row_problems
 from driftline.stats import Profile
 
@@ -94,7 +94,7 @@ class Scorer:
         frame = chunk.select(self.signature.names).to_pandas(date_as_object=False)
         ok, reasons = self._check(frame)
         good = frame if ok.all() else frame[ok].reset_index(drop=True)
-        prediction = self.runtime.predict(self.runtime.prepare(good))
+        prediction = self.runtime.predict(self.runtime.prepare(good)) if len(good) else self._none()
         keep = pa.array(ok)
         key = chunk.column(self.key) if self.key else rows
         output = self._output(key.filter(keep) if not ok.all() else key, prediction)
@@ -119,6 +119,16 @@ class Scorer:
                 reasons = [str(exc)] * len(frame)
             return np.array([r is None for r in reasons], dtype=bool), reasons
         return np.ones(len(frame), dtype=bool), []
+
+    def _none(self) -> Prediction:
+        """The prediction of no rows, typed as the model's are (a partition all rejected)."""
+        runtime = self.runtime
+        if runtime.classes is None:
+            return Prediction(np.empty(0, dtype=np.float64))
+        labels = np.asarray(runtime.classes)[:0]
+        answers_proba = runtime.onnx is not None or hasattr(runtime.model, "predict_proba")
+        probs = np.empty((0, len(runtime.classes))) if answers_proba else None
+        return Prediction(labels, probs)
 
     def _output(self, key: pa.Array | pa.ChunkedArray, prediction: Any) -> pa.Table:
         columns: dict[str, Any] = {self.key or ROW: key, PREDICTION: pa.array(prediction.labels)}

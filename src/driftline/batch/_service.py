@@ -164,6 +164,10 @@ def score(
             nothing_to_do=False,
             actor=actor,
             rate=committer.scored / scoring if scoring > 0 else 0.0,
+            profile_summary={
+                "profile_sha256": committer.profile_sha256,
+                "profile_rows": committer.profile_rows,
+            },
         )
 
 
@@ -232,6 +236,7 @@ def _result(
     nothing_to_do: bool,
     actor: str | None = None,
     rate: float = 0.0,
+    profile_summary: dict[str, object] | None = None,
 ) -> BatchRun:
     seconds = time.perf_counter() - started
     rejects_at = str(Path(rejects)) if rejects else str(folder / "_rejects")
@@ -282,6 +287,7 @@ def _result(
         "resumed_partitions": resumed,
         "manifest_digest": run.manifest_digest,
         "profile": run.profile,
+        **(profile_summary or {}),
     }
     with ctx.db.write() as s:
         event = audit.append(
