@@ -283,6 +283,15 @@ def test_refusals_name_what_is_wrong(ws: Workspace, tmp_path: Path, shop_rows: R
             output=tmp_path / "o",
             key="id",
         )
+    (tmp_path / "inputs").mkdir()
+    shop_rows(100, 11).to_parquet(tmp_path / "inputs" / "a.parquet")
+    with pytest.raises(InputError, match="is inside the input folder, so its files would be read"):
+        score(
+            ws.context,
+            "shop@champion",
+            input=tmp_path / "inputs",
+            output=tmp_path / "inputs" / "scores",
+        )
     with pytest.raises(InputError, match="batch output is a folder of partitions"):
         score(
             ws.context,

@@ -116,39 +116,13 @@ def score(
                 started,
                 nothing_to_do=True,
             )
-        reference = registry.load_profile(ctx, mv) if mv.profile_key else None
-        inference_log = InferenceLog.open(ctx.settings) if log else None
-        committer = Committer(
-            folder, manifest, rejects=Path(rejects) if rejects else None, log=inference_log
-        )
-        run_id = f"batch-{job.input[7:19]}"
-        if progress is not None:
-            progress.start(table_rows(source_path), manifest.rows)
+        committer = Committer(folder, manifest, rejects=Path(rejects) if rejects else None)
         scoring = time.perf_counter()
         chunks = _pending(rebatch(source.batches(), chunk_rows), chunk_rows, set(manifest.parts))
-        try:
-            if engine == "ray":
-                from driftline.batch._ray import run_on_ray
-
-                run_on_ray(
-                    ctx,
-                    mv,
-                    chunks,
-                    committer,
-                    key=key,
-                    log=log,
-                    run_id=run_id,
-                    workers=workers,
-                    progress=progress,
-                )
-            else:
-                scorer = Scorer(runtime, reference, key=key, log=log, run_id=run_id)
-                run_local(chunks, scorer, committer, progress)
-            profile = committer.finish()
-            scoring = time.perf_counter() - scoring
-        finally:
-            if inference_log is not None:
-                inference_log.close()
+        if progress is not None:
+            progress.start(table_rows(source_path), manifest.rows)
+        profile = _run(ctx, mv, runtime, chunks, committer, engine, key, log, workers, progress)
+        scoring = time.perf_counter() - scoring
         return _result(
             ctx,
             mv,
@@ -171,6 +145,46 @@ def score(
         )
 
 
+def _run(
+    ctx: Context,
+    mv: ModelVersion,
+    runtime: ModelRuntime,
+    chunks: Iterator[Chunk],
+    committer: Committer,
+    engine: Engine,
+    key: str | None,
+    log: bool,
+    workers: int | None,
+    progress: Progress | None,
+) -> str | None:
+    """Score and commit every pending partition on ``engine``; the merged profile's path."""
+    run_id = f"batch-{committer.manifest.job.input[7:19]}"
+    committer.log = InferenceLog.open(ctx.settings) if log else None
+    try:
+        if engine == "ray":
+            from driftline.batch._ray import run_on_ray
+
+            run_on_ray(
+                ctx,
+                mv,
+                chunks,
+                committer,
+                key=key,
+                log=log,
+                run_id=run_id,
+                workers=workers,
+                progress=progress,
+            )
+        else:
+            reference = registry.load_profile(ctx, mv) if mv.profile_key else None
+            scorer = Scorer(runtime, reference, key=key, log=log, run_id=run_id)
+            run_local(chunks, scorer, committer, progress)
+        return committer.finish()
+    finally:
+        if committer.log is not None:
+            committer.log.close()
+
+
 def _pending(tables: Iterator[pa.Table], chunk_rows: int, done: set[int]) -> Iterator[Chunk]:
     """Each partition not committed yet, with its index and first row."""
     for index, table in enumerate(tables):
@@ -184,9 +198,15 @@ def _check_output(folder: Path, source: Path) -> None:
             f"the output {str(folder)!r} is a file; batch output is a folder of partitions, "
             f"so give the path of a folder (it is made if missing)"
         )
-    if folder.resolve() == source.resolve() or source.resolve().is_relative_to(folder.resolve()):
+    out, into = folder.resolve(), source.resolve()
+    if into.is_relative_to(out):
         raise InputError(
             f"the output folder {str(folder)!r} holds the input; give an output folder of its own"
+        )
+    if into.is_dir() and out.is_relative_to(into):
+        raise InputError(
+            f"the output folder {str(folder)!r} is inside the input folder, so its files would "
+            f"be read as input next time; give an output folder outside {str(source)!r}"
         )
 
 
