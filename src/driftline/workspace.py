@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from driftline import audit, evaluation, gate, registry
+from driftline import audit, batch, evaluation, gate, registry
 from driftline.errors import ConfigError
 from driftline.settings import CONFIG_FILE, Settings
 from driftline.store import ArtifactStore, Context, Database
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from driftline.audit import AuditEvent, VerifyResult
+    from driftline.batch import BatchRun, Engine, Progress
     from driftline.calibration import CalibrationResult
     from driftline.evaluation import EvaluationReport
     from driftline.gate import GateDecision, GatePolicy
@@ -262,6 +263,39 @@ class Workspace:
             policy=policy,
             seed=seed,
             actor=actor,
+        )
+
+    # -- batch -----------------------------------------------------------------
+
+    def batch_score(
+        self,
+        ref: str,
+        *,
+        input: str | os.PathLike[str],
+        output: str | os.PathLike[str],
+        log: bool = False,
+        engine: Engine = "local",
+        rejects: str | os.PathLike[str] | None = None,
+        key: str | None = None,
+        chunk_rows: int = 100_000,
+        workers: int | None = None,
+        actor: str | None = None,
+        progress: Progress | None = None,
+    ) -> BatchRun:
+        """Score a file or folder in resumable partitions; see :func:`driftline.batch.score`."""
+        return batch.score(
+            self.context,
+            ref,
+            input=input,
+            output=output,
+            log=log,
+            engine=engine,
+            rejects=rejects,
+            key=key,
+            chunk_rows=chunk_rows,
+            workers=workers,
+            actor=actor,
+            progress=progress,
         )
 
     # -- audit -----------------------------------------------------------------

@@ -15,6 +15,7 @@ except ImportError:  # pragma: no cover - older typer
 
 from driftline.cli import (
     _audit,
+    _batch,
     _calibrate,
     _data,
     _doctor,
@@ -57,6 +58,7 @@ app.command("drift", epilog=_data.DRIFT_EXAMPLES)(_data.drift_command)
 app.add_typer(_monitor.monitor_app, name="monitor")
 app.add_typer(_monitor.alerts_app, name="alerts")
 app.add_typer(_log.log_app, name="log")
+app.add_typer(_batch.batch_app, name="batch")
 app.add_typer(_serve.token_app, name="token")
 app.command("deploy", epilog=_serve.DEPLOY_EXAMPLES)(_serve.deploy)
 app.command("undeploy", epilog=_serve.UNDEPLOY_EXAMPLES)(_serve.undeploy)

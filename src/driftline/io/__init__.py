@@ -16,6 +16,9 @@ through them, so a file is typed the same way wherever it is read:
   :class:`~driftline.errors.UnreadableDataError` and
   :class:`~driftline.errors.MixedSchemaError`, each naming the path.
 
+:func:`table_bytes` writes a table as the bytes of a Parquet or CSV file, and
+:func:`table_paths` and :func:`table_rows` list the files a path's table is
+read from and count its rows when the files say so.
 :func:`fingerprint` hashes a table's content for lineage; :func:`json_number`
 and :func:`json_safe` turn NaN and infinities into null for JSON.
 """
@@ -26,6 +29,7 @@ from driftline.io._chunks import rebatch
 from driftline.io._fingerprint import fingerprint
 from driftline.io._json import json_number, json_safe
 from driftline.io._source import Access, TableSource, open_table, read_frame, read_table
+from driftline.io._write import table_bytes, table_paths, table_rows
 
 __all__ = [
     "Access",
@@ -37,4 +41,7 @@ __all__ = [
     "read_frame",
     "read_table",
     "rebatch",
+    "table_bytes",
+    "table_paths",
+    "table_rows",
 ]

@@ -323,6 +323,8 @@ def _check_column(spec: ColumnSpec, series: pd.Series) -> None:
                 row=row,
             )
     elif spec.kind in ("category", "string"):
+        if _all_text(present):
+            return
         if isinstance(present.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
             present.dtype
         ):
@@ -347,6 +349,21 @@ def _check_column(spec: ColumnSpec, series: pd.Series) -> None:
                 field=spec.name,
                 row=row,
             )
+
+
+def _all_text(present: pd.Series) -> bool:
+    """True when every value is a str, asked of pandas' C type scan, not value by value.
+
+    A batch of 100,000 rows spent as long checking four text columns one value at a
+    time as its model spent predicting them.
+    """
+    dtype = present.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.api.types.infer_dtype(dtype.categories, skipna=True) == "string"
+    return bool(
+        pd.api.types.is_string_dtype(dtype)
+        and pd.api.types.infer_dtype(present, skipna=True) == "string"
+    )
 
 
 def _check_magnitude(spec: ColumnSpec, series: pd.Series, present: pd.Series, isna: Any) -> None:
