@@ -57,6 +57,7 @@ class LogReader:
         self._local_corrupt: dict[str, int] = {}
         self._predictions: _Local = {}
         self._labels: dict[str, _Local] = {model: {}, NO_MODEL: {}}
+        self._posted: dict[str, _Local] = {"outcome": {}, "failure": {}}  # this model's
         self._label_tables: dict[str, pa.Table] = {}  # path -> (request_id, label, timestamp)
         self._days: dict[tuple[str, int | None], pa.Table | None] = {}  # for window()
         self._known_days: list[str] | None = None
@@ -72,7 +73,7 @@ class LogReader:
                 model = record.get("model") or NO_MODEL
                 kind = record.get("kind", "prediction")
                 when = parse_timestamp(record.get("timestamp"))
-                if when is None and kind == "label":
+                if when is None and kind != "prediction":
                     when = opened
                 if when is None or "request_id" not in record:
                     continue
@@ -85,6 +86,10 @@ class LogReader:
                     if day < self._label_first:
                         continue
                     target = self._labels[model]
+                elif kind in self._posted and model == self.model:
+                    if day < self._label_first:
+                        continue
+                    target = self._posted[kind]
                 else:
                     continue
                 record["timestamp"] = when
@@ -220,6 +225,29 @@ class LogReader:
         return table.take(pa.array(sorted(latest.values()), pa.int64())).select(
             ["request_id", "label"]
         )
+
+    # -- outcomes and failures -------------------------------------------------------
+
+    def posted(self, kind: str, *, first: str, last: str = "9999") -> pa.Table | None:
+        """The model's ``outcome`` or ``failure`` records of days ``first`` to ``last``.
+
+        Outcomes name the request they follow (``request_id``, ``name``, ``value``);
+        failures are requests a version could not answer (``version``, ``route``,
+        ``rows``, ``error``). None when there are none.
+        """
+        if kind not in self._posted:
+            raise ValueError(f"kind must be 'outcome' or 'failure', got {kind!r}")
+        local = self._posted[kind]
+        days = sorted(set(self.store.days(f"{kind}s", self.model)) | set(local))
+        tables = []
+        for day in (d for d in days if first <= d <= last):
+            files = self.store.files(f"{kind}s", self.model, day)
+            tables += [self.store.read(path) for path in files.values()]
+            for segment, records in local.get(day, {}).items():
+                if segment not in files:  # compacted since the scan: the file has its rows
+                    tables.append(records_table(records, kind))
+        tables = [t for t in tables if t.num_rows]
+        return concat(tables) if tables else None
 
     # -- damage --------------------------------------------------------------------
 
