@@ -72,8 +72,9 @@ def test_the_interval_holds_the_true_difference_at_every_look() -> None:
 
 
 def test_the_direction_of_harm_decides_what_counts_as_worse() -> None:
-    champion, canary = arm(np.full(500, 0.9) + np.linspace(-0.01, 0.01, 500)), arm(
-        np.full(500, 0.7) + np.linspace(-0.01, 0.01, 500)
+    champion, canary = (
+        arm(np.full(500, 0.9) + np.linspace(-0.01, 0.01, 500)),
+        arm(np.full(500, 0.7) + np.linspace(-0.01, 0.01, 500)),
     )
     assert compare(champion, canary, margin=0.02, tau=0.05, alpha=0.05, harm="lower").worse
     higher = compare(champion, canary, margin=0.02, tau=0.05, alpha=0.05, harm="higher")
