@@ -206,15 +206,16 @@ def test_a_bad_policy_file_stops_the_loop_for_that_model_and_says_why(sqlite_wor
         loop.load_policy(world.ctx, "shop")
 
 
-def test_one_tick_at_a_time(sqlite_world: World) -> None:
+def test_one_tick_at_a_time(world: World) -> None:
+    """On SQLite a file lock, on PostgreSQL an advisory lock: both die with their holder."""
     from driftline.loop._lock import tick_lock
 
-    with tick_lock(sqlite_world.ctx) as held:
+    with tick_lock(world.ctx) as held:
         assert held
-        report = loop.tick(sqlite_world.ctx)
+        report = loop.tick(world.ctx)
     assert not report.ran
     assert report.lines == ["another loop tick is running in this workspace; this one did nothing"]
-    assert loop.tick(sqlite_world.ctx).ran
+    assert loop.tick(world.ctx).ran
 
 
 def test_the_cli_levers_name_the_token_holder_in_the_audit(
