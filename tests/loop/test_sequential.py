@@ -107,3 +107,59 @@ def test_zero_failures_on_a_few_rows_are_not_certainty() -> None:
 def test_bad_parameters_are_refused(tau: float, alpha: float) -> None:
     with pytest.raises(ValueError, match="tau must be positive"):
         compare(proportion(1, 10), proportion(1, 10), margin=0, tau=tau, alpha=alpha)
+
+
+def test_evidence_carried_from_step_to_step_is_the_steps_weighted_together() -> None:
+    rng = np.random.default_rng(8)
+    first = (arm(rng.normal(0.0, 1, 400)), arm(rng.normal(0.3, 1, 100)))
+    second = (arm(rng.normal(0.0, 1, 300)), arm(rng.normal(0.3, 1, 300)))
+    one = compare(*first, margin=0.0, tau=0.2, alpha=0.05)
+    both = compare(*second, margin=0.0, tau=0.2, alpha=0.05, carried=one.carry)
+    v1 = first[0].var / 400 + first[1].var / 100
+    v2 = second[0].var / 300 + second[1].var / 300
+    d1, d2 = first[1].mean - first[0].mean, second[1].mean - second[0].mean
+    assert both.estimate == pytest.approx((d1 / v1 + d2 / v2) / (1 / v1 + 1 / v2))
+    assert both.difference == pytest.approx(d2)  # this step's own difference, for the figures
+    assert both.high - both.low < one.high - one.low  # more evidence, a narrower interval
+
+
+@pytest.mark.slow  # about 3 s
+def test_carrying_evidence_across_steps_keeps_the_level_and_finds_harm_no_step_shows() -> None:
+    """Three steps of an identical canary stay under alpha; a small harm is found only combined."""
+
+    def rollout(rng: np.random.Generator, p_canary: float) -> tuple[bool, bool]:
+        carried = (0.0, 0.0)
+        alone = False
+        for share in (0.05, 0.25, 0.5):
+            a = b = na = nb = 0
+            for _ in range(20):
+                nb_new = int(2000 * share)
+                a += rng.binomial(2000 - nb_new, 0.02)
+                b += rng.binomial(nb_new, p_canary)
+                na, nb = na + 2000 - nb_new, nb + nb_new
+                e = compare(
+                    proportion(a, na),
+                    proportion(b, nb),
+                    margin=0,
+                    tau=0.01,
+                    alpha=0.05,
+                    carried=carried,
+                )
+                alone = (
+                    alone
+                    or compare(
+                        proportion(a, na), proportion(b, nb), margin=0, tau=0.01, alpha=0.05
+                    ).worse
+                )
+                if e.worse:
+                    return True, alone
+            carried = e.carry
+        return False, alone
+
+    rng = np.random.default_rng(10)
+    null = [rollout(rng, 0.02)[0] for _ in range(300)]
+    assert sum(null) / 300 <= 0.05 + 2 * math.sqrt(0.05 * 0.95 / 300)
+    harm = [rollout(rng, 0.0245) for _ in range(150)]
+    combined = sum(h for h, _ in harm) / 150
+    within = sum(a for _, a in harm) / 150
+    assert combined > within + 0.1, (combined, within)

@@ -1,20 +1,23 @@
 """One look at a canary step: run every check, then decide to wait, move on, or roll back.
 
 The decision spends the policy's error rate ``α = 1 − confidence`` once over
-the whole rollout: each of the ``k`` rollback rules at each of the ``s``
-steps that share traffic gets ``α / (k·s)`` (Bonferroni), and each check's
-sequential test holds its share at every look. So a canary as good as the
-champion is rolled back with probability at most ``α``, however many looks
-the loop takes. A step ends once it has run ``min_duration`` and seen
-``min_requests`` canary requests with no check worse than its rule allows.
-Each step's comparison uses only that step's traffic: the split is fixed
-within a step, so the time of day cannot favour one side.
+the whole rollout: each of the ``k`` rollback rules gets ``α / k``
+(Bonferroni), and each rule's sequential test holds its share at every look
+of every step. So a canary as good as the champion is rolled back with
+probability at most ``α``, however many looks the loop takes. Each step's
+comparison uses only that step's traffic (the split is fixed within a step,
+so the time of day cannot favour one side); the evidence of the steps before
+is carried into the test (``_sequential``), so a harm too small for one step
+to show is still found over several. A step ends once it has run
+``min_duration`` and seen ``min_requests`` canary requests with no check
+worse than its rule allows.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from driftline.loop._checks import ArmTraffic, Check, run_checks
@@ -41,6 +44,8 @@ class StepAnalysis:
     elapsed: dt.timedelta
     sentence: str
     culprit: Check | None = None
+    # Each check's evidence so far, for the next step to start from.
+    carry: dict[str, list[float]] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +60,7 @@ class StepAnalysis:
             "sentence": self.sentence,
             "culprit": self.culprit.name if self.culprit else None,
             "checks": [c.to_dict() for c in self.checks],
+            "carry": self.carry,
         }
 
 
@@ -66,14 +72,25 @@ def analyze_step(
     *,
     step: int,
     elapsed: dt.timedelta,
+    carried: Mapping[str, Sequence[float]] | None = None,
 ) -> StepAnalysis:
-    """Judge step ``step`` of ``policy``'s rollout on its traffic so far."""
+    """Judge step ``step`` of ``policy``'s rollout on its traffic so far.
+
+    ``carried`` is the :attr:`StepAnalysis.carry` of the previous step's last look.
+    """
     steps = policy.rollout.steps
     plan = steps[step]
     alpha = policy.rollout.alpha / policy.tests
     checks = run_checks(
-        champion, canary, policy.rollback, alpha=alpha, min_rows=policy.rollout.min_rows
+        champion,
+        canary,
+        policy.rollback,
+        alpha=alpha,
+        min_rows=policy.rollout.min_rows,
+        carried=carried,
     )
+    carry = {k: [float(x) for x in v] for k, v in (carried or {}).items()}
+    carry.update({c.key: list(c.evidence.carry) for c in checks if c.evidence is not None})
     worse = [c for c in checks if c.verdict == "worse"]
     culprit = None
     following = steps[step + 1].percent if step + 1 < len(steps) else None
@@ -110,4 +127,5 @@ def analyze_step(
         elapsed,
         sentence,
         culprit,
+        carry,
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -57,6 +58,11 @@ class Check:
     sentence: str
     detail: str | None = None  # e.g. the class whose share moved most
 
+    @property
+    def key(self) -> str:
+        """Names the check's evidence carried from step to step."""
+        return self.name if self.detail is None else f"{self.name}:{self.detail}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -76,6 +82,9 @@ def _plain(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
+Carried = Mapping[str, Sequence[float]]
+
+
 def run_checks(
     champion: ArmTraffic,
     canary: ArmTraffic,
@@ -83,57 +92,83 @@ def run_checks(
     *,
     alpha: float,
     min_rows: int,
+    carried: Carried | None = None,
 ) -> list[Check]:
-    """Every rule's check on one step's traffic; ``alpha`` is each check's share of the level."""
-    return [_check(rule, champion, canary, alpha, min_rows) for rule in rules]
+    """Every rule's check on one step's traffic; ``alpha`` is each check's share of the level.
+
+    ``carried`` holds each check's evidence from the rollout's earlier steps, by
+    :attr:`Check.key` (see ``_sequential``).
+    """
+    look = _Look(champion, canary, alpha, min_rows, carried or {})
+    return [_check(rule, look) for rule in rules]
 
 
-def _check(rule: RollbackRule, a: ArmTraffic, b: ArmTraffic, alpha: float, min_rows: int) -> Check:
+@dataclasses.dataclass(frozen=True)
+class _Look:
+    a: ArmTraffic
+    b: ArmTraffic
+    alpha: float
+    min_rows: int
+    carried: Carried
+
+    def carry(self, key: str) -> tuple[float, float]:
+        found = self.carried.get(key)
+        return (float(found[0]), float(found[1])) if found else (0.0, 0.0)
+
+
+def _check(rule: RollbackRule, look: _Look) -> Check:
+    a, b = look.a, look.b
     name = rule.check
     if name == "error_rate":
         sides = (_failures(a), _failures(b))
-        figures = (sides[0].mean, sides[1].mean)
-        return _judge(rule, sides, figures, alpha, min_rows, a, b)
+        return _judge(rule, sides, (sides[0].mean, sides[1].mean), look)
     if name in _QUANTILES:
-        return _latency(rule, a, b, alpha, min_rows)
+        return _latency(rule, look)
     if name == "output":
-        return _output(rule, a, b, alpha, min_rows)
+        return _output(rule, look)
     values = (_values(rule, a.answered), _values(rule, b.answered))
     if values[0] is None or values[1] is None:
-        return _unmeasured(rule, a, b)
+        return _unmeasured(rule, look)
     sides = (arm(values[0]), arm(values[1]))
-    return _judge(rule, sides, (sides[0].mean, sides[1].mean), alpha, min_rows, a, b)
+    return _judge(rule, sides, (sides[0].mean, sides[1].mean), look)
 
 
 def _judge(
     rule: RollbackRule,
     sides: tuple[Arm, Arm],
     figures: tuple[float, float],
-    alpha: float,
-    min_rows: int,
-    a: ArmTraffic,
-    b: ArmTraffic,
+    look: _Look,
     *,
     detail: str | None = None,
-    tau: float | None = None,
+    alpha: float | None = None,
 ) -> Check:
     rows = (sides[0].n, sides[1].n)
-    if min(rows) < min_rows:
+    key = rule.check if detail is None else f"{rule.check}:{detail}"
+    if min(rows) < look.min_rows:
         verdict: Verdict = "waiting"
         evidence = None
     else:
-        spread = tau if tau is not None else _tau(rule, sides)
         evidence = compare(
-            sides[0], sides[1], margin=rule.margin, tau=spread, alpha=alpha, harm=rule.harm
+            sides[0],
+            sides[1],
+            margin=rule.margin,
+            tau=_tau(rule, sides),
+            alpha=alpha if alpha is not None else look.alpha,
+            harm=rule.harm,
+            carried=look.carry(key),
         )
         verdict = "worse" if evidence.worse else "fine"
     check = Check(rule.check, rule, verdict, figures[0], figures[1], rows, evidence, "", detail)
-    return dataclasses.replace(check, sentence=check_sentence(check, a.version, b.version))
+    return dataclasses.replace(
+        check, sentence=check_sentence(check, look.a.version, look.b.version)
+    )
 
 
-def _unmeasured(rule: RollbackRule, a: ArmTraffic, b: ArmTraffic) -> Check:
+def _unmeasured(rule: RollbackRule, look: _Look) -> Check:
     check = Check(rule.check, rule, "unmeasured", None, None, (0, 0), None, "")
-    return dataclasses.replace(check, sentence=check_sentence(check, a.version, b.version))
+    return dataclasses.replace(
+        check, sentence=check_sentence(check, look.a.version, look.b.version)
+    )
 
 
 def _tau(rule: RollbackRule, sides: tuple[Arm, Arm]) -> float:
@@ -194,15 +229,13 @@ def _latencies(side: ArmTraffic) -> np.ndarray:
     return np.asarray(pd.to_numeric(values, errors="coerce").dropna(), dtype=float)
 
 
-def _latency(
-    rule: RollbackRule, a: ArmTraffic, b: ArmTraffic, alpha: float, min_rows: int
-) -> Check:
+def _latency(rule: RollbackRule, look: _Look) -> Check:
     q = _QUANTILES[rule.check]
-    la, lb = _latencies(a), _latencies(b)
+    la, lb = _latencies(look.a), _latencies(look.b)
     if not len(la) and not len(lb):
-        return _unmeasured(rule, a, b)
+        return _unmeasured(rule, look)
     if not len(la) or not len(lb):
-        return _judge(rule, (arm(la), arm(lb)), (math.nan, math.nan), alpha, min_rows, a, b)
+        return _judge(rule, (arm(la), arm(lb)), (math.nan, math.nan), look)
     # Is the canary's quantile above the champion's by more than the margin? Scaled down by
     # the margin, its latencies should cross the pooled quantile no more often than the
     # champion's do: a comparison of two shares, which the sequential test judges.
@@ -214,25 +247,26 @@ def _latency(
     )
     exceed = dataclasses.replace(rule, margin=0.0)
     figures = (float(np.quantile(la, q)), float(np.quantile(lb, q)))
-    check = _judge(exceed, sides, figures, alpha, min_rows, a, b)
-    check = dataclasses.replace(check, rule=rule)
-    return dataclasses.replace(check, sentence=check_sentence(check, a.version, b.version))
+    check = dataclasses.replace(_judge(exceed, sides, figures, look), rule=rule)
+    return dataclasses.replace(
+        check, sentence=check_sentence(check, look.a.version, look.b.version)
+    )
 
 
-def _output(rule: RollbackRule, a: ArmTraffic, b: ArmTraffic, alpha: float, min_rows: int) -> Check:
-    pa_, pb = a.answered.get("prediction"), b.answered.get("prediction")
+def _output(rule: RollbackRule, look: _Look) -> Check:
+    pa_, pb = look.a.answered.get("prediction"), look.b.answered.get("prediction")
     if pa_ is None or pb is None:
-        return _unmeasured(rule, a, b)
-    classifier = "probabilities" in a.answered or "probabilities" in b.answered
+        return _unmeasured(rule, look)
+    classifier = "probabilities" in look.a.answered or "probabilities" in look.b.answered
     if not classifier:
         va = pd.to_numeric(pa_, errors="coerce").dropna().to_numpy()
         vb = pd.to_numeric(pb, errors="coerce").dropna().to_numpy()
         sides = (arm(va), arm(vb))
-        return _judge(rule, sides, (sides[0].mean, sides[1].mean), alpha, min_rows, a, b)
+        return _judge(rule, sides, (sides[0].mean, sides[1].mean), look)
     ta, tb = pa_.astype(str), pb.astype(str)
     classes = sorted(set(ta) | set(tb))
     if not classes:
-        return _unmeasured(rule, a, b)
+        return _unmeasured(rule, look)
     # One test per class, each given its share of the check's level.
     found: list[Check] = []
     for c in classes:
@@ -240,18 +274,8 @@ def _output(rule: RollbackRule, a: ArmTraffic, b: ArmTraffic, alpha: float, min_
             proportion(float((ta == c).sum()), len(ta)),
             proportion(float((tb == c).sum()), len(tb)),
         )
-        found.append(
-            _judge(
-                rule,
-                sides,
-                (sides[0].mean, sides[1].mean),
-                alpha / len(classes),
-                min_rows,
-                a,
-                b,
-                detail=c,
-            )
-        )
+        figures = (sides[0].mean, sides[1].mean)
+        found.append(_judge(rule, sides, figures, look, detail=c, alpha=look.alpha / len(classes)))
     worse = [c for c in found if c.verdict == "worse"]
     moved = max(found, key=lambda c: abs((c.canary or 0) - (c.champion or 0)))
     return worse[0] if worse else moved

@@ -270,6 +270,7 @@ def _canary(
         step=run.step + 1,
         percent=following,
         step_started_at=now,
+        details={**run.details, "evidence": analysis.carry},
     )
 
 
@@ -292,7 +293,14 @@ def look(
         outcomes=outcomes,
         estimators=fitted,
     )
-    return analyze_step(run.model, *sides, policy, step=run.step, elapsed=now - started)
+    return analyze_step(
+        run.model,
+        *sides,
+        policy,
+        step=run.step,
+        elapsed=now - started,
+        carried=run.details.get("evidence"),
+    )
 
 
 def _reference(ctx: Context, run: LoopRun, policy: LoopPolicy) -> tuple[Any, str | None, str]:

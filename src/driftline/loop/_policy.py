@@ -42,7 +42,7 @@ rules) with what the loop needs::
     ]
 
     [rollback]                     # how much worse the canary may be
-    error_rate = { max_rise = 0.01 }         # share of requests failed (0.01 = 1 point)
+    error_rate = { max_rise = 0.005 }        # share of requests failed (0.01 = 1 point)
     latency_p99 = { max_rise = 0.5 }         # relative (0.5 = 50% slower)
     accuracy = { max_drop = 0.02 }           # on rows whose labels arrived
     estimated_accuracy = { max_drop = 0.02 }
@@ -118,8 +118,8 @@ class LoopPolicy:
 
     @property
     def tests(self) -> int:
-        """Sequential tests over the rollout: each rule at each step that shares traffic."""
-        return max(1, len(self.rollback)) * max(1, sum(s.percent < 100 for s in self.rollout.steps))
+        """Sequential tests the rollout's error rate is split over: one per rollback rule."""
+        return max(1, len(self.rollback))
 
     def summary(self) -> dict[str, Any]:
         """What a check of the file reports: the parts the loop will use."""

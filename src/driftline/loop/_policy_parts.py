@@ -84,7 +84,7 @@ class RollbackRule:
 
 
 DEFAULT_ROLLBACK = (
-    RollbackRule("error_rate", 0.01, "higher"),
+    RollbackRule("error_rate", 0.005, "higher"),
     RollbackRule("latency_p99", 0.5, "higher"),
     RollbackRule("accuracy", 0.02, "lower"),
     RollbackRule("estimated_accuracy", 0.02, "lower"),
