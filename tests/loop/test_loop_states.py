@@ -220,3 +220,33 @@ def test_an_outcome_that_drops_rolls_back(world: World) -> None:
         "answer against 0.298 for version 1, worse than the 0.01 allowed, so it was taken out "
         "of service at its 20% step."
     )
+
+
+def test_an_outcome_is_an_alert_rule_per_window_of_the_version(world: World) -> None:
+    """Outcomes joined to the answers they followed, averaged per window, judged by a rule."""
+    world.policy(
+        POLICY.replace(
+            "[retrain]",
+            '[[alert]]\nname = "fewer-purchases"\nmetric = "outcome:purchase"\nbelow = 0.2\n'
+            "min_rows = 100\n\n[retrain]",
+        ).replace('on = ["input-drift"]\n', "")
+    )
+    rng = np.random.default_rng(12)
+    world.log(
+        make_rows(world.rng, 300),
+        version=1,
+        at=_hours_ago(3),
+        outcomes={"purchase": rng.binomial(1, 0.3, 300)},
+    )
+    world.log(
+        make_rows(world.rng, 300),
+        version=1,
+        at=_hours_ago(2),
+        outcomes={"purchase": rng.binomial(1, 0.1, 300)},
+    )
+    notes = loop.tick(world.ctx).models[0].notes
+    opened = [a for a in monitor.alerts(world.ctx, model="shop") if a.rule == "fewer-purchases"]
+    assert len(opened) == 1 and 0.05 < opened[0].value < 0.15
+    assert opened[0].message in notes
+    assert "`purchase` averaged 0." in opened[0].message
+    assert "per answer of shop:1, below the alert level of 0.2" in opened[0].message

@@ -97,7 +97,7 @@ def _monitor(r: Reader, value: Any, rules: Any, folder: Path) -> MonitorPolicy:
 
 
 def _alerts(r: Reader, value: Any) -> tuple[Any, ...]:
-    from driftline.monitor import METRICS, AlertRule
+    from driftline.monitor import METRICS, AlertRule, is_metric
 
     out = []
     for i, table in enumerate(r.tables(value, ("alert",))):
@@ -108,11 +108,11 @@ def _alerts(r: Reader, value: Any) -> tuple[Any, ...]:
                 raise r.error(at, f'needs {key} = "..."')
         name = r.text(table["name"], (*at, "name"))
         metric = r.text(table["metric"], (*at, "metric"))
-        if metric not in METRICS:
+        if not is_metric(metric):
             raise r.error(
                 (*at, "metric"),
                 f"names no metric monitoring knows{suggest(metric, METRICS)} "
-                f"(metrics: {', '.join(METRICS)})",
+                f"(metrics: {', '.join(METRICS)}, or outcome:NAME for an outcome posted)",
             )
         if ("above" in table) == ("below" in table):
             raise r.error(at, "needs exactly one of above = ... or below = ...")

@@ -93,15 +93,15 @@ def read_step(
     estimators: Mapping[int, CBPE | None] | None = None,
 ) -> tuple[ArmTraffic, ArmTraffic]:
     """Both sides' traffic in ``[since, until)``."""
-    from driftline.store import InferenceLog
+    from driftline.store import InferenceLog, join_outcomes
 
     log = InferenceLog.open(ctx.settings)
     reader = log.reader(model, since=since - _DAY, until=until)
     table = reader.window(since, until, labels=True) if reader.days() else None
+    if table is not None and outcomes:
+        first = since.date().isoformat()
+        table = join_outcomes(table, reader.posted("outcome", first=first), outcomes)
     frame = table.to_pandas() if table is not None else pd.DataFrame()
-    first = (since - _DAY).date().isoformat()
-    if outcomes and not frame.empty:
-        frame = _join_outcomes(frame, reader.posted("outcome", first=first), outcomes)
     failures = reader.posted(
         "failure", first=since.date().isoformat(), last=until.date().isoformat()
     )
@@ -135,18 +135,6 @@ def _failed(table: Any, route: str, version: int, since: dt.datetime, until: dt.
     )
     rows = pd.to_numeric(frame.loc[mask, "rows"], errors="coerce").fillna(1)
     return int(rows.sum())
-
-
-def _join_outcomes(frame: pd.DataFrame, table: Any, names: Sequence[str]) -> pd.DataFrame:
-    if table is None or not table.num_rows:
-        return frame
-    posted = table.to_pandas()
-    posted = posted[posted["name"].isin(list(names))].sort_values("timestamp", kind="stable")
-    # A value posted again for the same request replaces the earlier one.
-    latest = posted.drop_duplicates(["request_id", "name"], keep="last")
-    wide = latest.pivot(index="request_id", columns="name", values="value")
-    wide.columns = [f"outcome:{c}" for c in wide.columns]
-    return frame.merge(wide, how="left", left_on="request_id", right_index=True)
 
 
 def _expected(rows: pd.DataFrame, estimator: CBPE) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from driftline.store._db import Database, as_utc
 from driftline.store._db_faults import mask_url
 from driftline.store._health import Check, HealthReport, check_stores, diagnose
 from driftline.store._log import META_COLUMNS, InferenceLog
-from driftline.store._logread import LogReader
+from driftline.store._logread import LogReader, join_outcomes
 from driftline.store._logstore import LogStore
 from driftline.store._schema import (
     AlertRow,
@@ -61,6 +61,7 @@ __all__ = [
     "as_utc",
     "check_stores",
     "diagnose",
+    "join_outcomes",
     "key_digest",
     "mask_url",
     "verify_blobs",

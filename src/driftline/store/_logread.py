@@ -15,6 +15,7 @@ the days asked for, and the segments not yet compacted.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from driftline.store._compact import concat, parse_timestamp, records_table
 from driftline.store._logstore import NO_MODEL, LogStore
 from driftline.store._segments import SegmentScan, segment_files, segment_started
 
-__all__ = ["LogReader", "join_labels"]
+__all__ = ["LogReader", "join_labels", "join_outcomes"]
 
 _TICK = dt.timedelta(microseconds=1)
 _Local = dict[str, dict[str, list[dict[str, Any]]]]  # day -> segment -> records
@@ -281,6 +282,27 @@ def join_labels(table: pa.Table, labels: pa.Table) -> pa.Table:
     )
     column = [found.get(rid) for rid in table.column("request_id").to_pylist()]
     return table.append_column("label", pa.array(column, labels.schema.field("label").type))
+
+
+def join_outcomes(table: pa.Table, posted: pa.Table | None, names: Sequence[str]) -> pa.Table:
+    """``table`` with an ``outcome:NAME`` column per name: the value last posted for each row's
+    request id, null where none was (rows keep their order)."""
+    latest: dict[str, dict[Any, Any]] = {name: {} for name in names}
+    if posted is not None and posted.num_rows:
+        ordered = posted.sort_by("timestamp")
+        for rid, name, value in zip(
+            ordered.column("request_id").to_pylist(),
+            ordered.column("name").to_pylist(),
+            ordered.column("value").to_pylist(),
+            strict=True,
+        ):
+            if name in latest:
+                latest[name][rid] = value
+    ids = table.column("request_id").to_pylist()
+    for name in names:
+        values = [latest[name].get(rid) for rid in ids]
+        table = table.append_column(f"outcome:{name}", pa.array(values, pa.float64()))
+    return table
 
 
 def _day_of(path: str) -> str:
