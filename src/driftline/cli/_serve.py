@@ -148,7 +148,11 @@ def serve(
 
 
 def _start_loop(settings: Any) -> Callable[[], None]:
-    """Run the loop's ticks in a thread of this process, on its own store handles."""
+    """Run the loop's ticks in a thread of this process, on its own store handles.
+
+    It ends with the server; a tick cut short by the signal is taken up again by the next
+    tick, as after any crash.
+    """
     import threading
 
     from driftline import loop

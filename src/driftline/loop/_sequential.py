@@ -180,7 +180,7 @@ def compare(
     else:
         raise ValueError(f"harm must be 'higher', 'lower' or 'either', got {harm!r}")
     worse = log_lr >= math.log(1 / level)
-    p = min(1.0, math.exp(-log_lr) * (alpha / level))
+    p = min(1.0, math.exp(-max(log_lr, 0.0)) * (alpha / level))
     return Evidence(delta, low, high, p, margin, alpha, worse, better, theta, (score, information))
 
 
