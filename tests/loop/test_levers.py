@@ -253,6 +253,15 @@ def test_the_cli_levers_name_the_token_holder_in_the_audit(
     )
     out = capsys.readouterr().out
     assert out.startswith(f"Version {version} of shop answers 20% of its traffic")
+    rows = make_rows(world.rng, 600, drift=True)
+    world.log(rows.iloc[120:], version=1)
+    world.log(rows.iloc[:120], version=version, route="canary")
+    loop.tick(world.ctx)  # a look: 120 canary requests of the 200 the step needs
+    assert main(["--home", home, "rollout", "status", "shop"]) == 0
+    status = capsys.readouterr().out
+    assert status.startswith(f"Version {version} of shop answers 20% of its traffic at step 1")
+    assert "champion v1" in status and f"canary v{version}" in status
+    assert "right, where labelled" in status and "latency p99 (ms)" in status
     assert main(["--home", home, "rollout", "status", "shop", "--json"]) == 0
     assert '"state": "canary"' in capsys.readouterr().out
     assert main(["--home", home, "rollback", "shop", "--token", operator]) == 0
@@ -263,3 +272,43 @@ def test_the_cli_levers_name_the_token_holder_in_the_audit(
         ("loop.approve", "carol"),
         ("rollout.rollback", "carol"),
     } <= actors
+
+
+def test_a_shell_command_can_retrain_and_its_model_file_is_registered(sqlite_world: World) -> None:
+    import sys
+
+    world = sqlite_world
+    folder = world.home.parent / "policy"
+    folder.mkdir(exist_ok=True)
+    (folder / "train_cmd.py").write_text(
+        "import sys\n"
+        "import pandas as pd, skops.io as sio\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "args = dict(zip(sys.argv[1::2], sys.argv[2::2]))\n"
+        "data = pd.read_parquet(args['--data'])\n"
+        "model = LogisticRegression().fit(data.drop(columns=['y']), data['y'])\n"
+        "sio.dump(model, args['--out'])\n"
+    )
+    command = f'command = "{sys.executable} train_cmd.py --data {{data}} --out {{out}}"'
+    _drifted_world(world)
+    world.policy(POLICY.replace('hook = "hooks.py:train"', command))
+    run = loop.tick(world.ctx).models[0].run
+    assert run is not None and (run.state, run.candidate) == ("canary", 2), run.reason
+    candidate = world.ws.get("shop:2")
+    assert candidate.flavor == "sklearn" and candidate.lineage["loop_run"] == run.id
+
+
+def test_a_failing_shell_command_says_its_last_words(sqlite_world: World) -> None:
+    world = sqlite_world
+    _drifted_world(world)
+    world.policy(
+        POLICY.replace(
+            'hook = "hooks.py:train"', "command = \"sh -c 'echo out of memory >&2; exit 3' {out}\""
+        )
+    )
+    run = loop.tick(world.ctx).models[0].run
+    assert run is not None and run.state == "retrain_failed"
+    assert run.reason == (
+        "Retraining shop failed, so version 1 keeps serving: the retrain command exited with 3: "
+        "out of memory."
+    )

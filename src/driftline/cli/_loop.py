@@ -269,6 +269,43 @@ def rollout_status(
     for look in last:
         lines += [f"  {c['sentence']}" for c in look["summary"]["checks"]]
     _say(lines)
+    if last and last[0]["summary"].get("sides"):
+        console().print(_sides_table(last[0]["summary"]["sides"]))
+
+
+_SHOWN = {
+    "requests": "requests",
+    "error_rate": "failed",
+    "latency_p50": "latency p50 (ms)",
+    "latency_p99": "latency p99 (ms)",
+    "accuracy": "right, where labelled",
+    "estimated_accuracy": "expected to be right",
+}
+
+
+def _sides_table(sides: dict[str, Any]) -> Any:
+    """Each version's figures in the step, side by side."""
+    from rich.table import Table
+
+    from driftline.words import numbers, percent
+
+    champion, canary = sides["champion"], sides["canary"]
+    table = Table(
+        "in this step",
+        f"champion v{champion['version']}",
+        f"canary v{canary['version']}",
+        show_edge=False,
+    )
+    keys = [k for k in _SHOWN if k in champion or k in canary]
+    keys += sorted(k for k in {**champion, **canary} if k.startswith("outcome:"))
+    for key in keys:
+        a, b = champion.get(key), canary.get(key)
+        if key in ("error_rate", "accuracy", "estimated_accuracy"):
+            shown = tuple("-" if v is None else percent(v) for v in (a, b))
+        else:
+            shown = numbers(a, b)
+        table.add_row(_SHOWN.get(key, key.replace("outcome:", "outcome ")), *shown)
+    return table
 
 
 def rollback_command(

@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from driftline.loop._checks import ArmTraffic, Check, run_checks
+from driftline.loop._checks import ArmTraffic, Check, figures, run_checks
 from driftline.loop._policy import LoopPolicy
 from driftline.loop._words import rollback_sentence, step_sentence
 
@@ -46,6 +46,8 @@ class StepAnalysis:
     culprit: Check | None = None
     # Each check's evidence so far, for the next step to start from.
     carry: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    # Each side's figures in the step (failures, latency, accuracy, outputs, outcomes).
+    sides: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,7 @@ class StepAnalysis:
             "sentence": self.sentence,
             "culprit": self.culprit.name if self.culprit else None,
             "checks": [c.to_dict() for c in self.checks],
+            "sides": self.sides,
             "carry": self.carry,
         }
 
@@ -128,4 +131,5 @@ def analyze_step(
         sentence,
         culprit,
         carry,
+        {"champion": figures(champion), "canary": figures(canary)},
     )

@@ -25,7 +25,7 @@ from driftline.loop._policy_parts import CHECKS, RollbackRule
 from driftline.loop._sequential import Arm, Evidence, arm, compare, proportion
 from driftline.loop._words import check_sentence
 
-__all__ = ["ArmTraffic", "Check", "run_checks"]
+__all__ = ["ArmTraffic", "Check", "figures", "run_checks"]
 
 Verdict = Literal["worse", "fine", "waiting", "unmeasured"]
 _QUANTILES = {"latency_p50": 0.5, "latency_p99": 0.99}
@@ -279,3 +279,31 @@ def _output(rule: RollbackRule, look: _Look) -> Check:
     worse = [c for c in found if c.verdict == "worse"]
     moved = max(found, key=lambda c: abs((c.canary or 0) - (c.champion or 0)))
     return worse[0] if worse else moved
+
+
+def figures(side: ArmTraffic) -> dict[str, Any]:
+    """What one side did in the step, shown per version whether or not a rule judges it."""
+    frame = side.answered
+    out: dict[str, Any] = {
+        "version": side.version,
+        "requests": side.requests,
+        "error_rate": _plain(side.failed / side.requests) if side.requests else None,
+    }
+    latency = _latencies(side)
+    for name, q in _QUANTILES.items():
+        out[name] = _plain(float(np.quantile(latency, q))) if len(latency) else None
+    if "label" in frame and "prediction" in frame:
+        known = frame[frame["label"].notna()]
+        out["labelled"] = len(known)
+        out["accuracy"] = (
+            _plain(float(same(known["prediction"], known["label"]).mean())) if len(known) else None
+        )
+    if "expected_correct" in frame:
+        out["estimated_accuracy"] = _plain(float(pd.to_numeric(frame["expected_correct"]).mean()))
+    if "prediction" in frame and len(frame):
+        shares = frame["prediction"].astype(str).value_counts(normalize=True).head(10)
+        out["output"] = {str(k): float(v) for k, v in shares.items()}
+    for column in (c for c in frame.columns if isinstance(c, str) and c.startswith("outcome:")):
+        values = pd.to_numeric(frame[column], errors="coerce").fillna(0)
+        out[column] = _plain(float(values.mean())) if len(values) else None
+    return out
