@@ -132,6 +132,7 @@ class Workspace:
         code_revision: str | None = None,
         trust: bool = False,
         actor: str | None = None,
+        lineage: Mapping[str, Any] | None = None,
     ) -> ModelVersion:
         """Register a new version; see :func:`driftline.registry.register`."""
         return registry.register(
@@ -149,6 +150,7 @@ class Workspace:
             code_revision=code_revision,
             trust=trust,
             actor=actor,
+            lineage=lineage,
         )
 
     def get(self, ref: str) -> ModelVersion:

@@ -23,6 +23,7 @@ from driftline.cli import (
     _evaluate,
     _gate,
     _log,
+    _loop,
     _models,
     _monitor,
     _serve,
@@ -70,6 +71,12 @@ app.command("calibrate", epilog=_calibrate.EXAMPLES)(_calibrate.calibrate_comman
 app.command("estimate", epilog=_estimate.EXAMPLES)(_estimate.estimate_command)
 app.command("doctor", epilog=_doctor.EXAMPLES)(_doctor.doctor_command)
 app.add_typer(_stream.stream_app, name="stream")
+app.add_typer(_loop.policy_app, name="policy")
+app.add_typer(_loop.loop_app, name="loop")
+app.add_typer(_loop.rollout_app, name="rollout")
+app.command("approve", epilog=_loop.APPROVE_EXAMPLES)(_loop.approve_command)
+app.command("reject", epilog=_loop.REJECT_EXAMPLES)(_loop.reject_command)
+app.command("rollback", epilog=_loop.ROLLBACK_EXAMPLES)(_loop.rollback_command)
 
 
 def _version(value: bool) -> None:

@@ -6,6 +6,8 @@ import dataclasses
 import ipaddress
 import json
 import os
+from collections.abc import Callable
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -105,6 +107,9 @@ def serve(
     log_sync: str = typer.Option(
         "write", "--log-sync", help="write (survives kill -9) or fsync (power loss)."
     ),
+    with_loop: bool = typer.Option(
+        False, "--loop", help="Also run the loop (driftline loop run) in this process."
+    ),
 ) -> None:
     """Serve every deployed model over HTTP until stopped (Ctrl-C finishes in-flight requests)."""
     import uvicorn
@@ -131,9 +136,46 @@ def serve(
     console().print(
         f"serving {ws.home} on http://{host}:{port} ({workers} worker(s), auth {'on' if use_auth else 'off'})"
     )
-    if workers == 1:
-        uvicorn.run(create_app(ws.context, config), **options)  # type: ignore[arg-type]
-        return
+    stop_loop = _start_loop(ws.settings) if with_loop else None
+    try:
+        if workers == 1:
+            uvicorn.run(create_app(ws.context, config), **options)  # type: ignore[arg-type]
+            return
+        _serve_workers(ws, config, workers, options)
+    finally:
+        if stop_loop is not None:
+            stop_loop()
+
+
+def _start_loop(settings: Any) -> Callable[[], None]:
+    """Run the loop's ticks in a thread of this process, on its own store handles.
+
+    It ends with the server; a tick cut short by the signal is taken up again by the next
+    tick, as after any crash.
+    """
+    import threading
+
+    from driftline import loop
+    from driftline.store import Context as Stores
+
+    stores = Stores.open(settings, create=False)
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=loop.run, args=(stores,), kwargs={"stop": stop}, name="driftline-loop", daemon=True
+    )
+    thread.start()
+
+    def finish() -> None:
+        stop.set()
+        thread.join(timeout=60)
+        stores.close()
+
+    return finish
+
+
+def _serve_workers(ws: Any, config: Any, workers: int, options: dict[str, Any]) -> None:
+    import uvicorn
+
     from driftline.serving import CONFIG_ENV
 
     os.environ["DRIFTLINE_HOME"] = str(ws.home)
@@ -143,7 +185,7 @@ def serve(
         "driftline.serving._app:create_app_from_env",
         factory=True,
         workers=workers,
-        **options,  # type: ignore[arg-type]
+        **options,
     )
 
 

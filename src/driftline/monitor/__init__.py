@@ -1,6 +1,6 @@
 """Monitoring over time: windows of traffic against the reference, and alerts."""
 
-from driftline.monitor._rules import DEFAULT_RULES, METRICS, AlertRule, load_rules
+from driftline.monitor._rules import DEFAULT_RULES, METRICS, AlertRule, is_metric, load_rules
 from driftline.monitor._service import Alert, MonitorRun, WindowResult, alerts, run
 from driftline.monitor._windows import parse_period, parse_since
 
@@ -12,6 +12,7 @@ __all__ = [
     "MonitorRun",
     "WindowResult",
     "alerts",
+    "is_metric",
     "load_rules",
     "parse_period",
     "parse_since",

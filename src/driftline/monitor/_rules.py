@@ -14,6 +14,10 @@ Rules live in a model's policy TOML::
     clear = 0.05
     min_rows = 100
     severity = "warning"
+
+An application's outcomes are metrics too: ``metric = "outcome:purchase"`` is
+the average value of ``purchase`` per answer of the window (an answer with
+none posted counts 0, so for an event it is the share of answers it followed).
 """
 
 from __future__ import annotations
@@ -25,7 +29,17 @@ from typing import Any, Literal
 
 from driftline.errors import ConfigError
 
-__all__ = ["DEFAULT_RULES", "METRICS", "AlertRule", "load_rules", "rule_value"]
+__all__ = [
+    "DEFAULT_RULES",
+    "METRICS",
+    "OUTCOME",
+    "AlertRule",
+    "is_metric",
+    "load_rules",
+    "rule_value",
+]
+
+OUTCOME = "outcome:"  # metrics named after an outcome the application posts: outcome:purchase
 
 METRICS = {
     "rows": "rows in the window",
@@ -55,6 +69,11 @@ METRICS = {
 }
 
 
+def is_metric(name: str) -> bool:
+    """A metric of :data:`METRICS`, or ``outcome:NAME``."""
+    return name in METRICS or (name.startswith(OUTCOME) and len(name) > len(OUTCOME))
+
+
 @dataclasses.dataclass(frozen=True)
 class AlertRule:
     name: str
@@ -65,8 +84,13 @@ class AlertRule:
     min_rows: int = 100
     severity: Literal["info", "warning", "critical"] = "warning"
 
+    @property
+    def outcome(self) -> str | None:
+        """The outcome this rule watches (``outcome:NAME``), or None."""
+        return self.metric.removeprefix(OUTCOME) if self.metric.startswith(OUTCOME) else None
+
     def __post_init__(self) -> None:
-        if self.metric not in METRICS:
+        if not is_metric(self.metric):
             raise ConfigError(
                 f"alert rule {self.name!r}: unknown metric {self.metric!r}; "
                 f"known: {', '.join(METRICS)}"
@@ -112,6 +136,9 @@ DEFAULT_RULES = (
 
 def rule_value(metrics: dict[str, Any], metric: str) -> float | None:
     """A window's value of ``metric``; None when the window does not have it."""
+    if metric.startswith(OUTCOME):
+        value = (metrics.get("outcomes") or {}).get(metric.removeprefix(OUTCOME))
+        return None if value is None else float(value)
     for prefix, table in (("estimated_", "estimated"), ("realized_", "realized")):
         if metric.startswith(prefix):
             entry = (metrics.get(table) or {}).get(metric.removeprefix(prefix))

@@ -27,7 +27,7 @@ from driftline.drift import drift
 from driftline.errors import InputError
 from driftline.io import open_table
 from driftline.monitor._performance import PerformanceMonitor, prepare
-from driftline.monitor._rules import DEFAULT_RULES, AlertRule, rule_value
+from driftline.monitor._rules import DEFAULT_RULES, OUTCOME, AlertRule, rule_value
 from driftline.monitor._sources import DatasetSource, LogSource, Source
 from driftline.monitor._windows import parse_period, windows
 from driftline.monitor._words import (
@@ -164,11 +164,14 @@ def _from_log(
     since: dt.datetime | None,
     until: dt.datetime | None,
     labels: bool,
+    outcomes: Sequence[str] = (),
 ) -> LogSource:
     from driftline.store import InferenceLog
 
     log = InferenceLog.open(ctx.settings)
-    return LogSource(log, mv.name, mv.version, since=since, until=until, labels=labels)
+    return LogSource(
+        log, mv.name, mv.version, since=since, until=until, labels=labels, outcomes=outcomes
+    )
 
 
 def _metrics(
@@ -181,6 +184,14 @@ def _metrics(
     metrics: dict[str, Any] = {"rows": float(len(frame))}
     if performance is not None and not frame.empty:
         metrics.update(performance.window(frame))
+    posted = [c for c in frame.columns if isinstance(c, str) and c.startswith(OUTCOME)]
+    if posted:  # per answer; an answer that nothing followed counts 0
+        metrics["outcomes"] = {
+            c.removeprefix(OUTCOME): float(
+                pd.to_numeric(frame[c], errors="coerce").fillna(0).mean()
+            )
+            for c in posted
+        }
     if not columns or frame.empty:
         return metrics, None, None, [], []
     inputs = frame[columns]
@@ -232,7 +243,8 @@ def run(
         )
     source: Source
     if data is None:
-        source = _from_log(ctx, mv, since, until, labels=reference is not None)
+        watched = [r.outcome for r in rules if r.outcome is not None]
+        source = _from_log(ctx, mv, since, until, labels=reference is not None, outcomes=watched)
     else:
         dataset = _dataset(data, time_column, mv.signature.text_columns())
         source = DatasetSource(dataset, time_column)

@@ -10,6 +10,7 @@ shorter than a day), and labels are read only when performance is wanted.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Protocol
 
 import pandas as pd
@@ -18,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
 from driftline.errors import InputError
-from driftline.store import InferenceLog, LogReader, as_utc
+from driftline.store import InferenceLog, LogReader, as_utc, join_outcomes
 
 __all__ = ["DatasetSource", "LogSource", "Source"]
 
@@ -72,9 +73,11 @@ class LogSource:
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         labels: bool = False,
+        outcomes: Sequence[str] = (),
     ) -> None:
         self.reader: LogReader = log.reader(model, since=since, until=until)
         self.model, self.version, self.with_labels = model, version, labels
+        self.outcomes = list(outcomes)
         first = since.astimezone(dt.UTC).date().isoformat() if since else ""
         last = until.astimezone(dt.UTC).date().isoformat() if until else "9999"
         every = self.reader.days()
@@ -104,4 +107,11 @@ class LogSource:
 
     def frame(self, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
         table = self.reader.window(start, end, version=self.version, labels=self.with_labels)
-        return pd.DataFrame() if table is None else table.to_pandas()
+        if table is None:
+            return pd.DataFrame()
+        if self.outcomes:  # posted after the answers: on the window's days or later
+            posted = self.reader.posted(
+                "outcome", first=start.astimezone(dt.UTC).date().isoformat()
+            )
+            table = join_outcomes(table, posted, self.outcomes)
+        return table.to_pandas()

@@ -211,6 +211,13 @@ def _what(rule: AlertRule, ref: str, w: Window, value: float) -> tuple[str, str]
         return (
             f"the data sent to {ref} had {plural(round(value), 'data warning')}, {level}{found}"
         ), f"Look at the data check and fix what comes from a fault; {_check_data(ref)}."
+    if rule.outcome is not None:
+        return (
+            f"{name(rule.outcome)} averaged {numbers(value)[0]} per answer of {ref}, {level}"
+        ), (
+            f"See what changed for the people {ref} answers: a new version, the site, the "
+            "season; the outcome's trend per window is in driftline monitor run."
+        )
     if metric == "rows":
         if side == "below":
             return (
@@ -298,6 +305,8 @@ def _now(metric: str, ref: str, w: Window, value: float) -> str:
     if metric in ("quality_critical", "quality_warnings"):
         noun = "critical problem" if metric == "quality_critical" else "data warning"
         return f"the data sent to {ref} had {plural(round(value), noun)}"
+    if metric.startswith("outcome:"):
+        return f"{name(metric.removeprefix('outcome:'))} averaged {numbers(value)[0]} per answer of {ref}"
     if metric == "rows":
         return f"{ref} answered {plural(round(value), 'prediction')}"
     if metric == "performance_drop":

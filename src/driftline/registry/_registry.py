@@ -71,6 +71,7 @@ def register(
     code_revision: str | None = None,
     trust: bool = False,
     actor: str | None = None,
+    lineage: Mapping[str, Any] | None = None,
 ) -> ModelVersion:
     """Register a new immutable version of model ``name``.
 
@@ -80,7 +81,10 @@ def register(
     signature, the reference profile and the lineage fingerprint. With
     ``same_inputs=True`` (and ``parent``, no ``train``) the version keeps the
     parent's signature, reference profile and training data, as a model
-    derived from it without retraining does (e.g. recalibrated).
+    derived from it without retraining does (e.g. recalibrated). ``lineage``
+    adds what else produced the version (the loop names the alert, the data
+    window and its run), beside the fingerprint, code revision and parent,
+    which it cannot replace.
     """
     check_name(name)
     if target is not None and train is None:
@@ -95,7 +99,9 @@ def register(
 
     flavor, blob, loaded = _artifact(ctx, model, trust)
     signature = _signature(loaded, train, target, inherited)
+    extra = dict(lineage or {})
     lineage = {
+        **extra,
         "data_fingerprint": fingerprint(train)
         if train is not None
         else (inherited.lineage.get("data_fingerprint") if inherited else None),

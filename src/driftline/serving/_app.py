@@ -17,7 +17,14 @@ from starlette.types import ASGIApp
 
 from driftline._version import __version__
 from driftline.errors import DriftlineError
-from driftline.serving import _openapi, _routes_mlflow, _routes_ops, _routes_v1, _routes_v2
+from driftline.serving import (
+    _openapi,
+    _outcomes,
+    _routes_mlflow,
+    _routes_ops,
+    _routes_v1,
+    _routes_v2,
+)
 from driftline.serving._edge import InternalErrors, error_response, status_for
 from driftline.serving._fast import FastPath
 from driftline.serving._state import ServerConfig, ServerState
@@ -91,6 +98,7 @@ def create_app(ctx: Context, config: ServerConfig | None = None) -> FastAPI:
 
     for router in (_routes_ops.router, _routes_v2.router, _routes_mlflow.router, _routes_v1.router):
         app.include_router(router)
+    app.include_router(_outcomes.router)
     _openapi.install(app, state)
     return app
 

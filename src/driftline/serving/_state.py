@@ -21,6 +21,7 @@ from driftline.registry import ModelRuntime, Prediction
 from driftline.serving._batcher import Batcher, BatchStats
 from driftline.serving._log_upkeep import LogUpkeep
 from driftline.serving._metrics import Metrics
+from driftline.serving._outcomes import failure_record
 from driftline.serving._reload import Loader
 from driftline.serving._router import Deployment, Route
 from driftline.store import Context, InferenceLog
@@ -186,11 +187,15 @@ class ServerState:
         if not isinstance(frame, np.ndarray):
             route.runtime.signature.validate(frame)
             payload = route.runtime.prepare(frame)
-        prediction = await route.batcher.predict(
-            payload, timeout=self.config.timeout_s, check=check
-        )
-        latency = time.perf_counter() - started
         base = request_id or f"{self._id_prefix}{next(self._id_counter):016x}"
+        try:
+            prediction = await route.batcher.predict(
+                payload, timeout=self.config.timeout_s, check=check
+            )
+        except Exception as exc:
+            await self._failed(route, base, len(frame), exc, time.perf_counter() - started)
+            raise
+        latency = time.perf_counter() - started
         ids = [base] if len(frame) == 1 else [f"{base}:{i}" for i in range(len(frame))]
         await self._log(route, payload, prediction, ids, latency)
         answered = self._answered.get((model, route.name, protocol))
@@ -209,6 +214,15 @@ class ServerState:
             )
             self._spawn(self._shadow(deployment.shadow, shadow_frame, ids))
         return Answer(route, prediction, ids)
+
+    async def _failed(
+        self, route: Route, request_id: str, rows: int, exc: Exception, latency: float
+    ) -> None:
+        """Log that ``route`` failed this request, so error rates compare between versions."""
+        record = failure_record(route, request_id, rows, exc, latency)
+        if record is not None:
+            with contextlib.suppress(Exception):  # the caller hears of the first failure
+                await self.log.commit([record])
 
     async def _shadow(self, route: Route, frame: pd.DataFrame, ids: list[str]) -> None:
         started = time.perf_counter()

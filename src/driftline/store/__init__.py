@@ -10,16 +10,19 @@ from driftline.store._db import Database, as_utc
 from driftline.store._db_faults import mask_url
 from driftline.store._health import Check, HealthReport, check_stores, diagnose
 from driftline.store._log import META_COLUMNS, InferenceLog
-from driftline.store._logread import LogReader
+from driftline.store._logread import LogReader, join_outcomes
 from driftline.store._logstore import LogStore
 from driftline.store._schema import (
     AlertRow,
     AliasRow,
+    ApprovalRow,
     AuditEventRow,
     AuditHeadRow,
     Base,
     DeploymentRow,
     EvaluationRow,
+    LoopAnalysisRow,
+    LoopRunRow,
     ModelRow,
     ModelVersionRow,
     MonitorWindowRow,
@@ -31,6 +34,7 @@ __all__ = [
     "META_COLUMNS",
     "AlertRow",
     "AliasRow",
+    "ApprovalRow",
     "ArtifactStore",
     "AuditEventRow",
     "AuditHeadRow",
@@ -48,6 +52,8 @@ __all__ = [
     "InferenceLog",
     "LogReader",
     "LogStore",
+    "LoopAnalysisRow",
+    "LoopRunRow",
     "ModelRow",
     "ModelVersionRow",
     "MonitorWindowRow",
@@ -55,6 +61,7 @@ __all__ = [
     "as_utc",
     "check_stores",
     "diagnose",
+    "join_outcomes",
     "key_digest",
     "mask_url",
     "verify_blobs",

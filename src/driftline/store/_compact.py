@@ -28,8 +28,25 @@ import pyarrow as pa
 from driftline.store._logstore import NO_MODEL, LogStore
 from driftline.store._segments import SegmentScan, closed_segments, segment_started
 
-__all__ = ["META_COLUMNS", "Compaction", "compact", "concat", "parse_timestamp", "records_table"]
+__all__ = [
+    "KINDS",
+    "META_COLUMNS",
+    "Compaction",
+    "compact",
+    "concat",
+    "parse_timestamp",
+    "records_table",
+]
 
+# What a record can be: an answer, a label or an outcome posted later by request id, or a
+# request a version failed to answer (so that error rates compare between versions).
+KINDS = ("prediction", "label", "outcome", "failure")
+# Columns of the kinds that are not predictions, in the order their tables hold them.
+_COLUMNS = {
+    "label": ("request_id", "label", "timestamp"),
+    "outcome": ("request_id", "name", "value", "timestamp"),
+    "failure": ("request_id", "timestamp", "version", "route", "rows", "error", "latency_ms"),
+}
 PREDICTION_COLUMNS = ("request_id", "timestamp", "version", "route", "latency_ms", "prediction")
 META_COLUMNS = (
     "request_id",
@@ -55,6 +72,8 @@ class Compaction:
     labels: int = 0
     files: int = 0
     corrupt: int = 0  # lines dropped: failed their checksum, or not a record the log knows
+    outcomes: int = 0
+    failures: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)
@@ -116,9 +135,9 @@ def _compact_one(path: Path, store: LogStore, scan: SegmentScan) -> Compaction:
     for record in scan.lines(path):
         kind = record.get("kind", "prediction")
         when = parse_timestamp(record.get("timestamp"))
-        if when is None and kind == "label":
+        if when is None and kind != "prediction":
             when = opened  # a label sent without a time: no earlier than its segment
-        if kind not in ("prediction", "label") or when is None or "request_id" not in record:
+        if kind not in KINDS or when is None or "request_id" not in record:
             unusable += 1
             continue
         record["timestamp"] = when
@@ -152,6 +171,8 @@ def _compact_one(path: Path, store: LogStore, scan: SegmentScan) -> Compaction:
         segments=1,
         predictions=sum(g.rows for (k, _, _), g in groups.items() if k == "predictions"),
         labels=sum(g.rows for (k, _, _), g in groups.items() if k == "labels"),
+        outcomes=sum(g.rows for (k, _, _), g in groups.items() if k == "outcomes"),
+        failures=sum(g.rows for (k, _, _), g in groups.items() if k == "failures"),
         files=files,
         corrupt=corrupt,
     )
@@ -169,8 +190,8 @@ def records_table(records: list[dict[str, Any]], kind: str) -> pa.Table:
     """Arrow columns from log records: meta columns, then each input as its own column."""
     columns: dict[str, list[Any]] = {}
     n = len(records)
-    if kind == "label":
-        for name in ("request_id", "label", "timestamp"):
+    if kind in _COLUMNS:
+        for name in _COLUMNS[kind]:
             columns[name] = [r.get(name) for r in records]
     else:
         for name in PREDICTION_COLUMNS:

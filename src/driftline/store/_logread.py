@@ -15,6 +15,7 @@ the days asked for, and the segments not yet compacted.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from driftline.store._compact import concat, parse_timestamp, records_table
 from driftline.store._logstore import NO_MODEL, LogStore
 from driftline.store._segments import SegmentScan, segment_files, segment_started
 
-__all__ = ["LogReader", "join_labels"]
+__all__ = ["LogReader", "join_labels", "join_outcomes"]
 
 _TICK = dt.timedelta(microseconds=1)
 _Local = dict[str, dict[str, list[dict[str, Any]]]]  # day -> segment -> records
@@ -57,6 +58,7 @@ class LogReader:
         self._local_corrupt: dict[str, int] = {}
         self._predictions: _Local = {}
         self._labels: dict[str, _Local] = {model: {}, NO_MODEL: {}}
+        self._posted: dict[str, _Local] = {"outcome": {}, "failure": {}}  # this model's
         self._label_tables: dict[str, pa.Table] = {}  # path -> (request_id, label, timestamp)
         self._days: dict[tuple[str, int | None], pa.Table | None] = {}  # for window()
         self._known_days: list[str] | None = None
@@ -72,7 +74,7 @@ class LogReader:
                 model = record.get("model") or NO_MODEL
                 kind = record.get("kind", "prediction")
                 when = parse_timestamp(record.get("timestamp"))
-                if when is None and kind == "label":
+                if when is None and kind != "prediction":
                     when = opened
                 if when is None or "request_id" not in record:
                     continue
@@ -85,6 +87,10 @@ class LogReader:
                     if day < self._label_first:
                         continue
                     target = self._labels[model]
+                elif kind in self._posted and model == self.model:
+                    if day < self._label_first:
+                        continue
+                    target = self._posted[kind]
                 else:
                     continue
                 record["timestamp"] = when
@@ -221,6 +227,29 @@ class LogReader:
             ["request_id", "label"]
         )
 
+    # -- outcomes and failures -------------------------------------------------------
+
+    def posted(self, kind: str, *, first: str, last: str = "9999") -> pa.Table | None:
+        """The model's ``outcome`` or ``failure`` records of days ``first`` to ``last``.
+
+        Outcomes name the request they follow (``request_id``, ``name``, ``value``);
+        failures are requests a version could not answer (``version``, ``route``,
+        ``rows``, ``error``). None when there are none.
+        """
+        if kind not in self._posted:
+            raise ValueError(f"kind must be 'outcome' or 'failure', got {kind!r}")
+        local = self._posted[kind]
+        days = sorted(set(self.store.days(f"{kind}s", self.model)) | set(local))
+        tables = []
+        for day in (d for d in days if first <= d <= last):
+            files = self.store.files(f"{kind}s", self.model, day)
+            tables += [self.store.read(path) for path in files.values()]
+            for segment, records in local.get(day, {}).items():
+                if segment not in files:  # compacted since the scan: the file has its rows
+                    tables.append(records_table(records, kind))
+        tables = [t for t in tables if t.num_rows]
+        return concat(tables) if tables else None
+
     # -- damage --------------------------------------------------------------------
 
     def corrupt_lines(self, lo: dt.datetime | None = None, hi: dt.datetime | None = None) -> int:
@@ -253,6 +282,27 @@ def join_labels(table: pa.Table, labels: pa.Table) -> pa.Table:
     )
     column = [found.get(rid) for rid in table.column("request_id").to_pylist()]
     return table.append_column("label", pa.array(column, labels.schema.field("label").type))
+
+
+def join_outcomes(table: pa.Table, posted: pa.Table | None, names: Sequence[str]) -> pa.Table:
+    """``table`` with an ``outcome:NAME`` column per name: the value last posted for each row's
+    request id, null where none was (rows keep their order)."""
+    latest: dict[str, dict[Any, Any]] = {name: {} for name in names}
+    if posted is not None and posted.num_rows:
+        ordered = posted.sort_by("timestamp")
+        for rid, name, value in zip(
+            ordered.column("request_id").to_pylist(),
+            ordered.column("name").to_pylist(),
+            ordered.column("value").to_pylist(),
+            strict=True,
+        ):
+            if name in latest:
+                latest[name][rid] = value
+    ids = table.column("request_id").to_pylist()
+    for name in names:
+        values = [latest[name].get(rid) for rid in ids]
+        table = table.append_column(f"outcome:{name}", pa.array(values, pa.float64()))
+    return table
 
 
 def _day_of(path: str) -> str:

@@ -190,3 +190,65 @@ class EvaluationRow(Base):
     report_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime]
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class LoopRunRow(Base):
+    """One attempt of the loop to replace a model's champion: retrain, gate, approve, canary.
+
+    ``state`` is where it stands (see ``driftline.loop``); ``step`` and
+    ``percent`` the canary step reached; ``details`` what each step found
+    (data window, share of rows the model decided itself, the gate's verdict).
+    """
+
+    __tablename__ = "loop_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(100), index=True)
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    trigger: Mapped[str] = mapped_column(String(20))
+    alert_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    champion: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    candidate: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    step: Mapped[int] = mapped_column(Integer, default=-1)
+    percent: Mapped[float] = mapped_column(default=0.0)
+    step_started_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LoopAnalysisRow(Base):
+    """One look of the rollout analysis at a canary step: each check's figures and the decision."""
+
+    __tablename__ = "loop_analyses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("loop_runs.id"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    percent: Mapped[float]
+    at: Mapped[dt.datetime]
+    decision: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sentence: Mapped[str] = mapped_column(Text)
+
+
+class ApprovalRow(Base):
+    """A person's approval or rejection of a candidate the loop stopped for."""
+
+    __tablename__ = "loop_approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("loop_runs.id"), index=True)
+    model: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime]
