@@ -29,6 +29,8 @@ PASS_THROUGH: dict[str, tuple[Callable[..., Any], set[str]]] = {
     "gate": (gate.run_gate, {"ctx"}),
     "audit_events": (audit.events, {"db"}),
     "verify_audit": (audit.verify, {"db"}),
+    "export_audit": (audit.export, {"db"}),
+    "sign_audit": (audit.sign_head, {"ctx"}),
 }
 
 

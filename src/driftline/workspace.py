@@ -23,7 +23,7 @@ from driftline.store import ArtifactStore, Context, Database
 if TYPE_CHECKING:
     import pandas as pd
 
-    from driftline.audit import AuditEvent, VerifyResult
+    from driftline.audit import AuditEvent, Export, SignedHead, VerifyResult
     from driftline.calibration import CalibrationResult
     from driftline.evaluation import EvaluationReport
     from driftline.gate import GateDecision, GatePolicy
@@ -272,6 +272,19 @@ class Workspace:
         """Audit events, oldest first; filtered by subject prefix and action when given."""
         return audit.events(self.context.db, subject=subject, action=action, limit=limit)
 
-    def verify_audit(self) -> VerifyResult:
+    def verify_audit(
+        self,
+        *,
+        expect_head: str | None = None,
+        public_key: str | os.PathLike[str] | None = None,
+    ) -> VerifyResult:
         """Recompute the audit chain and name the first event that was tampered with."""
-        return audit.verify(self.context.db)
+        return audit.verify(self.context.db, expect_head=expect_head, public_key=public_key)
+
+    def export_audit(self, path: str | os.PathLike[str]) -> Export:
+        """Write the audit chain as JSON lines; see :func:`driftline.audit.export`."""
+        return audit.export(self.context.db, path)
+
+    def sign_audit(self, key: str | os.PathLike[str], *, actor: str | None = None) -> SignedHead:
+        """Sign the audit chain's head; see :func:`driftline.audit.sign_head`."""
+        return audit.sign_head(self.context, key, actor=actor)
