@@ -2,14 +2,52 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from driftline.words import plural
 
-if TYPE_CHECKING:
-    from driftline.audit._verify import VerifyResult
-
 __all__ = ["export_sentence", "signed_sentence", "verdict", "when"]
+
+
+class VerifyResult(Protocol):
+    """What a verdict is said from (``driftline.audit.VerifyResult``)."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def checked(self) -> int: ...
+
+    @property
+    def head_hash(self) -> str: ...
+
+    @property
+    def bad_seq(self) -> int | None: ...
+
+    @property
+    def problem(self) -> str | None: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def bad_line(self) -> int | None: ...
+
+    @property
+    def expected_head(self) -> str | None: ...
+
+    @property
+    def expected_at(self) -> int | None: ...
+
+    @property
+    def key_id(self) -> str | None: ...
+
+    @property
+    def signed_count(self) -> int | None: ...
+
+    @property
+    def signed_at(self) -> str | None: ...
+
 
 _RESTORE = {
     "database": (
