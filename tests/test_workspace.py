@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from driftline import audit, evaluation, gate, registry
+from driftline import audit, evaluation, gate, governance, registry
 from driftline.store import Context
 from driftline.workspace import Workspace
 
@@ -31,6 +31,8 @@ PASS_THROUGH: dict[str, tuple[Callable[..., Any], set[str]]] = {
     "verify_audit": (audit.verify, {"db"}),
     "export_audit": (audit.export, {"db"}),
     "sign_audit": (audit.sign_head, {"ctx"}),
+    "prune_log": (governance.prune_log, {"ctx"}),
+    "forget": (governance.forget, {"ctx"}),
 }
 
 

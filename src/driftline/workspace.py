@@ -9,13 +9,14 @@ facade: they take the :class:`~driftline.store.Context` it carries,
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from driftline import audit, evaluation, gate, registry
+from driftline import audit, evaluation, gate, governance, registry
 from driftline.errors import ConfigError
 from driftline.settings import CONFIG_FILE, Settings
 from driftline.store import ArtifactStore, Context, Database
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from driftline.calibration import CalibrationResult
     from driftline.evaluation import EvaluationReport
     from driftline.gate import GateDecision, GatePolicy
+    from driftline.governance import ForgetReport, PruneReport
     from driftline.registry import ModelSummary, ModelVersion
     from driftline.stats import Profile
 
@@ -288,3 +290,29 @@ class Workspace:
     def sign_audit(self, key: str | os.PathLike[str], *, actor: str | None = None) -> SignedHead:
         """Sign the audit chain's head; see :func:`driftline.audit.sign_head`."""
         return audit.sign_head(self.context, key, actor=actor)
+
+    # -- governance ------------------------------------------------------------
+
+    def prune_log(
+        self,
+        *,
+        older_than: str | dt.timedelta,
+        model: str | None = None,
+        now: dt.datetime | None = None,
+        actor: str | None = None,
+    ) -> PruneReport:
+        """Delete the inference log's days older than an age; see :func:`driftline.governance.prune_log`."""
+        return governance.prune_log(
+            self.context, older_than=older_than, model=model, now=now, actor=actor
+        )
+
+    def forget(
+        self,
+        value: str,
+        *,
+        column: str | None = None,
+        model: str | None = None,
+        actor: str | None = None,
+    ) -> ForgetReport:
+        """Remove every logged record of one person; see :func:`driftline.governance.forget`."""
+        return governance.forget(self.context, value, column=column, model=model, actor=actor)
