@@ -32,6 +32,7 @@ PASS_THROUGH: dict[str, tuple[Callable[..., Any], set[str]]] = {
     "export_audit": (audit.export, {"db"}),
     "sign_audit": (audit.sign_head, {"ctx"}),
     "prune_log": (governance.prune_log, {"ctx"}),
+    "model_card": (governance.model_card, {"ctx"}),
     "forget": (governance.forget, {"ctx"}),
 }
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from driftline.calibration import CalibrationResult
     from driftline.evaluation import EvaluationReport
     from driftline.gate import GateDecision, GatePolicy
-    from driftline.governance import ForgetReport, PruneReport
+    from driftline.governance import ForgetReport, ModelCard, PruneReport
     from driftline.registry import ModelSummary, ModelVersion
     from driftline.stats import Profile
 
@@ -292,6 +292,10 @@ class Workspace:
         return audit.sign_head(self.context, key, actor=actor)
 
     # -- governance ------------------------------------------------------------
+
+    def model_card(self, ref: str) -> ModelCard:
+        """A version's card regenerated now; see :func:`driftline.governance.model_card`."""
+        return governance.model_card(self.context, ref)
 
     def prune_log(
         self,

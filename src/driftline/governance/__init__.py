@@ -8,13 +8,16 @@ inference log's days older than a retention age; :func:`forget` removes every
 logged record of one person. Both are audited; the person only by a keyed hash.
 """
 
+from driftline.governance._card import ModelCard, model_card
 from driftline.governance._forget import ForgetReport, forget, subject_hash
 from driftline.governance._retention import PruneReport, parse_age, prune_log
 
 __all__ = [
     "ForgetReport",
+    "ModelCard",
     "PruneReport",
     "forget",
+    "model_card",
     "parse_age",
     "prune_log",
     "subject_hash",
