@@ -153,6 +153,7 @@ class _Run:
         # Records of other models' traffic stay, whatever their request ids.
         self.scope = None if model is None else {model, NO_MODEL}
         self.removed: Counter[str] = Counter()
+        self.request_ids: dict[str, pa.ChunkedArray] = {}  # path -> its request ids, read once
         self.files = self.segments = self.pending = 0
 
     def models(self, kind: str) -> list[str]:
@@ -183,9 +184,10 @@ class _Run:
                     ids.add(str(record.get("request_id")))
         column = self.subject.parquet_column
         for _, file in self.parquet("predictions"):
-            if column not in self.store.schema(file).names:
+            table = self.store.read_present(file, ["request_id", column])
+            self.request_ids[file] = table.column("request_id")  # the removal reads them again
+            if column not in table.column_names:
                 continue
-            table = self.store.read(file, columns=["request_id", column])
             mask = self.subject.mask(table.column(column))
             if mask is not None:
                 ids.update(
@@ -229,7 +231,9 @@ class _Run:
         wanted = pa.array(sorted(ids), pa.string())
         for kind in self.store.kinds():
             for key, path in self.parquet(kind):
-                rids = self.store.read(path, columns=["request_id"]).column("request_id")
+                rids = self.request_ids.get(path)
+                if rids is None:
+                    rids = self.store.read(path, columns=["request_id"]).column("request_id")
                 hit = pc.is_in(pc.cast(rids, pa.string()), value_set=wanted)
                 count = pc.sum(hit).as_py() or 0
                 if not count:

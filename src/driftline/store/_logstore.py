@@ -168,6 +168,24 @@ class LogStore:
                 local=self._local,
             ) from exc
 
+    def read_present(self, path: str, columns: list[str]) -> pa.Table:
+        """Those of ``columns`` that the file has (one open: its footer, then those columns)."""
+        try:
+            with self.fs.open(path, "rb") as f:
+                parquet = pq.ParquetFile(f)
+                names = set(parquet.schema_arrow.names)
+                return parquet.read(columns=[c for c in columns if c in names])
+        except pa.ArrowException as exc:
+            raise _unreadable(path, exc) from exc
+        except Exception as exc:  # see _call
+            raise storage_error(
+                exc,
+                url=self.url,
+                endpoint=self.endpoint,
+                doing=f"reading {path}",
+                local=self._local,
+            ) from exc
+
     def schema(self, path: str) -> pa.Schema:
         try:
             with self.fs.open(path, "rb") as f:
