@@ -6,6 +6,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import signal
+import subprocess
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -187,3 +190,85 @@ def test_retention_on_an_object_store(s3_workspace: Workspace, logs: Any) -> Non
         r["request_id"] for r in records if r["timestamp"][:10] >= "2026-11-28"
     }
     assert logs.store_of(s3_workspace).url.startswith("s3://")
+
+
+@pytest.mark.s3
+@pytest.mark.slow
+def test_kill_9_while_deleting_leaves_the_audit_and_whole_files_and_a_rerun_finishes(
+    s3_workspace: Workspace, logs: Any, tmp_path: Path
+) -> None:
+    # On the object store each deletion is a request of its own: long enough to be cut. The
+    # days are interleaved so each segment spreads over many days: many small files.
+    now = dt.datetime.now(dt.UTC)
+    records = [
+        logs.prediction(
+            f"{model}{back}-{i}", now - dt.timedelta(days=back, hours=1), model, {"x": 1.0}
+        )
+        for i in range(3)
+        for back in range(40)
+        for model in ("a", "b")
+    ]
+    logs.write(s3_workspace, records)
+    logs.compact(s3_workspace)
+    old = [
+        p
+        for p, w in logs.parquet_files(s3_workspace).items()
+        if w.rsplit("/", 1)[1] < _day(now, 10)
+    ]
+    assert len(old) >= 120
+    settings = s3_workspace.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
+    env.update(
+        DRIFTLINE_ARTIFACTS_URL=settings.artifacts_url,
+        DRIFTLINE_S3_ENDPOINT_URL=str(settings.s3_endpoint_url),
+    )
+    command = [
+        *logs.cli_command(),
+        "--home",
+        str(s3_workspace.home),
+        "log",
+        "prune",
+        "--older-than",
+        "10d",
+    ]
+    store = logs.store_of(s3_workspace)
+
+    wanted = set(old)
+
+    def left() -> int:  # one listing request, not one per file: the poll must be quick
+        store.fs.invalidate_cache()
+        return len(wanted.intersection(store.fs.find(store.root)))
+
+    proc = subprocess.Popen(
+        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and left() > len(old) - 20:
+        if time.monotonic() > deadline:
+            pytest.fail("the prune deleted nothing in 120 s")
+        time.sleep(0.005)  # polling interval; the condition decides
+    killed = proc.poll() is None
+    if killed:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    remaining = left()
+    assert killed and 0 < remaining < len(old), "the prune ended before it could be killed"
+    # Recorded before anything went: the audit lists every old day, and verifies.
+    first = [e for e in s3_workspace.audit_events() if e.action == "log.prune"]
+    assert {e.subject for e in first} == {"a", "b"}
+    assert sum(e.payload["rows"]["predictions"] for e in first) == sum(
+        1 for r in records if r["timestamp"][:10] < _day(now, 10)
+    )
+    assert s3_workspace.verify_audit().ok
+    for path in [p for p in old if store.fs.exists(p)]:  # what is left is whole
+        assert store.read(path).num_rows > 0
+    report = s3_workspace.prune_log(older_than="10d")
+    assert sum(len(p.files) for p in report.partitions) == remaining
+    assert not [
+        w for w in logs.parquet_files(s3_workspace).values() if w.rsplit("/", 1)[1] < _day(now, 10)
+    ]
+    assert len([e for e in s3_workspace.audit_events() if e.action == "log.prune"]) == 4
+
+
+def _day(now: dt.datetime, back: int) -> str:
+    return (now - dt.timedelta(days=back)).date().isoformat()
