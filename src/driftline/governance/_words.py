@@ -47,7 +47,8 @@ def rows_text(rows: Mapping[str, int]) -> str:
     """
     parts = []
     for kind, n in sorted(rows.items(), key=lambda kv: (_ORDER.get(kv[0], len(_ORDER)), kv[0])):
-        one, many = _NOUNS.get(kind, (f"{kind.removesuffix('s')} record", f"{kind} records"))
+        what = kind.removesuffix("s")  # the log's folders are plural: "outcomes", "clicks"
+        one, many = _NOUNS.get(kind, (f"{what} record", f"{what} records"))
         parts.append(plural(n, one, many))
     return listing(parts, limit=len(parts)) if parts else "no records"
 
