@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from driftline import audit, batch, evaluation, gate, registry
+from driftline import audit, batch, evaluation, gate, governance, registry
 from driftline.store import Context
 from driftline.workspace import Workspace
 
@@ -30,6 +30,11 @@ PASS_THROUGH: dict[str, tuple[Callable[..., Any], set[str]]] = {
     "batch_score": (batch.score, {"ctx"}),
     "audit_events": (audit.events, {"db"}),
     "verify_audit": (audit.verify, {"db"}),
+    "export_audit": (audit.export, {"db"}),
+    "sign_audit": (audit.sign_head, {"ctx"}),
+    "prune_log": (governance.prune_log, {"ctx"}),
+    "model_card": (governance.model_card, {"ctx"}),
+    "forget": (governance.forget, {"ctx"}),
 }
 
 

@@ -9,13 +9,14 @@ facade: they take the :class:`~driftline.store.Context` it carries,
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from driftline import audit, batch, evaluation, gate, registry
+from driftline import audit, batch, evaluation, gate, governance, registry
 from driftline.errors import ConfigError
 from driftline.settings import CONFIG_FILE, Settings
 from driftline.store import ArtifactStore, Context, Database
@@ -23,11 +24,12 @@ from driftline.store import ArtifactStore, Context, Database
 if TYPE_CHECKING:
     import pandas as pd
 
-    from driftline.audit import AuditEvent, VerifyResult
+    from driftline.audit import AuditEvent, Export, SignedHead, VerifyResult
     from driftline.batch import BatchRun, Engine, Progress
     from driftline.calibration import CalibrationResult
     from driftline.evaluation import EvaluationReport
     from driftline.gate import GateDecision, GatePolicy
+    from driftline.governance import ForgetReport, ModelCard, PruneReport
     from driftline.registry import ModelSummary, ModelVersion
     from driftline.stats import Profile
 
@@ -308,6 +310,49 @@ class Workspace:
         """Audit events, oldest first; filtered by subject prefix and action when given."""
         return audit.events(self.context.db, subject=subject, action=action, limit=limit)
 
-    def verify_audit(self) -> VerifyResult:
+    def verify_audit(
+        self,
+        *,
+        expect_head: str | None = None,
+        public_key: str | os.PathLike[str] | None = None,
+    ) -> VerifyResult:
         """Recompute the audit chain and name the first event that was tampered with."""
-        return audit.verify(self.context.db)
+        return audit.verify(self.context.db, expect_head=expect_head, public_key=public_key)
+
+    def export_audit(self, path: str | os.PathLike[str]) -> Export:
+        """Write the audit chain as JSON lines; see :func:`driftline.audit.export`."""
+        return audit.export(self.context.db, path)
+
+    def sign_audit(self, key: str | os.PathLike[str], *, actor: str | None = None) -> SignedHead:
+        """Sign the audit chain's head; see :func:`driftline.audit.sign_head`."""
+        return audit.sign_head(self.context, key, actor=actor)
+
+    # -- governance ------------------------------------------------------------
+
+    def model_card(self, ref: str) -> ModelCard:
+        """A version's card regenerated now; see :func:`driftline.governance.model_card`."""
+        return governance.model_card(self.context, ref)
+
+    def prune_log(
+        self,
+        *,
+        older_than: str | dt.timedelta,
+        model: str | None = None,
+        now: dt.datetime | None = None,
+        actor: str | None = None,
+    ) -> PruneReport:
+        """Delete the inference log's days older than an age; see :func:`driftline.governance.prune_log`."""
+        return governance.prune_log(
+            self.context, older_than=older_than, model=model, now=now, actor=actor
+        )
+
+    def forget(
+        self,
+        value: str,
+        *,
+        column: str | None = None,
+        model: str | None = None,
+        actor: str | None = None,
+    ) -> ForgetReport:
+        """Remove every logged record of one person; see :func:`driftline.governance.forget`."""
+        return governance.forget(self.context, value, column=column, model=model, actor=actor)

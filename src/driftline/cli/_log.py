@@ -1,6 +1,8 @@
-"""``driftline log compact`` and ``driftline log status``: the inference log's upkeep."""
+"""``driftline log compact|status|prune`` and ``driftline forget``: the inference log's upkeep."""
 
 from __future__ import annotations
+
+import sys
 
 import typer
 
@@ -8,10 +10,15 @@ from driftline.cli._context import Context, console, echo_json, examples
 
 COMPACT = "driftline log compact"
 STATUS = "driftline log status --json"
+PRUNE = "driftline log prune --older-than 90d"
+FORGET_EXAMPLES = examples(
+    "driftline forget --key customer-1042",
+    "driftline forget --key jane@example.com --column email --model churn",
+)
 log_app = typer.Typer(
     help="The inference log: every prediction served.",
     no_args_is_help=True,
-    epilog=examples(COMPACT, STATUS),
+    epilog=examples(COMPACT, STATUS, PRUNE),
 )
 
 
@@ -71,3 +78,57 @@ def status(
         f"compacted into {info['store']}\n"
         f"lines that failed their checksum: {info['corrupt_lines']}"
     )
+
+
+@log_app.command(
+    "prune", epilog=examples(PRUNE, "driftline log prune --older-than 12w --model churn")
+)
+def prune(
+    ctx: typer.Context,
+    older_than: str = typer.Option(..., "--older-than", help="Retention age: 90d, 12w or 36h."),
+    model: str | None = typer.Option(None, "--model", help="Only this model's days."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Delete whole days of the inference log older than the age; the audit record lists them.
+
+    A day goes once all of it is older than the age; files are deleted, never rewritten.
+    Closed segments are compacted first, so old records waiting in them go too.
+    """
+    obj: Context = ctx.obj
+    with obj.workspace() as ws:
+        report = ws.prune_log(older_than=older_than, model=model)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        console().print(report.sentence, soft_wrap=True)
+
+
+def forget_command(
+    ctx: typer.Context,
+    key: str = typer.Option(
+        ..., "--key", help="The person's value: the key their requests carried, or --column's."
+    ),
+    column: str | None = typer.Option(
+        None, "--column", help="Match this input column instead of the request key."
+    ),
+    model: str | None = typer.Option(None, "--model", help="Only this model's traffic."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Remove every logged record of one person; the audit record names them by a keyed hash.
+
+    Their predictions (found by request key, or by an input column's value), the labels
+    posted for them and shadow copies are removed from log segments and Parquet files,
+    each file rewritten atomically. Exit code 1 when some records wait in the segment a
+    running server still writes: run it again once the server has sealed it.
+    """
+    obj: Context = ctx.obj
+    with obj.workspace() as ws:
+        report = ws.forget(key, column=column, model=model)
+    if as_json:
+        echo_json(report.to_dict())
+    elif report.complete:
+        console().print(report.sentence, soft_wrap=True)
+    else:
+        print(f"driftline: {report.sentence}", file=sys.stderr)
+    if not report.complete:
+        raise typer.Exit(1)

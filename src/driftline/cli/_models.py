@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import typer
 from rich.markdown import Markdown
 from rich.table import Table
 
-from driftline.cli._context import Context, console, echo_json, examples
+from driftline.cli._context import Context, console, echo_json, examples, write_output
 from driftline.errors import InputError
 
 REGISTER = (
@@ -18,7 +20,12 @@ REGISTER = (
 models_app = typer.Typer(
     help="Register and inspect models.",
     no_args_is_help=True,
-    epilog=examples(REGISTER, "driftline models list", "driftline models show churn@champion"),
+    epilog=examples(
+        REGISTER,
+        "driftline models list",
+        "driftline models show churn@champion",
+        "driftline models card churn@champion --out README.md",
+    ),
 )
 alias_app = typer.Typer(
     help="Point aliases such as champion at versions.",
@@ -71,12 +78,13 @@ def show(
     obj: Context = ctx.obj
     with obj.workspace() as ws:
         mv = ws.get(ref)
+        full = ws.model_card(mv.ref) if card and not as_json else None
     if as_json:
         echo_json(mv.to_dict())
         return
     out = console()
-    if card:
-        out.print(Markdown(mv.card_markdown()))
+    if full is not None:  # the card as regenerated now, as `driftline models card` writes it
+        out.print(Markdown(full.markdown(front_matter=False)))
         return
     head = Table.grid(padding=(0, 2))
     head.add_row("model", f"[bold]{mv.name}[/] version {mv.version}")
@@ -107,6 +115,37 @@ def show(
                 values = "-"
             sig.add_row(c.name, c.kind, values, "yes" if c.nullable else "no")
         out.print(sig)
+
+
+CARD = "driftline models card churn@champion --format json --out card.json"
+
+
+@models_app.command(
+    "card", epilog=examples("driftline models card churn@champion --out README.md", CARD)
+)
+def card_command(
+    ctx: typer.Context,
+    ref: str = typer.Argument(..., help="NAME, NAME:VERSION or NAME@ALIAS"),
+    form: str = typer.Option(
+        "md", "--format", help="md (markdown with YAML front matter) or json."
+    ),
+    out_file: Path | None = typer.Option(None, "--out", help="Write to this file, not stdout."),
+) -> None:
+    """The version's model card, regenerated from its gate decision, evaluation and audit record.
+
+    Markdown starts with Hugging Face model-card metadata (model-index with the metrics,
+    datasets named by fingerprint); JSON holds the same card as data.
+    """
+    if form not in ("md", "json"):
+        raise InputError(f"--format is md or json, got {form!r}")
+    obj: Context = ctx.obj
+    with obj.workspace() as ws:
+        made = ws.model_card(ref)
+    text = made.markdown() if form == "md" else json.dumps(made.to_dict(), indent=2) + "\n"
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        write_output(out_file, text, "model card", quiet=False)
 
 
 def _lineage(lineage: dict[str, object]) -> str:

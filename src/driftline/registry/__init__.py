@@ -4,6 +4,7 @@
 the original (ONNX or the model itself) behind one call, for every way of scoring.
 """
 
+from driftline.registry._card import render_markdown
 from driftline.registry._flavors import OnnxModel
 from driftline.registry._registry import (
     get,
@@ -34,5 +35,6 @@ __all__ = [
     "parse_ref",
     "register",
     "remove_alias",
+    "render_markdown",
     "set_alias",
 ]

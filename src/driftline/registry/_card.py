@@ -1,7 +1,17 @@
-"""Model cards (Mitchell et al., 2019), rendered from what the registry knows."""
+"""Model cards (Mitchell et al., 2019), rendered from what the registry knows.
+
+The registry writes a card's first part at registration; ``driftline.governance``
+regenerates the whole card later from the records kept since (gate, evaluation,
+rollout, approvals) and renders it with the same template, whose later
+sections appear only when the card has them. Metadata, when given, leads
+the markdown as YAML front matter, as the Hugging Face Hub reads a card.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from functools import cache
 from typing import Any
 
@@ -10,7 +20,7 @@ import pandas as pd
 
 from driftline.schema import Signature
 
-__all__ = ["build_card", "render_markdown"]
+__all__ = ["build_card", "render_markdown", "yaml_front_matter"]
 
 FORMAT = 1
 
@@ -130,5 +140,60 @@ def _template() -> jinja2.Template:
     return env.get_template("model_card.md.j2")
 
 
-def render_markdown(card: dict[str, Any]) -> str:
-    return _template().render(card=card)
+def render_markdown(card: dict[str, Any], *, front_matter: bool = True) -> str:
+    """The card as markdown; its ``metadata`` (if any) as YAML front matter first."""
+    # The template's optional sections leave runs of blank lines where they are absent.
+    body = re.sub(r"\n{3,}", "\n\n", _template().render(card=card))
+    meta = card.get("metadata")
+    if front_matter and meta:
+        return yaml_front_matter(meta) + "\n" + body
+    return body
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def _scalar(value: Any) -> str:
+    # JSON's scalars are YAML's too: a string in double quotes reads the same in both.
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    if isinstance(value, dict | list):
+        return "{}" if isinstance(value, dict) else "[]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _yaml(value: Any, indent: int) -> list[str]:
+    pad = "  " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = key if _PLAIN_KEY.match(str(key)) else json.dumps(str(key))
+            if isinstance(item, dict | list) and item:
+                lines.append(f"{pad}{name}:")
+                lines += _yaml(item, indent + 1)
+            else:
+                lines.append(f"{pad}{name}: {_scalar(item)}")
+    else:
+        for item in value:
+            if isinstance(item, dict | list) and item:
+                inner = _yaml(item, indent + 1)
+                lines.append(f"{pad}- {inner[0].lstrip()}")
+                lines += inner[1:]
+            else:
+                lines.append(f"{pad}- {_scalar(item)}")
+    return lines
+
+
+def yaml_front_matter(metadata: dict[str, Any]) -> str:
+    """``metadata`` as a YAML block between ``---`` lines, as model cards on the Hub begin.
+
+    >>> print(yaml_front_matter({"tags": ["driftline"], "model-index": [{"name": "churn"}]}))
+    ---
+    tags:
+      - "driftline"
+    model-index:
+      - name: "churn"
+    ---
+    <BLANKLINE>
+    """
+    return "---\n" + "\n".join(_yaml(metadata, 0)) + "\n---\n"

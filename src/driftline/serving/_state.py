@@ -197,7 +197,7 @@ class ServerState:
             raise
         latency = time.perf_counter() - started
         ids = [base] if len(frame) == 1 else [f"{base}:{i}" for i in range(len(frame))]
-        await self._log(route, payload, prediction, ids, latency)
+        await self._log(route, payload, prediction, ids, latency, key)
         answered = self._answered.get((model, route.name, protocol))
         if answered is None:
             answered = self._answered[(model, route.name, protocol)] = (
@@ -212,7 +212,7 @@ class ServerState:
                 if isinstance(frame, np.ndarray)
                 else frame
             )
-            self._spawn(self._shadow(deployment.shadow, shadow_frame, ids))
+            self._spawn(self._shadow(deployment.shadow, shadow_frame, ids, key))
         return Answer(route, prediction, ids)
 
     async def _failed(
@@ -224,7 +224,9 @@ class ServerState:
             with contextlib.suppress(Exception):  # the caller hears of the first failure
                 await self.log.commit([record])
 
-    async def _shadow(self, route: Route, frame: pd.DataFrame, ids: list[str]) -> None:
+    async def _shadow(
+        self, route: Route, frame: pd.DataFrame, ids: list[str], key: str | None
+    ) -> None:
         started = time.perf_counter()
         try:
             route.runtime.signature.validate(frame)
@@ -236,6 +238,7 @@ class ServerState:
                 prediction,
                 [f"{i}~shadow" for i in ids],
                 time.perf_counter() - started,
+                key,
             )
         except Exception as exc:  # a shadow never fails the caller; count it
             self.metrics.errors.labels(route.runtime.name, f"shadow:{type(exc).__name__}").inc()
@@ -247,6 +250,7 @@ class ServerState:
         prediction: Prediction,
         ids: list[str],
         latency: float,
+        key: str | None = None,
     ) -> None:
         now = dt.datetime.now(dt.UTC).isoformat()
         if isinstance(payload, np.ndarray):
@@ -265,23 +269,25 @@ class ServerState:
             route.runtime.version.version,
             latency * 1000,
         )
-        await self.log.commit(
-            [
-                {
-                    "kind": "prediction",
-                    "request_id": ids[i],
-                    "timestamp": now,
-                    "model": name,
-                    "version": version,
-                    "route": route.name,
-                    "latency_ms": round(latency_ms, 3),
-                    "inputs": row,
-                    "prediction": labels[i],
-                    "probabilities": probs[i] if probs is not None else None,
-                }
-                for i, row in enumerate(inputs)
-            ]
-        )
+        records = [
+            {
+                "kind": "prediction",
+                "request_id": ids[i],
+                "timestamp": now,
+                "model": name,
+                "version": version,
+                "route": route.name,
+                "latency_ms": round(latency_ms, 3),
+                "inputs": row,
+                "prediction": labels[i],
+                "probabilities": probs[i] if probs is not None else None,
+            }
+            for i, row in enumerate(inputs)
+        ]
+        if key is not None:  # the caller's key (often a customer id): what forget finds them by
+            for record in records:
+                record["request_key"] = key
+        await self.log.commit(records)
 
     async def label(self, model: str, labels: list[tuple[str, Any]]) -> int:
         self.deployment(model)

@@ -8,10 +8,12 @@ from driftline.store._compact import Compaction
 from driftline.store._context import Context
 from driftline.store._db import Database, as_utc
 from driftline.store._db_faults import mask_url
+from driftline.store._forget import Forgotten, Subject
 from driftline.store._health import Check, HealthReport, check_stores, diagnose
 from driftline.store._log import META_COLUMNS, InferenceLog
 from driftline.store._logread import LogReader, join_outcomes
-from driftline.store._logstore import LogStore
+from driftline.store._logstore import NO_MODEL, LogStore
+from driftline.store._retention import Partition
 from driftline.store._schema import (
     AlertRow,
     AliasRow,
@@ -28,10 +30,12 @@ from driftline.store._schema import (
     MonitorWindowRow,
     TokenRow,
 )
+from driftline.store._secret import keyed_hash, workspace_secret
 from driftline.store._verify import BlobCheck, BlobReport, verify_blobs
 
 __all__ = [
     "META_COLUMNS",
+    "NO_MODEL",
     "AlertRow",
     "AliasRow",
     "ApprovalRow",
@@ -48,6 +52,7 @@ __all__ = [
     "Database",
     "DeploymentRow",
     "EvaluationRow",
+    "Forgotten",
     "HealthReport",
     "InferenceLog",
     "LogReader",
@@ -57,12 +62,16 @@ __all__ = [
     "ModelRow",
     "ModelVersionRow",
     "MonitorWindowRow",
+    "Partition",
+    "Subject",
     "TokenRow",
     "as_utc",
     "check_stores",
     "diagnose",
     "join_outcomes",
     "key_digest",
+    "keyed_hash",
     "mask_url",
     "verify_blobs",
+    "workspace_secret",
 ]

@@ -31,9 +31,12 @@ from driftline.store._segments import SegmentScan, closed_segments, segment_star
 __all__ = [
     "KINDS",
     "META_COLUMNS",
+    "RESERVED",
     "Compaction",
     "compact",
+    "compact_held",
     "concat",
+    "exclusive",
     "parse_timestamp",
     "records_table",
 ]
@@ -57,9 +60,10 @@ META_COLUMNS = (
     "latency_ms",
     "prediction",
     "probabilities",
+    "request_key",
 )
 # Names an input cannot take as its column: they are the record's own.
-_RESERVED = frozenset((*META_COLUMNS, "label", "kind"))
+RESERVED = frozenset((*META_COLUMNS, "label", "kind"))
 _CHUNK = 20_000  # records turned into Arrow at a time: memory follows the segment, not Python
 
 
@@ -80,7 +84,8 @@ class Compaction:
 
 
 @contextmanager
-def _exclusive(folder: Path) -> Iterator[None]:
+def exclusive(folder: Path) -> Iterator[None]:
+    """Hold the log folder's compaction lock: what changes its files takes turns with compaction."""
     folder.mkdir(parents=True, exist_ok=True)
     # Beside the segments, not among them: their folder holds segments only.
     with open(folder.parent / "compact.lock", "a+b") as f:
@@ -90,12 +95,17 @@ def _exclusive(folder: Path) -> Iterator[None]:
 
 def compact(folder: Path, store: LogStore, scan: SegmentScan | None = None) -> Compaction:
     """Move every closed segment of ``folder`` into ``store``."""
+    with exclusive(folder):
+        return compact_held(folder, store, scan)
+
+
+def compact_held(folder: Path, store: LogStore, scan: SegmentScan | None = None) -> Compaction:
+    """:func:`compact`, by a caller already holding :func:`exclusive`."""
     scan = scan or SegmentScan()
     total = Compaction()
-    with _exclusive(folder):
-        for path in closed_segments(folder):
-            done = _compact_one(path, store, scan)
-            total = Compaction(*(a + b for a, b in zip(_values(total), _values(done), strict=True)))
+    for path in closed_segments(folder):
+        done = _compact_one(path, store, scan)
+        total = Compaction(*(a + b for a, b in zip(_values(total), _values(done), strict=True)))
     return total
 
 
@@ -196,11 +206,12 @@ def records_table(records: list[dict[str, Any]], kind: str) -> pa.Table:
     else:
         for name in PREDICTION_COLUMNS:
             columns[name] = [r.get(name) for r in records]
-        if any(r.get("probabilities") is not None for r in records):
-            columns["probabilities"] = [r.get("probabilities") for r in records]
+        for name in ("probabilities", "request_key"):  # kept only when some record has one
+            if any(r.get(name) is not None for r in records):
+                columns[name] = [r.get(name) for r in records]
         for i, r in enumerate(records):
             for name, value in (r.get("inputs") or {}).items():
-                if name in _RESERVED:
+                if name in RESERVED:
                     name = f"input:{name}"
                 column = columns.get(name)
                 if column is None:

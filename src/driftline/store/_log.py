@@ -46,8 +46,10 @@ import pyarrow as pa
 from driftline.errors import StorageError
 from driftline.settings import Settings
 from driftline.store._compact import META_COLUMNS, Compaction, compact, concat
+from driftline.store._forget import Forgotten, Subject, forget
 from driftline.store._logread import LogReader, join_labels
 from driftline.store._logstore import LogStore
+from driftline.store._retention import Partition, prune
 from driftline.store._segments import (
     NEW,
     OPEN,
@@ -346,6 +348,22 @@ class InferenceLog:
     def compact(self) -> Compaction:
         """Move closed segments into the log store, partitioned by model and day."""
         return compact(self.segments, self.store, self.scan)
+
+    def prune(
+        self,
+        *,
+        before: dt.date,
+        model: str | None = None,
+        record: Callable[[list[Partition]], None] | None = None,
+    ) -> list[Partition]:
+        """Delete whole days older than ``before`` from the log store (see ``_retention``)."""
+        return prune(
+            self.segments, self.store, before=before, model=model, record=record, scan=self.scan
+        )
+
+    def forget(self, subject: Subject, *, model: str | None = None) -> Forgotten:
+        """Remove every record of one person from segments and files (see ``_forget``)."""
+        return forget(self.segments, self.store, subject, model=model)
 
     def status(self) -> dict[str, Any]:
         """Segments waiting here, where they compact to, and damaged lines found so far."""

@@ -130,6 +130,15 @@ class LogStore:
             raise
         return [str(p).rstrip("/").rsplit("/", 1)[-1] for p in found]
 
+    def kinds(self) -> list[str]:
+        """The kinds of records published (``predictions``, ``labels``, ...), by folder."""
+        return sorted(n for n in self._ls("") if n != "dropped" and "." not in n)
+
+    def models(self, kind: str) -> list[str]:
+        """The models with files of ``kind``."""
+        names = self._ls(kind)
+        return sorted(n[len("model=") :] for n in names if n.startswith("model="))
+
     def days(self, kind: str, model: str) -> list[str]:
         """The days (``YYYY-MM-DD``) with files for ``model``, oldest first."""
         names = self._ls(f"{kind}/model={model}")
@@ -159,6 +168,24 @@ class LogStore:
                 local=self._local,
             ) from exc
 
+    def read_present(self, path: str, columns: list[str]) -> pa.Table:
+        """Those of ``columns`` that the file has (one open: its footer, then those columns)."""
+        try:
+            with self.fs.open(path, "rb") as f:
+                parquet = pq.ParquetFile(f)
+                names = set(parquet.schema_arrow.names)
+                return parquet.read(columns=[c for c in columns if c in names])
+        except pa.ArrowException as exc:
+            raise _unreadable(path, exc) from exc
+        except Exception as exc:  # see _call
+            raise storage_error(
+                exc,
+                url=self.url,
+                endpoint=self.endpoint,
+                doing=f"reading {path}",
+                local=self._local,
+            ) from exc
+
     def schema(self, path: str) -> pa.Schema:
         try:
             with self.fs.open(path, "rb") as f:
@@ -173,6 +200,40 @@ class LogStore:
                 doing=f"reading {path}",
                 local=self._local,
             ) from exc
+
+    def rows(self, path: str) -> int:
+        """How many rows a file holds, from its footer."""
+        try:
+            with self.fs.open(path, "rb") as f:
+                return int(pq.read_metadata(f).num_rows)
+        except pa.ArrowException as exc:
+            raise _unreadable(path, exc) from exc
+        except Exception as exc:  # see _call
+            raise storage_error(
+                exc,
+                url=self.url,
+                endpoint=self.endpoint,
+                doing=f"reading {path}",
+                local=self._local,
+            ) from exc
+
+    def remove(self, path: str) -> None:
+        """Delete one file; one already gone is no error (a run cut short deleted it)."""
+        try:
+            self._call(f"deleting {path}", self.fs.rm_file, path)
+        except StorageError as exc:
+            if not isinstance(exc.__cause__, FileNotFoundError):
+                raise
+        if self._local:  # an emptied day folder goes too, so listings stop naming the day
+            with contextlib.suppress(OSError):
+                os.rmdir(path.rsplit("/", 1)[0])
+
+    def leftovers(self, kind: str, model: str, day: str) -> list[str]:
+        """Temporary files of writes cut short in one partition (local folders only)."""
+        if not self._local:
+            return []  # a PUT is whole: object stores hold no half-written files
+        folder = self.partition(kind, model, day)
+        return [self.path(f"{folder}/{n}") for n in self._ls(folder) if ".tmp-" in n]
 
     def dropped(self) -> list[dict[str, Any]]:
         """What compaction found damaged: one entry per segment, with its line count."""
