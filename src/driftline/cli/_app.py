@@ -18,6 +18,7 @@ from driftline.cli import (
     _calibrate,
     _data,
     _doctor,
+    _edge,
     _estimate,
     _evaluate,
     _gate,
@@ -66,6 +67,10 @@ app.command("gate", epilog=_gate.EXAMPLES)(_gate.gate_command)
 app.command("calibrate", epilog=_calibrate.EXAMPLES)(_calibrate.calibrate_command)
 app.command("estimate", epilog=_estimate.EXAMPLES)(_estimate.estimate_command)
 app.command("doctor", epilog=_doctor.EXAMPLES)(_doctor.doctor_command)
+app.command("export", epilog=_edge.EXPORT_EXAMPLES)(_edge.export_command)
+app.command("ingest", epilog=_edge.INGEST_EXAMPLES)(_edge.ingest_command)
+app.command("distill", epilog=_edge.DISTILL_EXAMPLES)(_edge.distill_command)
+app.command("bench", epilog=_edge.BENCH_EXAMPLES)(_edge.bench_command)
 
 
 def _version(value: bool) -> None:

@@ -11,15 +11,30 @@
   batch size.
 """
 
+from driftline.edge._bench import BATCH_SIZES, BenchReport, RuntimeBench, bench
+from driftline.edge._distill import STUDENTS, DistillReport, distill
 from driftline.edge._export import DEFAULT_MIN_AGREEMENT, export
+from driftline.edge._ingest import ROUTE, IngestReport, ingest
 from driftline.edge._measure import Agreement, Timing
 from driftline.edge._report import ExportReport, FormReport
+from driftline.edge._words import share
 
 __all__ = [
+    "BATCH_SIZES",
     "DEFAULT_MIN_AGREEMENT",
+    "ROUTE",
+    "STUDENTS",
     "Agreement",
+    "BenchReport",
+    "DistillReport",
     "ExportReport",
     "FormReport",
+    "IngestReport",
+    "RuntimeBench",
     "Timing",
+    "bench",
+    "distill",
     "export",
+    "ingest",
+    "share",
 ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -71,6 +72,7 @@ class Form:
     onnx: bytes | None = None  # the graph, for the ONNX forms
     note: str = ""  # why this form is the same as another, or how it was made
     build_seconds: float = 0.0
+    folder: Path | None = None  # files the form needs while it lives (a compiled library)
 
 
 def onnx_bytes(ctx: Context, mv: ModelVersion) -> bytes:
@@ -204,6 +206,7 @@ def compiled_form(model: Any, mv: ModelVersion, classifier: bool) -> Form | str:
         tl2cgen.export_lib(imported, toolchain="gcc", libpath=str(library), nthread=1)  # type: ignore[attr-defined]
         predictor = tl2cgen.Predictor(str(library), nthread=1)  # type: ignore[attr-defined]
     except Exception as exc:  # a missing compiler or an unsupported tree: no compiled form
+        shutil.rmtree(folder, ignore_errors=True)
         return f"no compiled form: Treelite could not compile {mv.ref} ({exc})"
     classes = np.asarray(getattr(model, "classes_", []))
     names = signature.names
@@ -217,6 +220,6 @@ def compiled_form(model: Any, mv: ModelVersion, classifier: bool) -> Form | str:
         probs = np.column_stack([1 - raw[:, 0], raw[:, 0]]) if raw.shape[1] == 1 else raw
         return Prediction(classes[np.argmax(probs, axis=1)], probs)
 
-    form = Form("compiled", library.stat().st_size, predict, note="Treelite, compiled with gcc")
-    form.build_seconds = time.perf_counter() - started
-    return form
+    took = time.perf_counter() - started
+    note = f"Treelite, compiled with gcc in {took:.1f} s"
+    return Form("compiled", library.stat().st_size, predict, None, note, took, folder)
