@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 import subprocess
@@ -46,6 +47,19 @@ def bundle(home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Workspace.open(home, create=False) as ws:
         edge.export(ws.context, "loans@champion", out)
     return out
+
+
+def test_the_runner_needs_the_standard_library_numpy_and_onnxruntime_only() -> None:
+    source = Path(edge.__file__).with_name("_runner.py").read_text()
+    tree = ast.parse(source)
+    imported = {
+        a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    imported |= {
+        n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+    }
+    assert imported - set(sys.stdlib_module_names) == {"numpy", "onnxruntime"}
+    assert len(source.splitlines()) < 400  # a few hundred lines a person can read
 
 
 def test_the_bundle_holds_what_its_readme_says(bundle: Path) -> None:

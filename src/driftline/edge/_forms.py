@@ -129,12 +129,14 @@ def quantized(data: bytes, how: str) -> tuple[bytes, str]:
         raise InputError(f"--quantize must be one of {', '.join(QUANTIZE)}, got {how!r}")
     model = onnx.load_model_from_string(data)
     ops = {node.op_type for node in model.graph.node}
+    trees = any(op.startswith("TreeEnsemble") for op in ops)
+    hint = "; for trees, driftline bench measures the compiled form Treelite makes" if trees else ""
     if how == "int8":
         if not ops & _INT8_OPS:
             # Nothing to quantize (and onnxruntime refuses graphs of ONNX-ML ops alone).
             return data, (
                 "int8 changes nothing here: the graph has no matrix products, only "
-                f"{', '.join(sorted(ops))} (trees and linear ops keep their full precision)"
+                f"{', '.join(sorted(ops))} (trees and linear ops keep their full precision){hint}"
             )
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -152,7 +154,7 @@ def quantized(data: bytes, how: str) -> tuple[bytes, str]:
         ""
         if count
         else "float16 changes nothing here: the graph keeps no weights as tensors, only "
-        f"{', '.join(sorted(ops))} with their numbers in attributes"
+        f"{', '.join(sorted(ops))} with their numbers in attributes{hint}"
     )
     return half.SerializeToString(), note
 
