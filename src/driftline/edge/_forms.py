@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -205,7 +206,14 @@ def compiled_form(model: Any, mv: ModelVersion, classifier: bool) -> Form | str:
     library = folder / "model.so"
     try:
         imported = treelite.sklearn.import_model(model)  # type: ignore[attr-defined]
-        tl2cgen.export_lib(imported, toolchain="gcc", libpath=str(library), nthread=1)  # type: ignore[attr-defined]
+        cores = os.cpu_count() or 1  # a forest compiles as one source file per core, in parallel
+        tl2cgen.export_lib(  # type: ignore[attr-defined]
+            imported,
+            toolchain="gcc",
+            libpath=str(library),
+            params={"parallel_comp": cores} if cores > 1 else {},
+            nthread=cores,
+        )
         predictor = tl2cgen.Predictor(str(library), nthread=1)  # type: ignore[attr-defined]
     except Exception as exc:  # a missing compiler or an unsupported tree: no compiled form
         shutil.rmtree(folder, ignore_errors=True)
