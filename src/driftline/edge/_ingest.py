@@ -186,7 +186,7 @@ def ingest(
         len(files),
         read,
         len(new),
-        len(records) - len(new) + (read - unreadable - len(records)),
+        read - unreadable - len(new),  # in the log already, or twice in these files
         unreadable,
         versions,
         first,
