@@ -68,9 +68,12 @@ def mixed_model() -> object:
     return make_pipeline(inputs, LogisticRegression(max_iter=500))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspace with loans (mixed inputs), forest (trees), mlp and mlpreg (matrix products)."""
+    """A workspace with loans (mixed inputs), forest (trees), mlp and mlpreg (matrix products).
+
+    Made once for the session: tests name versions (``mlp:1``), since distilling adds more.
+    """
     where = tmp_path_factory.mktemp("edge") / "ws"
     train = loans(3000, 0)
     numeric = train[[*NUMBERS, "repaid"]]

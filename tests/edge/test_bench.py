@@ -14,7 +14,7 @@ from driftline.cli import main
 
 def test_a_network_is_measured_in_every_form(home: Path) -> None:
     with Workspace.open(home, create=False) as ws:
-        report = edge.bench(ws.context, "mlp", batch_sizes=(1, 32), seconds=0.05)
+        report = edge.bench(ws.context, "mlp:1", batch_sizes=(1, 32), seconds=0.05)
     names = [r.runtime for r in report.runtimes]
     assert names == ["sklearn", "onnx", "onnx-int8", "onnx-float16"]
     assert report.skipped and report.skipped[0].startswith(
@@ -34,7 +34,7 @@ def test_a_network_is_measured_in_every_form(home: Path) -> None:
 def test_trees_are_compiled_when_treelite_is_installed(home: Path) -> None:
     pytest.importorskip("tl2cgen", reason="the edge extra is not installed")
     with Workspace.open(home, create=False) as ws:
-        report = edge.bench(ws.context, "forest", batch_sizes=(1, 1024), seconds=0.05)
+        report = edge.bench(ws.context, "forest:1", batch_sizes=(1, 1024), seconds=0.05)
     by = {r.runtime: r for r in report.runtimes}
     assert list(by) == ["sklearn", "onnx", "compiled"]
     assert by["compiled"].agreement.share == 1.0 and by["compiled"].build_seconds > 0
@@ -46,7 +46,7 @@ def test_without_treelite_the_report_says_how_to_get_it(
 ) -> None:
     monkeypatch.setitem(sys.modules, "treelite", None)  # as if it were not installed
     with Workspace.open(home, create=False) as ws:
-        report = edge.bench(ws.context, "forest", batch_sizes=(1,), seconds=0.01)
+        report = edge.bench(ws.context, "forest:1", batch_sizes=(1,), seconds=0.01)
     assert [r.runtime for r in report.runtimes] == ["sklearn", "onnx"]
     assert (
         "no compiled form: 'treelite' is not installed; install it with: pip install 'driftline[edge]'"
@@ -55,7 +55,7 @@ def test_without_treelite_the_report_says_how_to_get_it(
 
 
 def test_bench_json_and_table(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["--home", str(home), "bench", "mlp", "--batch", "1,32", "--seconds", "0.02"]
+    args = ["--home", str(home), "bench", "mlp:1", "--batch", "1,32", "--seconds", "0.02"]
     assert main([*args, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["ref"] == "mlp:1" and [t["batch"] for t in data["runtimes"][0]["timings"]] == [
@@ -71,4 +71,4 @@ def test_bench_json_and_table(home: Path, capsys: pytest.CaptureFixture[str]) ->
 
 def test_batch_sizes_must_be_whole_numbers_from_one(home: Path) -> None:
     with Workspace.open(home, create=False) as ws, pytest.raises(InputError, match="from 1"):
-        edge.bench(ws.context, "mlp", batch_sizes=(0,))
+        edge.bench(ws.context, "mlp:1", batch_sizes=(0,))

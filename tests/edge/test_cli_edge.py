@@ -52,11 +52,11 @@ def test_export_score_ingest_distill(
     ("args", "message"),
     [
         (
-            ["export", "mlpreg", "--quantize", "int8", "--min-agreement", "1", "--out", "OUT"],
+            ["export", "mlpreg:1", "--quantize", "int8", "--min-agreement", "1", "--out", "OUT"],
             "so nothing was exported",
         ),
         (
-            ["export", "mlp", "--quantize", "int4", "--out", "OUT"],
+            ["export", "mlp:1", "--quantize", "int4", "--out", "OUT"],
             "--quantize must be one of int8, float16",
         ),
         (["export", "nobody@champion", "--out", "OUT"], "no model named 'nobody'"),

@@ -44,7 +44,9 @@ def test_a_student_learns_its_teacher_and_names_it_as_parent(
 
 def test_a_student_is_ready_for_the_gate(home: Path, unlabelled: Path, tmp_path: Path) -> None:
     with Workspace.open(home, create=False) as ws:
-        report = edge.distill(ws.context, "forest", unlabelled, student="tree", alias="challenger")
+        report = edge.distill(
+            ws.context, "forest:1", unlabelled, student="tree", alias="challenger"
+        )
         assert ws.get("forest@challenger").ref == report.student
         labelled = tmp_path / "labelled.csv"
         loans(800, 22)[[*NUMBERS, "repaid"]].to_csv(labelled, index=False)
