@@ -21,7 +21,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 KSERVE_REQUIREMENTS := tests/serving/requirements-kserve.txt
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml $(KSERVE_REQUIREMENTS)
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[test,deep,text]'
+	$(PIP) install --quiet -e '.[test,deep,text,edge]'
 	$(PIP) install --quiet --no-deps -r $(KSERVE_REQUIREMENTS)
 	touch $@
 

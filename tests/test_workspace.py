@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from driftline import audit, batch, evaluation, gate, governance, registry
+from driftline import audit, batch, edge, evaluation, gate, governance, registry
 from driftline.store import Context
 from driftline.workspace import Workspace
 
@@ -28,6 +28,10 @@ PASS_THROUGH: dict[str, tuple[Callable[..., Any], set[str]]] = {
     "calibrate": (evaluation.calibrate, {"ctx"}),
     "gate": (gate.run_gate, {"ctx"}),
     "batch_score": (batch.score, {"ctx"}),
+    "export": (edge.export, {"ctx"}),
+    "ingest": (edge.ingest, {"ctx"}),
+    "distill": (edge.distill, {"ctx"}),
+    "bench": (edge.bench, {"ctx"}),
     "audit_events": (audit.events, {"db"}),
     "verify_audit": (audit.verify, {"db"}),
     "export_audit": (audit.export, {"db"}),

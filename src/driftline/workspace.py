@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from driftline import audit, batch, evaluation, gate, governance, registry
+from driftline import audit, batch, edge, evaluation, gate, governance, registry
 from driftline.errors import ConfigError
 from driftline.settings import CONFIG_FILE, Settings
 from driftline.store import ArtifactStore, Context, Database
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from driftline.audit import AuditEvent, Export, SignedHead, VerifyResult
     from driftline.batch import BatchRun, Engine, Progress
     from driftline.calibration import CalibrationResult
+    from driftline.edge import BenchReport, DistillReport, ExportReport, IngestReport
     from driftline.evaluation import EvaluationReport
     from driftline.gate import GateDecision, GatePolicy
     from driftline.governance import ForgetReport, ModelCard, PruneReport
@@ -300,6 +301,85 @@ class Workspace:
             workers=workers,
             actor=actor,
             progress=progress,
+        )
+
+    # -- edge and cost ---------------------------------------------------------
+
+    def export(
+        self,
+        ref: str,
+        out: str | os.PathLike[str],
+        *,
+        format: str = "onnx",
+        quantize: str | None = None,
+        data: Any = None,
+        min_agreement: float = edge.DEFAULT_MIN_AGREEMENT,
+        overwrite: bool = False,
+        actor: str | None = None,
+    ) -> ExportReport:
+        """Write a bundle that runs without driftline; see :func:`driftline.edge.export`."""
+        return edge.export(
+            self.context,
+            ref,
+            out,
+            format=format,
+            quantize=quantize,
+            data=data,
+            min_agreement=min_agreement,
+            overwrite=overwrite,
+            actor=actor,
+        )
+
+    def ingest(
+        self,
+        ref: str,
+        paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        *,
+        actor: str | None = None,
+    ) -> IngestReport:
+        """Bring an edge bundle's logs into the inference log; see :func:`driftline.edge.ingest`."""
+        return edge.ingest(self.context, ref, paths, actor=actor)
+
+    def distill(
+        self,
+        ref: str,
+        data: Any,
+        *,
+        student: str = "tree",
+        holdout: float = 0.2,
+        seed: int = 0,
+        alias: str | None = None,
+        actor: str | None = None,
+    ) -> DistillReport:
+        """Train and register a smaller student; see :func:`driftline.edge.distill`."""
+        return edge.distill(
+            self.context,
+            ref,
+            data,
+            student=student,
+            holdout=holdout,
+            seed=seed,
+            alias=alias,
+            actor=actor,
+        )
+
+    def bench(
+        self,
+        ref: str,
+        *,
+        data: Any = None,
+        batch_sizes: Sequence[int] = edge.BATCH_SIZES,
+        seconds: float = 0.5,
+        compiled: bool = True,
+    ) -> BenchReport:
+        """Latency, throughput and agreement per runtime; see :func:`driftline.edge.bench`."""
+        return edge.bench(
+            self.context,
+            ref,
+            data=data,
+            batch_sizes=batch_sizes,
+            seconds=seconds,
+            compiled=compiled,
         )
 
     # -- audit -----------------------------------------------------------------

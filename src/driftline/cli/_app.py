@@ -19,6 +19,7 @@ from driftline.cli import (
     _calibrate,
     _data,
     _doctor,
+    _edge,
     _estimate,
     _evaluate,
     _gate,
@@ -78,6 +79,10 @@ app.add_typer(_loop.rollout_app, name="rollout")
 app.command("approve", epilog=_loop.APPROVE_EXAMPLES)(_loop.approve_command)
 app.command("reject", epilog=_loop.REJECT_EXAMPLES)(_loop.reject_command)
 app.command("rollback", epilog=_loop.ROLLBACK_EXAMPLES)(_loop.rollback_command)
+app.command("export", epilog=_edge.EXPORT_EXAMPLES)(_edge.export_command)
+app.command("ingest", epilog=_edge.INGEST_EXAMPLES)(_edge.ingest_command)
+app.command("distill", epilog=_edge.DISTILL_EXAMPLES)(_edge.distill_command)
+app.command("bench", epilog=_edge.BENCH_EXAMPLES)(_edge.bench_command)
 
 
 def _version(value: bool) -> None:
