@@ -16,7 +16,8 @@ through them, so a file is typed the same way wherever it is read:
   :class:`~driftline.errors.UnreadableDataError` and
   :class:`~driftline.errors.MixedSchemaError`, each naming the path.
 
-:func:`fingerprint` hashes a table's content for lineage; :func:`json_number`
+:func:`write_batches` writes batches to a Parquet or CSV file that appears
+whole or not at all. :func:`fingerprint` hashes a table's content for lineage; :func:`json_number`
 and :func:`json_safe` turn NaN and infinities into null for JSON.
 """
 
@@ -26,6 +27,7 @@ from driftline.io._chunks import rebatch
 from driftline.io._fingerprint import fingerprint
 from driftline.io._json import json_number, json_safe
 from driftline.io._source import Access, TableSource, open_table, read_frame, read_table
+from driftline.io._write import write_batches
 
 __all__ = [
     "Access",
@@ -37,4 +39,5 @@ __all__ = [
     "read_frame",
     "read_table",
     "rebatch",
+    "write_batches",
 ]
