@@ -251,8 +251,8 @@ def _check_keys(schema: pa.Schema, view: FeatureView, source: pa.Schema) -> None
                 f"the entity rows have no column {key!r}, the key of feature view "
                 f"{view.name!r}; their columns are {', '.join(schema.names)}"
             )
-        mine, theirs = schema.field(key).type, source.field(key).type
-        if _key_kind(mine) != _key_kind(theirs):
+        mine, theirs = _key_kind(schema.field(key).type), _key_kind(source.field(key).type)
+        if mine != theirs:
             raise InputError(
                 f"column {key!r} holds {mine} in the entity rows but {theirs} in feature view "
                 f"{view.name!r}; give keys of one kind (both whole numbers or both text)"
@@ -263,7 +263,7 @@ def _key_kind(kind: pa.DataType) -> str:
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
     if pa.types.is_integer(kind):
-        return "number"
+        return "whole numbers"
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return "text"
     return str(kind)
