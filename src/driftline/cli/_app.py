@@ -20,6 +20,7 @@ from driftline.cli import (
     _doctor,
     _estimate,
     _evaluate,
+    _features,
     _gate,
     _log,
     _models,
@@ -66,6 +67,7 @@ app.command("gate", epilog=_gate.EXAMPLES)(_gate.gate_command)
 app.command("calibrate", epilog=_calibrate.EXAMPLES)(_calibrate.calibrate_command)
 app.command("estimate", epilog=_estimate.EXAMPLES)(_estimate.estimate_command)
 app.command("doctor", epilog=_doctor.EXAMPLES)(_doctor.doctor_command)
+app.add_typer(_features.features_app, name="features")
 
 
 def _version(value: bool) -> None:

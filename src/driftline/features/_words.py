@@ -37,8 +37,8 @@ def materialized_sentence(view: str, rows: int, entities: int, store: str, since
     if rows == 0:
         return f"view '{view}': nothing new {since}; the online store ({store}) is up to date"
     return (
-        f"view '{view}': read {plural(rows, 'new row')} {since} and updated the latest values "
-        f"of {plural(entities, 'entity', 'entities')} in the online store ({store})"
+        f"view '{view}': read {plural(rows, 'new row')} {since} and wrote the latest values of "
+        f"{plural(entities, 'entity', 'entities')} to the online store ({store})"
     )
 
 

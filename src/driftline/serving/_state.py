@@ -19,6 +19,7 @@ import pandas as pd
 from driftline.errors import InputError, NotFoundError
 from driftline.registry import ModelRuntime, Prediction
 from driftline.serving._batcher import Batcher, BatchStats
+from driftline.serving._features import with_features
 from driftline.serving._log_upkeep import LogUpkeep
 from driftline.serving._metrics import Metrics
 from driftline.serving._reload import Loader
@@ -160,6 +161,7 @@ class ServerState:
         if len(frame) == 0:
             # Some runtimes answer zero rows and scikit-learn raises, so no protocol may pass them.
             raise InputError(f"the request for {model!r} has no rows; send at least one")
+        frame, looked_up = await with_features(deployment.features, frame)
         route = deployment.choose(key)
         if version is not None:
             matching = [
@@ -192,7 +194,7 @@ class ServerState:
         latency = time.perf_counter() - started
         base = request_id or f"{self._id_prefix}{next(self._id_counter):016x}"
         ids = [base] if len(frame) == 1 else [f"{base}:{i}" for i in range(len(frame))]
-        await self._log(route, payload, prediction, ids, latency)
+        await self._log(route, payload, prediction, ids, latency, looked_up)
         answered = self._answered.get((model, route.name, protocol))
         if answered is None:
             answered = self._answered[(model, route.name, protocol)] = (
@@ -233,6 +235,7 @@ class ServerState:
         prediction: Prediction,
         ids: list[str],
         latency: float,
+        looked_up: list[dict[str, Any]] | None = None,
     ) -> None:
         now = dt.datetime.now(dt.UTC).isoformat()
         if isinstance(payload, np.ndarray):
@@ -244,6 +247,9 @@ class ServerState:
             inputs = [
                 {str(k): _plain(v) for k, v in r.items()} for r in payload.to_dict(orient="records")
             ]
+        if looked_up is not None:  # the entity and the time of the feature values used
+            for row, extra in zip(inputs, looked_up, strict=True):
+                row.update(extra)
         labels = prediction.labels.tolist()
         probs = prediction.probabilities.tolist() if prediction.probabilities is not None else None
         name, version, latency_ms = (
