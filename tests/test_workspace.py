@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from driftline import audit, evaluation, gate, registry
+from driftline import audit, evaluation, features, gate, registry
 from driftline.store import Context
 from driftline.workspace import Workspace
 
@@ -27,6 +27,9 @@ PASS_THROUGH: dict[str, tuple[Callable[..., Any], set[str]]] = {
     "evaluations": (evaluation.list_evaluations, {"ctx"}),
     "calibrate": (evaluation.calibrate, {"ctx"}),
     "gate": (gate.run_gate, {"ctx"}),
+    "register_view": (features.register_view, {"ctx"}),
+    "historical": (features.historical, {"ctx"}),
+    "materialize": (features.materialize, {"ctx"}),
     "audit_events": (audit.events, {"db"}),
     "verify_audit": (audit.verify, {"db"}),
 }
