@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from driftline.errors import InputError
 from driftline.features._catalog import get_view
-from driftline.features._duck import connect, quote, sql_type, utc
+from driftline.features._duck import connect, load, quote, sql_type, utc
 from driftline.features._source import ViewData, arrow_type, open_view
 from driftline.features._view import FeatureView
 
@@ -93,15 +93,12 @@ def _window(data: ViewData, since: dt.datetime | None, until: dt.datetime | None
     schema = pa.schema([pa.field(f.name, arrow_type(f.type)) for f in view.declared])
 
     def read(columns: list[str] | None) -> Iterator[pa.RecordBatch]:
-        con = connect()
-        try:
-            con.register("source", data.reader([view.timestamp, *view.feature_names]))
+        with connect() as con:
+            load(con, "source", data.reader([view.timestamp, *view.feature_names]))
             reader = con.sql(f"SELECT {values} FROM source WHERE {where}").to_arrow_reader(_BATCH)
             for batch in reader:
                 batch = batch.cast(schema) if not batch.schema.equals(schema) else batch
                 yield batch if columns is None else batch.select(columns)
-        finally:
-            con.close()
 
     return TableSource(schema, "file", read)
 

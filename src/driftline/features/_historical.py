@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from driftline.errors import InputError
 from driftline.features._catalog import Selection, select_features
-from driftline.features._duck import connect, known_rows, quote, utc
+from driftline.features._duck import connect, known_rows, load, quote, utc
 from driftline.features._report import Coverage, HistoricalResult
 from driftline.features._source import open_view
 from driftline.features._view import FeatureView
@@ -76,11 +76,10 @@ def historical(
     for sel, data in zip(selections, datas, strict=True):
         _check_keys(schema, sel.view, data.schema)
 
-    con = connect(memory_limit)
-    try:
-        con.register("entities", _numbered(source.batches(), schema))
+    with connect(memory_limit) as con:
+        load(con, "entities", _numbered(source.batches(), schema))
         for i, (sel, data) in enumerate(zip(selections, datas, strict=True)):
-            con.register(f"view_{i}", data.reader(data.columns(sel.features)))
+            load(con, f"view_{i}", data.reader(data.columns(sel.features)))
         query = _query(schema, stamp, selections, datas, names, defaults)
         reader = con.sql(query).to_arrow_reader(_BATCH)
         counts = [np.zeros(3, dtype=np.int64) for _ in selections]
@@ -100,8 +99,6 @@ def historical(
         else:
             table = pa.Table.from_batches(list(batches()), schema=out_schema)
             rows = table.num_rows
-    finally:
-        con.close()
     coverage = tuple(
         Coverage(
             view=sel.view.name,

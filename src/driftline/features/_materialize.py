@@ -23,7 +23,7 @@ import pyarrow as pa
 from sqlalchemy import select
 
 from driftline.features._catalog import get_view, list_views
-from driftline.features._duck import connect, quote, sql_type, utc
+from driftline.features._duck import connect, load, quote, sql_type, utc
 from driftline.features._keys import key_texts
 from driftline.features._online import OnlineStore, encode
 from driftline.features._report import Materialized
@@ -95,16 +95,13 @@ def _one(
         previous = last_run(ctx, view, where)
         since = _aware(previous.until) if previous is not None else None
     data = open_view(ctx, view)
-    con = connect(memory_limit)
     rows = entities = 0
-    try:
-        con.register("source", data.reader(data.columns()))
+    with connect(memory_limit) as con:
+        load(con, "source", data.reader(data.columns()))
         reader = con.sql(_latest_query(view, data.schema, since, until)).to_arrow_reader(_BATCH)
         for batch in reader:
             rows += int(pa.compute.sum(batch.column("__n")).as_py() or 0)
             entities += _write(online, view, batch)
-    finally:
-        con.close()
     ran = dt.datetime.now(dt.UTC)
     with ctx.db.write() as s:
         s.add(
