@@ -104,7 +104,9 @@ def make_data(entities: int, rows: int, seed: int) -> tuple[Path, Path]:
                 pa.table(
                     {
                         "customer_id": rng.integers(0, customers, n),
-                        "ts": pa.array(start + rng.integers(0, year, n).astype("timedelta64[s]"), stamp),
+                        "ts": pa.array(
+                            start + rng.integers(0, year, n).astype("timedelta64[s]"), stamp
+                        ),
                         **{f"f{i}": rng.random(n) for i in range(4)},
                     },
                     schema=schema,
@@ -191,7 +193,9 @@ def agreement(outs: dict[str, Path]) -> list[str]:
     return notes
 
 
-def render(args: argparse.Namespace, results: list[dict[str, Any]], notes: list[str], load: str) -> str:
+def render(
+    args: argparse.Namespace, results: list[dict[str, Any]], notes: list[str], load: str
+) -> str:
     by = {r["tool"]: r for r in results}
     label = {
         "driftline": f"driftline `features.historical` (DuckDB ASOF join, memory limit {args.memory})",
