@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from driftline.errors import StorageError
-from driftline.features._online import OnlineStore, Stored
+from driftline.features._online import OnlineStore, Stored, decode
 
 __all__ = ["SQLiteStore"]
 
@@ -29,6 +28,8 @@ class SQLiteStore(OnlineStore):
                 "fix DRIFTLINE_ONLINE_STORE_URL or DRIFTLINE_HOME"
             ) from exc
         self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []  # every thread's, to close them all
+        self._lock = threading.Lock()
         self._conn().execute(
             "CREATE TABLE IF NOT EXISTS online_features ("
             " view TEXT NOT NULL, key TEXT NOT NULL, event_us INTEGER NOT NULL,"
@@ -44,7 +45,10 @@ class SQLiteStore(OnlineStore):
         conn = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+                # Used by its own thread only; closed by whichever thread closes the store.
+                conn = sqlite3.connect(
+                    self.path, timeout=60, isolation_level=None, check_same_thread=False
+                )
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
             except sqlite3.Error as exc:
@@ -53,6 +57,8 @@ class SQLiteStore(OnlineStore):
                     "the file and DRIFTLINE_ONLINE_STORE_URL"
                 ) from exc
             self._local.conn = conn
+            with self._lock:
+                self._opened.append(conn)
         return conn
 
     def write(
@@ -89,7 +95,7 @@ class SQLiteStore(OnlineStore):
                 "WHERE view = ? AND key = ?",
                 (view, keys[0]),
             ).fetchone()
-            return [Stored(row[0], row[1], json.loads(row[2])) if row else None]
+            return [Stored(row[0], row[1], decode(row[2])) if row else None]
         found: dict[str, Stored] = {}
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), _IN_CHUNK):
@@ -100,11 +106,12 @@ class SQLiteStore(OnlineStore):
                 f"WHERE view = ? AND key IN ({marks})",
                 (view, *chunk),
             ):
-                found[key] = Stored(event, created, json.loads(payload))
+                found[key] = Stored(event, created, decode(payload))
         return [found.get(k) for k in keys]
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for conn in opened:
             conn.close()
-            self._local.conn = None
+        self._local = threading.local()

@@ -161,6 +161,8 @@ class Loader:
         return Deployment(spec, routes, versions, lookup)
 
     def _retire(self, old: Deployment, new: Deployment | None) -> None:
+        if old.features is not None:
+            old.features.close()  # each load opens its own; requests in flight hold none
         kept = {id(r.batcher) for r in new.routes.values()} if new else set()
         for route in old.routes.values():
             if id(route.batcher) not in kept:
