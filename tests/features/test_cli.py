@@ -141,3 +141,40 @@ def test_drift_compares_the_recent_window_with_the_past(tmp_path: Path, capsys) 
     report = json.loads(out)
     moved = {c["column"] for c in report["columns"] if c["drifted"]}
     assert moved == {"spend"}
+
+
+def test_deploy_with_features_from_flags_or_the_policy_file(
+    home: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from sklearn.linear_model import LogisticRegression
+
+    from driftline import Workspace
+
+    assert run(capsys, "--home", home, "features", "apply", tmp_path / "views.toml")[0] == 0
+    train = pd.DataFrame({"spend": [1.0, 2.0, 3.0, 4.0], "amount": [0.0, 1.0, 0.0, 1.0]})
+    model = LogisticRegression().fit(train, [0, 0, 1, 1])
+    with Workspace.open(home) as ws:
+        mv = ws.register("churn", model, train=train.assign(y=[0, 0, 1, 1]), target="y")
+        ws.set_alias("churn", mv.version, "champion")
+    code, out, err = run(
+        capsys, "--home", home, "deploy", "churn", "--features", "customer:*",
+        "--on-missing", "default", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["features"] == {
+        "use": ["customer:*"], "on_missing": "default", "on_stale": "fail",
+    }  # fmt: skip
+    policy = tmp_path / "churn.toml"
+    policy.write_text('[features]\nuse = ["customer:spend"]\non_stale = "default"\n')
+    code, out, err = run(capsys, "--home", home, "deploy", "churn", "--policy", policy)
+    assert code == 0, err
+    assert "inputs completed from customer:spend (missing: fail, stale: default)" in " ".join(
+        out.split()
+    )
+    policy.write_text('[features]\nuse = ["customer:spend"]\non_stale = "later"\n')
+    code, _, err = run(capsys, "--home", home, "deploy", "churn", "--policy", policy)
+    assert code == 2 and "key 'on_stale' must be 'fail' or 'default', got 'later'" in err
+    code, _, err = run(capsys, "--home", home, "deploy", "churn", "--features", "customer:plan")
+    assert code == 2 and "feature customer:plan is not an input of churn" in err
+    code, _, err = run(capsys, "--home", home, "features", "remove", "customer")
+    assert code != 0 and "completes the inputs of deployment(s) churn" in err
