@@ -226,6 +226,37 @@ def test_matches_a_slow_obviously_correct_join(
     ttl: int | None,
 ) -> None:
     source = [(k, e, e + lag, float(i)) for i, (k, e, lag) in enumerate(rows)]
+    _check_against_reference(tmp_path_factory, source, entities, ttl, created=True)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 40)), max_size=40, unique_by=lambda r: r
+    ),
+    entities=entity_rows,
+    ttl=st.one_of(st.none(), st.integers(1, 30)),
+)
+def test_without_created_times_rows_hold_from_their_event_time(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[tuple[int, int]],
+    entities: list[tuple[int, int]],
+    ttl: int | None,
+) -> None:
+    source = [(k, e, e, float(i)) for i, (k, e) in enumerate(rows)]
+    _check_against_reference(tmp_path_factory, source, entities, ttl, created=False)
+
+
+def _check_against_reference(
+    tmp_path_factory: pytest.TempPathFactory,
+    source: list[tuple[int, int, int, float]],
+    entities: list[tuple[int, int]],
+    ttl: int | None,
+    *,
+    created: bool,
+) -> None:
     minute = dt.timedelta(minutes=1)
     base = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     table = pa.table(
@@ -249,7 +280,7 @@ def test_matches_a_slow_obviously_correct_join(
         "customer",
         entities=["customer_id"],
         timestamp="event_time",
-        created="created_at",
+        created="created_at" if created else None,
         source=str(folder / "source.parquet"),
         features=[Feature("spend", "float")],
         ttl=f"{ttl}m" if ttl is not None else None,
