@@ -155,13 +155,15 @@ class ServerState:
         key: str | None = None,
         request_id: str | None = None,
         version: int | None = None,
+        looked_up: list[dict[str, Any]] | None = None,
     ) -> Answer:
         started = time.perf_counter()
         deployment = self.deployment(model)
         if len(frame) == 0:
             # Some runtimes answer zero rows and scikit-learn raises, so no protocol may pass them.
             raise InputError(f"the request for {model!r} has no rows; send at least one")
-        frame, looked_up = await with_features(deployment.features, frame)
+        if looked_up is None:  # else the fast path completed the records already
+            frame, looked_up = await with_features(deployment.features, frame)
         route = deployment.choose(key)
         if version is not None:
             matching = [
