@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from driftline import audit, batch, edge, evaluation, gate, governance, registry
+from driftline import audit, batch, edge, evaluation, features, gate, governance, registry
 from driftline.store import Context
 from driftline.workspace import Workspace
 
@@ -32,6 +32,9 @@ PASS_THROUGH: dict[str, tuple[Callable[..., Any], set[str]]] = {
     "ingest": (edge.ingest, {"ctx"}),
     "distill": (edge.distill, {"ctx"}),
     "bench": (edge.bench, {"ctx"}),
+    "register_view": (features.register_view, {"ctx"}),
+    "historical": (features.historical, {"ctx"}),
+    "materialize": (features.materialize, {"ctx"}),
     "audit_events": (audit.events, {"db"}),
     "verify_audit": (audit.verify, {"db"}),
     "export_audit": (audit.export, {"db"}),

@@ -7,6 +7,7 @@ keeps working for callers who do not know driftline::
     ├── ConfigError (ValueError)            a setting, flag or file is wrong
     ├── InputError (ValueError)             data or an argument is wrong
     │   ├── SchemaError                     a batch does not match a signature
+    │   ├── FeatureLookupError              a request's entity has no usable feature values
     │   ├── ArtifactError                   a model file cannot be read
     │   │   └── UntrustedArtifactError      it would run code we do not trust
     │   └── UnreadableDataError             a table cannot be read from a path
@@ -39,6 +40,7 @@ __all__ = [
     "ConflictError",
     "DataNotFoundError",
     "DriftlineError",
+    "FeatureLookupError",
     "ForbiddenError",
     "InputError",
     "IntegrityError",
@@ -77,6 +79,18 @@ class SchemaError(InputError):
         super().__init__(message)
         self.field = field
         self.row = row
+
+
+class FeatureLookupError(InputError):
+    """A request's entity has no feature values in the online store, or only stale ones.
+
+    ``view`` and ``entity`` name them; raised only where the deployment's policy says to fail.
+    """
+
+    def __init__(self, message: str, *, view: str, entity: str) -> None:
+        super().__init__(message)
+        self.view = view
+        self.entity = entity
 
 
 class ArtifactError(InputError):

@@ -12,6 +12,7 @@ Everything else receives a :class:`Settings` object as an argument.
 | ``DRIFTLINE_TRUSTED_TYPES`` | ``trusted_types`` | extra types (comma-separated) trusted when loading skops artifacts |
 | ``DRIFTLINE_LOG_URL`` | ``log_url`` | fsspec URL of the compacted inference log; default ``<home>/log/parquet``, or ``<artifacts_url>/log`` when the artifacts are elsewhere, so hosts sharing them share the log |
 | ``DRIFTLINE_LOG_COMPACT_SECONDS`` | ``log_compact_seconds`` | how often a server compacts its log segments; default 600, 0 never |
+| ``DRIFTLINE_ONLINE_STORE_URL`` | ``online_store_url`` | where served feature values live: ``sqlite:///path`` (default ``<home>/features/online.db``) or ``redis://host:port/db`` |
 
 Precedence: explicit arguments, then environment, then ``driftline.toml``, then defaults.
 """
@@ -42,6 +43,7 @@ _FIELDS = (
     "trusted_types",
     "log_url",
     "log_compact_seconds",
+    "online_store_url",
 )
 
 
@@ -57,6 +59,7 @@ class Settings:
     trusted_types: tuple[str, ...] = ()
     log_url: str = ""
     log_compact_seconds: float = 600.0
+    online_store_url: str = ""
 
     @classmethod
     def load(
@@ -103,6 +106,8 @@ class Settings:
             trusted_types=tuple(trusted),
             log_url=log_url,
             log_compact_seconds=_seconds(values.get("log_compact_seconds", 600.0)),
+            online_store_url=values.get("online_store_url")
+            or f"sqlite:///{root / 'features' / 'online.db'}",
         )
 
 

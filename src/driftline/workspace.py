@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from driftline import audit, batch, edge, evaluation, gate, governance, registry
+from driftline import features as _features  # `features` names a parameter below
 from driftline.errors import ConfigError
 from driftline.settings import CONFIG_FILE, Settings
 from driftline.store import ArtifactStore, Context, Database
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from driftline.calibration import CalibrationResult
     from driftline.edge import BenchReport, DistillReport, ExportReport, IngestReport
     from driftline.evaluation import EvaluationReport
+    from driftline.features import FeatureView, HistoricalResult, Materialized, OnlineStore
     from driftline.gate import GateDecision, GatePolicy
     from driftline.governance import ForgetReport, ModelCard, PruneReport
     from driftline.registry import ModelSummary, ModelVersion
@@ -380,6 +382,56 @@ class Workspace:
             batch_sizes=batch_sizes,
             seconds=seconds,
             compiled=compiled,
+        )
+
+    # -- features --------------------------------------------------------------
+
+    def register_view(self, view: FeatureView, *, actor: str | None = None) -> FeatureView:
+        """Register a feature view; see :func:`driftline.features.register_view`."""
+        return _features.register_view(self.context, view, actor=actor)
+
+    def historical(
+        self,
+        entities: Any,
+        features: Sequence[str] | str,
+        *,
+        timestamp: str | None = None,
+        out: str | Path | None = None,
+        defaults: bool = False,
+        full_names: bool = False,
+        memory_limit: str | None = None,
+    ) -> HistoricalResult:
+        """Training rows, point in time; see :func:`driftline.features.historical`."""
+        return _features.historical(
+            self.context,
+            entities,
+            features,
+            timestamp=timestamp,
+            out=out,
+            defaults=defaults,
+            full_names=full_names,
+            memory_limit=memory_limit,
+        )
+
+    def materialize(
+        self,
+        views: Sequence[str] | None = None,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        store: OnlineStore | None = None,
+        actor: str | None = None,
+        memory_limit: str | None = None,
+    ) -> list[Materialized]:
+        """Copy the latest feature values online; see :func:`driftline.features.materialize`."""
+        return _features.materialize(
+            self.context,
+            views,
+            since=since,
+            until=until,
+            store=store,
+            actor=actor,
+            memory_limit=memory_limit,
         )
 
     # -- audit -----------------------------------------------------------------

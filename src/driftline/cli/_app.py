@@ -22,6 +22,7 @@ from driftline.cli import (
     _edge,
     _estimate,
     _evaluate,
+    _features,
     _gate,
     _log,
     _loop,
@@ -83,6 +84,7 @@ app.command("export", epilog=_edge.EXPORT_EXAMPLES)(_edge.export_command)
 app.command("ingest", epilog=_edge.INGEST_EXAMPLES)(_edge.ingest_command)
 app.command("distill", epilog=_edge.DISTILL_EXAMPLES)(_edge.distill_command)
 app.command("bench", epilog=_edge.BENCH_EXAMPLES)(_edge.bench_command)
+app.add_typer(_features.features_app, name="features")
 
 
 def _version(value: bool) -> None:

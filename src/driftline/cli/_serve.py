@@ -7,6 +7,7 @@ import ipaddress
 import json
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -25,6 +26,7 @@ DEPLOY_EXAMPLES = examples(
     "driftline deploy churn",
     "driftline deploy churn --canary challenger --percent 10",
     "driftline deploy churn --shadow challenger",
+    "driftline deploy churn --features customer:* --on-missing default",
 )
 UNDEPLOY_EXAMPLES = examples("driftline undeploy churn")
 SERVE_EXAMPLES = examples(
@@ -44,15 +46,42 @@ def deploy(
     shadow: str | None = typer.Option(
         None, "--shadow", help="Alias that gets a copy; never answers."
     ),
+    features: str | None = typer.Option(
+        None,
+        "--features",
+        help="Complete the model's inputs from feature views by the request's entity key: "
+        "view:feature or view:*, comma-separated.",
+    ),
+    on_missing: str = typer.Option(
+        "fail", "--on-missing", help="An entity without values: fail (HTTP 400) or default."
+    ),
+    on_stale: str = typer.Option(
+        "fail", "--on-stale", help="Values older than the view's time-to-live: fail or default."
+    ),
+    policy: Path | None = typer.Option(
+        None, "--policy", help="The model's policy TOML; its [features] table declares them."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Deploy a model (a running server picks the change up within a second)."""
     from driftline import serving
+    from driftline.features import FeatureBinding
 
+    binding = None
+    if features is not None:
+        binding = FeatureBinding(tuple(features.split(",")), on_missing, on_stale)
+    elif policy is not None:
+        binding = FeatureBinding.from_policy(policy)
     obj: Context = ctx.obj
     with obj.workspace() as ws:
         spec = serving.deploy(
-            ws.context, name, alias=alias, canary=canary, percent=percent, shadow=shadow
+            ws.context,
+            name,
+            alias=alias,
+            canary=canary,
+            percent=percent,
+            shadow=shadow,
+            features=binding,
         )
     if as_json:
         echo_json(spec.to_dict())
@@ -64,6 +93,11 @@ def deploy(
         )
     if spec.shadow_alias:
         parts.append(f"{name}@{spec.shadow_alias} shadows every request")
+    if spec.features is not None:
+        parts.append(
+            f"inputs completed from {', '.join(spec.features.use)} "
+            f"(missing: {spec.features.on_missing}, stale: {spec.features.on_stale})"
+        )
     console().print("deployed: " + "; ".join(parts))
 
 

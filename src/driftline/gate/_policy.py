@@ -52,7 +52,7 @@ from driftline.errors import InputError
 __all__ = ["Bound", "GatePolicy", "SlicePolicy"]
 
 # Top-level tables of a model's policy file that other services read.
-_OTHER_SECTIONS = frozenset({"alert", "canary", "rollback", "retrain"})
+_OTHER_SECTIONS = frozenset({"alert", "canary", "rollback", "retrain", "features"})
 
 
 def _metric_names() -> tuple[str, ...]:

@@ -18,7 +18,8 @@ through them, so a file is typed the same way wherever it is read:
 
 :func:`table_bytes` writes a table as the bytes of a Parquet or CSV file, and
 :func:`table_paths` and :func:`table_rows` list the files a path's table is
-read from and count its rows when the files say so.
+read from and count its rows when the files say so. :func:`write_batches`
+writes batches to a Parquet or CSV file that appears whole or not at all.
 :func:`fingerprint` hashes a table's content for lineage; :func:`json_number`
 and :func:`json_safe` turn NaN and infinities into null for JSON.
 """
@@ -29,7 +30,7 @@ from driftline.io._chunks import rebatch
 from driftline.io._fingerprint import fingerprint
 from driftline.io._json import json_number, json_safe
 from driftline.io._source import Access, TableSource, open_table, read_frame, read_table
-from driftline.io._write import table_bytes, table_paths, table_rows
+from driftline.io._write import table_bytes, table_paths, table_rows, write_batches
 
 __all__ = [
     "Access",
@@ -44,4 +45,5 @@ __all__ = [
     "table_bytes",
     "table_paths",
     "table_rows",
+    "write_batches",
 ]

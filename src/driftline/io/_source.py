@@ -79,6 +79,8 @@ def open_table(data: Any, *, text: Collection[str] = (), what: str = "data") -> 
     """
     if isinstance(data, str | Path):
         return _open_path(Place(Path(data), what), text)
+    if isinstance(data, TableSource):  # opened already (by a caller that reads it again)
+        return data
     if isinstance(data, pa.RecordBatchReader):
         return _stream(data)
     table = _to_table(data, what)

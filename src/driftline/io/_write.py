@@ -1,22 +1,33 @@
-"""Tables out: the bytes of a Parquet or CSV file, and the files a path's table is made of.
+"""Tables out: the bytes of a Parquet or CSV file, a file written batch by batch, and the
+files a path's table is made of.
 
 Writing lives beside reading so one module knows each format. A caller that
 commits files atomically (write, fsync, rename) gets the bytes and their
-digest in one go, from a table built in memory.
+digest in one go, from a table built in memory. :func:`write_batches` writes
+rows to a hidden file beside the target, renamed over it once the last batch
+is written: a crash or a failed batch leaves the target as it was (or absent),
+never half a table under its name.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
 
+from driftline.errors import InputError
 from driftline.io._files import table_files
 from driftline.io._place import Place
 
-__all__ = ["table_bytes", "table_paths", "table_rows"]
+__all__ = ["table_bytes", "table_paths", "table_rows", "write_batches"]
+
+_PARQUET = (".parquet", ".pq", ".parq")
+_CSV = (".csv",)
 
 
 def table_bytes(table: pa.Table, fmt: Literal["parquet", "csv"]) -> bytes:
@@ -61,3 +72,46 @@ def table_rows(path: str | Path) -> int | None:
     import pyarrow.parquet as papq
 
     return sum(papq.read_metadata(f).num_rows for f in files)
+
+
+def write_batches(
+    path: str | os.PathLike[str],
+    schema: pa.Schema,
+    batches: Iterable[pa.RecordBatch],
+    *,
+    what: str = "the table",
+) -> int:
+    """Write ``batches`` to ``path`` (Parquet or CSV, told by its suffix); returns the rows."""
+    target = Path(path)
+    name = target.name.lower()
+    if not name.endswith(_PARQUET + _CSV):
+        raise InputError(f"cannot write {what} to {str(target)!r}: name a .parquet or .csv file")
+    if not target.parent.is_dir():
+        raise InputError(
+            f"cannot write {what} to {str(target)!r}: the folder {str(target.parent)!r} "
+            "does not exist"
+        )
+    partial = target.with_name(f".{target.name}.partial")
+    rows = 0
+    try:
+        if name.endswith(_CSV):
+            import pyarrow.csv as pcsv
+
+            with pcsv.CSVWriter(partial, schema) as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+        else:
+            import pyarrow.parquet as pq
+
+            with pq.ParquetWriter(partial, schema) as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+        os.replace(partial, target)
+    except OSError as exc:
+        raise InputError(f"cannot write {what} to {str(target)!r}: {exc.strerror or exc}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    return rows

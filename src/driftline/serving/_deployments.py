@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from driftline import audit, registry
 from driftline.errors import DriftlineError, InputError, NotFoundError
+from driftline.features import FeatureBinding
 from driftline.registry import ModelRuntime
+from driftline.serving._features import check_feature_inputs
 from driftline.store import DeploymentRow
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ class DeploymentSpec:
     canary_alias: str | None = None
     canary_percent: float = 0.0
     shadow_alias: str | None = None
+    features: FeatureBinding | None = None  # inputs completed from feature views
 
     def refs(self) -> dict[str, str]:
         """Route name -> model reference."""
@@ -43,7 +46,12 @@ class DeploymentSpec:
 
 def _spec(row: DeploymentRow) -> DeploymentSpec:
     return DeploymentSpec(
-        row.model, row.alias, row.canary_alias, float(row.canary_percent), row.shadow_alias
+        row.model,
+        row.alias,
+        row.canary_alias,
+        float(row.canary_percent),
+        row.shadow_alias,
+        FeatureBinding.from_dict(row.features) if row.features else None,
     )
 
 
@@ -55,6 +63,7 @@ def deploy(
     canary: str | None = None,
     percent: float = 0.0,
     shadow: str | None = None,
+    features: FeatureBinding | None = None,
     actor: str | None = None,
 ) -> DeploymentSpec:
     """Create or change the deployment of ``model``; every alias must resolve and serve now.
@@ -69,9 +78,11 @@ def deploy(
         raise InputError("--percent needs --canary: which alias gets that share of traffic?")
     if canary is not None and not percent:
         raise InputError("--canary needs --percent: how much of the traffic should it answer?")
-    spec = DeploymentSpec(model, alias, canary, float(percent), shadow)
+    spec = DeploymentSpec(model, alias, canary, float(percent), shadow, features)
     for ref in spec.refs().values():
         _check_servable(ctx, ref)
+        if features is not None:
+            check_feature_inputs(ctx, model, ref, features)
     with ctx.db.write() as s:
         row = s.get(DeploymentRow, model)
         now = dt.datetime.now(dt.UTC)
@@ -84,11 +95,13 @@ def deploy(
                     canary_percent=float(percent),
                     shadow_alias=shadow,
                     updated_at=now,
+                    features=features.to_dict() if features else None,
                 )
             )
         else:
             row.alias, row.canary_alias, row.canary_percent = alias, canary, float(percent)
             row.shadow_alias, row.updated_at = shadow, now
+            row.features = features.to_dict() if features else None
         audit.append(
             s,
             actor=actor or ctx.settings.actor,

@@ -23,6 +23,7 @@ from driftline.errors import DriftlineError, NotFoundError
 from driftline.registry import ModelRuntime
 from driftline.serving._batcher import Batcher
 from driftline.serving._deployments import DeploymentSpec, list_deployments
+from driftline.serving._features import feature_lookup
 from driftline.serving._metrics import Metrics
 from driftline.serving._router import Deployment, Route
 from driftline.store import Context
@@ -156,9 +157,12 @@ class Loader:
                 continue
             runtime = ModelRuntime.load(self.ctx, f"{spec.model}:{number}")
             routes[name] = Route(name, runtime, self.make_batcher(name, runtime))
-        return Deployment(spec, routes, versions)
+        lookup = feature_lookup(self.ctx, spec.features, routes["champion"].runtime)
+        return Deployment(spec, routes, versions, lookup)
 
     def _retire(self, old: Deployment, new: Deployment | None) -> None:
+        if old.features is not None:
+            old.features.close()  # each load opens its own; requests in flight hold none
         kept = {id(r.batcher) for r in new.routes.values()} if new else set()
         for route in old.routes.values():
             if id(route.batcher) not in kept:

@@ -6,6 +6,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 
+from driftline.features import Lookup
 from driftline.registry import ModelRuntime
 from driftline.serving._batcher import Batcher
 from driftline.serving._deployments import DeploymentSpec
@@ -29,9 +30,16 @@ class Route:
 class Deployment:
     """The live routes of one deployed model; replaced whole when an alias moves."""
 
-    def __init__(self, spec: DeploymentSpec, routes: dict[str, Route], versions: dict[str, int]):
+    def __init__(
+        self,
+        spec: DeploymentSpec,
+        routes: dict[str, Route],
+        versions: dict[str, int],
+        features: Lookup | None = None,
+    ):
         self.spec = spec
         self.routes = routes
+        self.features = features  # completes requests' inputs from feature views
         self.versions = versions  # route -> version number: what the watcher compares
         self._random = random.Random()
 

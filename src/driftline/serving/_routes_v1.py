@@ -154,10 +154,15 @@ async def predict_fast(state: Any, name: str, raw: bytes) -> bytes | None:
     deployment = state.deployments.get(name)
     if deployment is None or not deployment.champion.runtime.matrix_inputs:
         return None
+    looked_up = None
+    if deployment.features is not None:  # inputs from feature views, without a frame
+        records, looked_up = await deployment.features.complete_records(records)
     rows = _numeric_records(records, deployment.champion.runtime.names)
     if rows is None:
         return None
-    answer = await state.predict(name, rows, protocol="v1", key=key, request_id=request_id)
+    answer = await state.predict(
+        name, rows, protocol="v1", key=key, request_id=request_id, looked_up=looked_up
+    )
     # As FastAPI's JSONResponse encodes the route's answer.
     return json.dumps(
         _response(name, answer), ensure_ascii=False, allow_nan=False, separators=(",", ":")

@@ -19,6 +19,7 @@ import pandas as pd
 from driftline.errors import InputError, NotFoundError
 from driftline.registry import ModelRuntime, Prediction
 from driftline.serving._batcher import Batcher, BatchStats
+from driftline.serving._features import with_features
 from driftline.serving._log_upkeep import LogUpkeep
 from driftline.serving._metrics import Metrics
 from driftline.serving._outcomes import failure_record
@@ -155,12 +156,15 @@ class ServerState:
         key: str | None = None,
         request_id: str | None = None,
         version: int | None = None,
+        looked_up: list[dict[str, Any]] | None = None,
     ) -> Answer:
         started = time.perf_counter()
         deployment = self.deployment(model)
         if len(frame) == 0:
             # Some runtimes answer zero rows and scikit-learn raises, so no protocol may pass them.
             raise InputError(f"the request for {model!r} has no rows; send at least one")
+        if looked_up is None:  # else the fast path completed the records already
+            frame, looked_up = await with_features(deployment.features, frame)
         route = deployment.choose(key)
         if version is not None:
             matching = [
@@ -197,7 +201,7 @@ class ServerState:
             raise
         latency = time.perf_counter() - started
         ids = [base] if len(frame) == 1 else [f"{base}:{i}" for i in range(len(frame))]
-        await self._log(route, payload, prediction, ids, latency, key)
+        await self._log(route, payload, prediction, ids, latency, key=key, looked_up=looked_up)
         answered = self._answered.get((model, route.name, protocol))
         if answered is None:
             answered = self._answered[(model, route.name, protocol)] = (
@@ -238,7 +242,7 @@ class ServerState:
                 prediction,
                 [f"{i}~shadow" for i in ids],
                 time.perf_counter() - started,
-                key,
+                key=key,
             )
         except Exception as exc:  # a shadow never fails the caller; count it
             self.metrics.errors.labels(route.runtime.name, f"shadow:{type(exc).__name__}").inc()
@@ -250,7 +254,9 @@ class ServerState:
         prediction: Prediction,
         ids: list[str],
         latency: float,
+        *,
         key: str | None = None,
+        looked_up: list[dict[str, Any]] | None = None,
     ) -> None:
         now = dt.datetime.now(dt.UTC).isoformat()
         if isinstance(payload, np.ndarray):
@@ -262,6 +268,9 @@ class ServerState:
             inputs = [
                 {str(k): _plain(v) for k, v in r.items()} for r in payload.to_dict(orient="records")
             ]
+        if looked_up is not None:  # the entity and the time of the feature values used
+            for row, extra in zip(inputs, looked_up, strict=True):
+                row.update(extra)
         labels = prediction.labels.tolist()
         probs = prediction.probabilities.tolist() if prediction.probabilities is not None else None
         name, version, latency_ms = (

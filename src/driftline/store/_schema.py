@@ -155,6 +155,8 @@ class DeploymentRow(Base):
     canary_percent: Mapped[float] = mapped_column(default=0.0)
     shadow_alias: Mapped[str | None] = mapped_column(String(100), nullable=True)
     updated_at: Mapped[dt.datetime]
+    # Inputs completed from feature views by the request's entity key (revision 0006).
+    features: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class TokenRow(Base):
@@ -252,3 +254,34 @@ class ApprovalRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime]
+
+
+class FeatureViewRow(Base):
+    """A registered feature view: its declaration, versioned; a change makes a new version."""
+
+    __tablename__ = "feature_views"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class FeatureMaterializationRow(Base):
+    """One run copying a view's latest values into an online store; the last one's end is
+    where the next run starts."""
+
+    __tablename__ = "feature_materializations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    view: Mapped[str] = mapped_column(String(100), index=True)
+    view_version: Mapped[int] = mapped_column(Integer)
+    store: Mapped[str] = mapped_column(String(300))
+    since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    until: Mapped[dt.datetime]
+    rows: Mapped[int] = mapped_column(Integer)
+    entities: Mapped[int] = mapped_column(Integer)
+    ran_at: Mapped[dt.datetime]
+    ran_by: Mapped[str] = mapped_column(String(200))
