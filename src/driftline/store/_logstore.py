@@ -19,7 +19,8 @@ import io
 import json
 import os
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import fsspec
 import pyarrow as pa
@@ -29,6 +30,8 @@ from fsspec.core import url_to_fs
 from driftline.errors import ConfigError, MissingDependencyError, StorageError
 from driftline.settings import Settings
 from driftline.store._faults import is_missing_bucket, storage_error
+
+_T = TypeVar("_T")
 
 __all__ = ["NO_MODEL", "LogStore"]
 
@@ -153,10 +156,12 @@ class LogStore:
             if n.endswith(".parquet")  # not the .tmp- of a write cut short
         }
 
-    def read(self, path: str, *, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
+    def _open_parquet(self, path: str, use: Callable[[Any], _T]) -> _T:
+        """``use`` applied to the open file at ``path``; a damaged file or a failing store
+        becomes one sentence naming the file."""
         try:
             with self.fs.open(path, "rb") as f:
-                return pq.read_table(f, columns=columns, filters=filters)
+                return use(f)
         except pa.ArrowException as exc:
             raise _unreadable(path, exc) from exc
         except Exception as exc:  # see _call
@@ -167,55 +172,28 @@ class LogStore:
                 doing=f"reading {path}",
                 local=self._local,
             ) from exc
+
+    def read(self, path: str, *, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
+        return self._open_parquet(
+            path, lambda f: pq.read_table(f, columns=columns, filters=filters)
+        )
 
     def read_present(self, path: str, columns: list[str]) -> pa.Table:
         """Those of ``columns`` that the file has (one open: its footer, then those columns)."""
-        try:
-            with self.fs.open(path, "rb") as f:
-                parquet = pq.ParquetFile(f)
-                names = set(parquet.schema_arrow.names)
-                return parquet.read(columns=[c for c in columns if c in names])
-        except pa.ArrowException as exc:
-            raise _unreadable(path, exc) from exc
-        except Exception as exc:  # see _call
-            raise storage_error(
-                exc,
-                url=self.url,
-                endpoint=self.endpoint,
-                doing=f"reading {path}",
-                local=self._local,
-            ) from exc
+
+        def present(f: Any) -> pa.Table:
+            parquet = pq.ParquetFile(f)
+            names = set(parquet.schema_arrow.names)
+            return parquet.read(columns=[c for c in columns if c in names])
+
+        return self._open_parquet(path, present)
 
     def schema(self, path: str) -> pa.Schema:
-        try:
-            with self.fs.open(path, "rb") as f:
-                return pq.read_schema(f)
-        except pa.ArrowException as exc:
-            raise _unreadable(path, exc) from exc
-        except Exception as exc:  # see _call
-            raise storage_error(
-                exc,
-                url=self.url,
-                endpoint=self.endpoint,
-                doing=f"reading {path}",
-                local=self._local,
-            ) from exc
+        return self._open_parquet(path, pq.read_schema)
 
     def rows(self, path: str) -> int:
         """How many rows a file holds, from its footer."""
-        try:
-            with self.fs.open(path, "rb") as f:
-                return int(pq.read_metadata(f).num_rows)
-        except pa.ArrowException as exc:
-            raise _unreadable(path, exc) from exc
-        except Exception as exc:  # see _call
-            raise storage_error(
-                exc,
-                url=self.url,
-                endpoint=self.endpoint,
-                doing=f"reading {path}",
-                local=self._local,
-            ) from exc
+        return self._open_parquet(path, lambda f: int(pq.read_metadata(f).num_rows))
 
     def remove(self, path: str) -> None:
         """Delete one file; one already gone is no error (a run cut short deleted it)."""
