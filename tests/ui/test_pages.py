@@ -44,15 +44,16 @@ def test_overview_says_why_in_words_with_a_light(dashboard) -> None:
     with dashboard.signed_in(dashboard.world.viewer) as client:
         page = client.get("/ui/").text
     assert 'class="light red"' in page and "Needs action" in page  # colour and word
-    assert "Inputs shifted" in page and "`income`" in page
+    assert "Inputs shifted" in page and "<code>income</code>" in page
     assert "estimated accuracy" in page
     assert "2 alerts are open" in page
+    assert "predictions in the last 24 hours" in page and "ms" in page  # traffic, latency
 
 
 def test_model_page_names_the_drifted_feature(dashboard) -> None:
     with dashboard.signed_in(dashboard.world.viewer) as client:
         page = client.get("/ui/models/shop").text
-    sentence = re.search(r'<p class="why lead">([^<]+)</p>', page).group(1)
+    sentence = re.search(r'<p class="why lead">(.+?)</p>', page).group(1)
     assert "income" in sentence and "shifted" in sentence
     assert "alias.set" in page  # the audit trail
     assert "reliability diagram" in page.lower()

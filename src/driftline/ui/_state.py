@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import urllib.parse
 from collections.abc import Callable
@@ -10,16 +11,17 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
 
 from driftline import serving
 from driftline.errors import DriftlineError, ForbiddenError, UnauthenticatedError
 from driftline.ui._session import COOKIE, Session, SessionKeys
-from driftline.words import capital
+from driftline.words import capital, number
 
 if TYPE_CHECKING:
     from driftline.store import Context
 
-__all__ = ["UiState", "form", "ui"]
+__all__ = ["UiState", "form", "said", "ui"]
 
 _CACHE_SIZE = 64
 
@@ -33,6 +35,8 @@ class UiState:
             autoescape=True,
             undefined=jinja2.StrictUndefined,
         )
+        self.templates.filters["said"] = said
+        self.templates.filters["number"] = number
         # Chart series by request, with the fingerprint of the windows they were cut from.
         self._lock = threading.Lock()
         self._cache: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
@@ -98,6 +102,14 @@ class UiState:
             f"{session.token.role} role: ask an admin for an operator token"
         )
         return self.failure(request, exc, session)
+
+
+_NAMED = re.compile(r"`([^`]+)`")
+
+
+def said(text: object) -> Markup:
+    """A sentence for the page: escaped, and the names it sets apart in backticks as code."""
+    return Markup(_NAMED.sub(r"<code>\1</code>", str(escape(str(text)))))
 
 
 def ui(request: Request) -> UiState:

@@ -59,6 +59,7 @@ def traffic(
         "failures": [0] * hours,
         "p50_ms": [None] * hours,
         "p95_ms": [None] * hours,
+        "total": {"requests": 0, "failures": 0, "median_ms": None, "p95_ms": None},
     }
     if times:
         at = np.concatenate(times)
@@ -66,6 +67,13 @@ def traffic(
         slot = ((at - base) // _HOUR).astype(int)
         keep = (slot >= 0) & (slot < hours)
         slot, ms = slot[keep], ms[keep]
+        if ms.size:
+            median, p95 = np.percentile(ms, [50, 95])
+            out["total"].update(
+                requests=int(ms.size),
+                median_ms=round(float(median), 2),
+                p95_ms=round(float(p95), 2),
+            )
         order = np.argsort(slot, kind="stable")
         slot, ms = slot[order], ms[order]
         bounds = np.searchsorted(slot, np.arange(hours + 1))
@@ -85,4 +93,5 @@ def traffic(
         for h, n in zip(slot, rows, strict=True):
             if 0 <= h < hours:
                 out["failures"][int(h)] += int(n)
+                out["total"]["failures"] += int(n)
     return out

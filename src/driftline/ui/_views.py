@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from driftline import audit, governance, loop, monitor, registry
 from driftline.errors import DriftlineError, NotFoundError
 from driftline.ui._history import lead_metric, recent_windows
+from driftline.ui._traffic import traffic
 from driftline.ui._words import LIGHTS, health_sentence, loop_sentence
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ class Health:
     loop: str
     drifted: list[str]
     deployed: bool
+    # The last 24 hours of the inference log: requests, failures, median response time.
+    day: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def word(self) -> str:
@@ -112,6 +115,7 @@ def health(ctx: Context, name: str, *, now: dt.datetime | None = None) -> Health
         loop=loop_sentence(status["run"], champion),
         drifted=drifted,
         deployed=spec is not None,
+        day=traffic(ctx, name, days=1, now=now)["total"],
     )
 
 

@@ -74,7 +74,7 @@ def health_sentence(
     >>> now = dt.datetime(2026, 12, 3, 15, tzinfo=dt.UTC)
     >>> health_sentence(drifted=["x1"], drift_since=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
     ...     metric="accuracy", estimated=0.84, reference=0.91, open_alerts=1, watched=True, now=now)
-    'Inputs shifted since Tuesday (`x1` moved most); estimated accuracy 84%, down from 91%; 1 alert is open.'
+    'Inputs shifted since Tuesday (`x1` moved); estimated accuracy 84%, down from 91%; 1 alert is open.'
     >>> health_sentence(drifted=[], drift_since=None, metric=None, estimated=None,
     ...     reference=None, open_alerts=0, watched=True, now=now)
     'Inputs look like the training data and no alert is open.'
@@ -110,7 +110,7 @@ def loop_sentence(run: dict[str, object] | None, champion: int | None) -> str:
     if run is None:
         who = f"version {champion}" if champion is not None else "no version"
         return f"No rollout has run; {who} answers all traffic."
-    return str(run.get("sentence") or "")
+    return capital(str(run.get("sentence") or ""))
 
 
 def action_sentence(

@@ -5,9 +5,23 @@
   const note = document.getElementById("charts-note");
   if (note) note.textContent = "Times are UTC. Hover a chart to read its values; the sentences above say the same in words.";
 
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  // Tick labels in UTC, as people write them: "6 Dec", or "14:00" when the chart spans a few days.
+  function ticks(u, splits) {
+    const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
+    return splits.map((ts) => {
+      const d = new Date(ts * 1000);
+      const day = d.getUTCDate() + " " + MONTHS[d.getUTCMonth()];
+      const clock = String(d.getUTCHours()).padStart(2, "0") + ":" + String(d.getUTCMinutes()).padStart(2, "0");
+      if (span > 4 * 86400) return day;
+      return clock === "00:00" ? day : clock;
+    });
+  }
+
   function axes(yLabel) {
     return [
-      { label: "time (UTC)", stroke: "#1b1f24", grid: { stroke: "#e3e7eb" } },
+      { label: "time (UTC)", stroke: "#1b1f24", grid: { stroke: "#e3e7eb" }, values: ticks },
       { label: yLabel, stroke: "#1b1f24", grid: { stroke: "#e3e7eb" }, size: 60 },
     ];
   }
@@ -77,8 +91,8 @@
     const width = Math.max(280, el.clientWidth || fig.clientWidth - 24);
     const opts = {
       width: width, height: 240,
-      series: [{ label: "time (UTC)" }, ...spec.series],
-      axes: axes(spec.y), scales: { x: { time: true } }, tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"),
+      series: [{ label: "time (UTC)", value: (u, ts) => ts == null ? "--" : new Date(ts * 1000).toISOString().slice(0, 16).replace("T", " ") }, ...spec.series],
+      axes: axes(spec.y), scales: { x: { time: true } },
       legend: { live: true }, cursor: { focus: { prox: 16 } },
     };
     if (spec.bands) opts.bands = spec.bands;
