@@ -48,15 +48,17 @@ def _drift(effects: np.ndarray, drifted: np.ndarray) -> dict[str, Any]:
     }
 
 
-def write_year(ctx: Any, model: str, *, version: int = 1, seed: int = 0) -> dt.datetime:
-    """Write ``WINDOWS`` hourly windows ending at the current hour; returns the first start."""
+def write_year(
+    ctx: Any, model: str, *, version: int = 1, seed: int = 0, windows: int = WINDOWS
+) -> dt.datetime:
+    """Write ``windows`` hourly windows ending at the current hour; returns the first start."""
     rng = np.random.default_rng(seed)
     end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
-    first = end - dt.timedelta(hours=WINDOWS)
-    drift_from = WINDOWS - 30 * 24
+    first = end - dt.timedelta(hours=windows)
+    drift_from = max(windows - 30 * 24, windows // 2)
     now = dt.datetime.now(dt.UTC)
     objects: list[Any] = []
-    for i in range(WINDOWS):
+    for i in range(windows):
         start = first + dt.timedelta(hours=i)
         rows = int(100 + 80 * np.sin(2 * np.pi * (i % 24) / 24) ** 2 + rng.integers(0, 40))
         effects = np.abs(rng.normal(0.02, 0.01, len(COLUMNS)))

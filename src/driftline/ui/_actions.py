@@ -23,6 +23,7 @@ from driftline.errors import (
 )
 from driftline.ui._session import COOKIE, LIFETIME_S
 from driftline.ui._state import form, same_origin, signin_redirect, ui
+from driftline.ui._timing import TimedRoute
 from driftline.ui._words import action_sentence
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ACTIONS", "plan", "router"]
 
-router = APIRouter(prefix="/ui", include_in_schema=False)
+router = APIRouter(prefix="/ui", include_in_schema=False, route_class=TimedRoute)
 
 # action -> (what the button says, what the page says once it is done)
 ACTIONS = {

@@ -18,10 +18,11 @@ from driftline import auth, monitor, registry, serving
 from driftline.errors import DriftlineError, UnauthenticatedError
 from driftline.ui import _history, _traffic, _views
 from driftline.ui._state import ui
+from driftline.ui._timing import TimedRoute
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", tags=["dashboard"])
+router = APIRouter(prefix="/v1", tags=["dashboard"], route_class=TimedRoute)
 
 
 def _caller(request: Request) -> None:

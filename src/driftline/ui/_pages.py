@@ -10,10 +10,11 @@ from driftline.errors import DriftlineError, InputError
 from driftline.ui import _views
 from driftline.ui._actions import ACTIONS, plan
 from driftline.ui._state import signin_redirect, ui
+from driftline.ui._timing import TimedRoute
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/ui", include_in_schema=False)
+router = APIRouter(prefix="/ui", include_in_schema=False, route_class=TimedRoute)
 
 
 @router.get("")

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from driftline import serving
 from driftline.errors import DriftlineError, ForbiddenError, UnauthenticatedError
 from driftline.ui._session import COOKIE, Session, SessionKeys
-from driftline.words import capital, number
+from driftline.words import number
 
 if TYPE_CHECKING:
     from driftline.store import Context
@@ -92,7 +92,7 @@ class UiState:
             "error.html",
             session,
             http_status=status,
-            message=capital(str(exc)),
+            message=str(exc),
             status_code=status,
         )
 

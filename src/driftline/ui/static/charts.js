@@ -76,15 +76,26 @@
     },
   };
 
+  // Charts drawn from the same series share one request.
+  const asked = new Map();
+  function load(src) {
+    if (!asked.has(src)) {
+      asked.set(src, fetch(src, { credentials: "same-origin" }).then(async (answer) => {
+        const body = await answer.json();
+        if (!answer.ok) throw new Error(body.error || "the server answered " + answer.status);
+        return body;
+      }));
+    }
+    return asked.get(src);
+  }
+
   async function draw(fig) {
     const el = fig.querySelector(".plot");
     let body;
     try {
-      const answer = await fetch(fig.dataset.src, { credentials: "same-origin" });
-      body = await answer.json();
-      if (!answer.ok) return empty(el, body.error || "The data could not be read.");
+      body = await load(fig.dataset.src);
     } catch (err) {
-      return empty(el, "The data could not be read: " + err);
+      return empty(el, "The data could not be read: " + err.message);
     }
     const spec = BUILD[fig.dataset.chart](body);
     if (spec.none) return empty(el, spec.none);
