@@ -172,3 +172,76 @@ def test_chart_data_for_programs_and_the_page(dashboard) -> None:
     assert health["word"] == "Needs action" and "income" in health["why"]
     assert [u.status_code for u in unknown] == [404, 404, 404]
     assert "nope" in unknown[0].json()["error"]
+
+
+def _waiting(ctx, candidate: int = 1) -> None:
+    """A rollout of ``candidate`` waiting for approval, as the loop leaves one after the gate."""
+    import datetime as dt
+
+    from driftline.store import LoopRunRow
+
+    now = dt.datetime.now(dt.UTC)
+    with ctx.db.write() as s:
+        s.add(
+            LoopRunRow(
+                model="shop",
+                state="awaiting_approval",
+                paused=False,
+                trigger="manual",
+                champion=2,
+                candidate=candidate,
+                step=-1,
+                percent=0.0,
+                reason="",
+                details={},
+                started_by="maker",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+
+def test_operator_approves_then_pauses_then_stops_a_rollout(dashboard) -> None:
+    from driftline import loop
+
+    ctx = dashboard.world.ws.context
+    _waiting(ctx)
+
+    def act(client: httpx.Client, action: str, query: str = "", **fields: str) -> str:
+        confirm = client.get(f"/ui/models/shop/act/{action}{query}")
+        assert confirm.status_code == 200, confirm.text[:400]
+        done = client.post(
+            f"/ui/models/shop/act/{action}", data={"csrf": _csrf(confirm.text), **fields}
+        )
+        assert done.status_code == 303, done.text[:400]
+        return re.search(r'<p class="plan">(.+?)</p>', confirm.text).group(1)
+
+    with dashboard.signed_in(dashboard.world.operator) as client:
+        page = client.get("/ui/models/shop").text
+        assert "Approve version 1" in page and "Reject version 1" in page
+        said = act(client, "approve", "?version=1", version="1", note="checked the slices")
+        assert "Version 1 of shop goes on to its canary" in said
+        assert loop.status(ctx, "shop")["run"]["state"] == "canary"
+        act(client, "pause")
+        assert loop.status(ctx, "shop")["run"]["paused"] is True
+        assert "Resume the rollout" in client.get("/ui/models/shop").text
+        act(client, "abort")
+    run = loop.status(ctx, "shop")["run"]
+    assert run["state"] == "aborted"
+    actions = {(e.action, e.actor) for e in audit.events(ctx.db, subject="shop")}
+    assert {("loop.approve", "olivia"), ("rollout.pause", "olivia")} <= actions
+    assert ("rollout.abort", "olivia") in actions
+    approval = loop.approvals(ctx, "shop")[-1]
+    assert approval["note"] == "checked the slices" and approval["actor"] == "olivia"
+
+
+def test_the_maker_of_a_version_may_not_approve_it(dashboard) -> None:
+    ctx = dashboard.world.ws.context
+    _, maker = auth.create(ctx, role="operator", name="maker")
+    _waiting(ctx)
+    with dashboard.signed_in(maker) as client:
+        confirm = client.get("/ui/models/shop/act/approve?version=1")
+        answer = client.post(
+            "/ui/models/shop/act/approve", data={"csrf": _csrf(confirm.text), "version": "1"}
+        )
+    assert answer.status_code == 403 and "separation of duties" in answer.text
