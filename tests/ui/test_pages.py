@@ -135,6 +135,8 @@ def test_promote_and_a_conflict_said_plainly(dashboard) -> None:
         assert done.status_code == 303
         paused = client.get("/ui/models/shop/act/pause")
         assert paused.status_code == 409 and "no rollout under way" in paused.text
+        approve = client.get("/ui/models/shop/act/approve?version=2")
+        assert approve.status_code == 409 and "not waiting for approval" in approve.text
     assert registry.get(ctx, "shop@champion").version == 1
 
 

@@ -81,6 +81,10 @@ def plan(ctx: Context, name: str, action: str, version: int | None) -> str:
             )
         if version == champion:
             raise InputError(f"version {version} already answers all of {name}'s traffic")
+    if action in ("approve", "reject") and (
+        run is None or run["state"] != "awaiting_approval" or run["candidate"] != version
+    ):
+        raise ConflictError(f"version {version} of {name} is not waiting for approval")
     if action in ("pause", "resume", "abort") and not active:
         raise ConflictError(f"{name} has no rollout under way to {ACTIONS[action][0].split()[0]}")
     previous = None
