@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from driftline import auth, loop, registry
+from driftline import auth
 from driftline.errors import (
     ConflictError,
     DriftlineError,
@@ -24,7 +24,7 @@ from driftline.errors import (
 from driftline.ui._session import COOKIE, LIFETIME_S
 from driftline.ui._state import form, same_origin, signin_redirect, ui
 from driftline.ui._timing import TimedRoute
-from driftline.ui._words import action_sentence
+from driftline.ui._words import ACTIONS, action_sentence
 
 if TYPE_CHECKING:
     from driftline.store import Context
@@ -33,23 +33,12 @@ __all__ = ["ACTIONS", "plan", "router"]
 
 router = APIRouter(prefix="/ui", include_in_schema=False, route_class=TimedRoute)
 
-# action -> (what the button says, what the page says once it is done)
-ACTIONS = {
-    "promote": ("promote", "The version now answers all traffic."),
-    "rollback": ("roll back", "Rolled back: the earlier version answers all traffic."),
-    "approve": ("approve", "Approved: the version goes on to its canary."),
-    "reject": ("reject", "Rejected: the serving version keeps serving."),
-    "pause": ("pause the rollout", "The rollout is paused."),
-    "resume": ("resume the rollout", "The rollout goes on."),
-    "abort": (
-        "stop the rollout",
-        "The rollout is stopped; the serving version answers all traffic.",
-    ),
-}
 _NEEDS_VERSION = ("promote", "approve", "reject")
 
 
 def _champion(ctx: Context, name: str) -> tuple[str, int | None]:
+    from driftline import loop, registry
+
     spec = loop.status(ctx, name)["deployment"]
     alias = spec["alias"] if spec else "champion"
     try:
@@ -60,6 +49,8 @@ def _champion(ctx: Context, name: str) -> tuple[str, int | None]:
 
 def plan(ctx: Context, name: str, action: str, version: int | None) -> str:
     """What ``action`` will do, in a sentence; an error when it cannot be done now."""
+    from driftline import loop, registry
+
     if action not in ACTIONS:
         raise InputError(f"there is no action {action!r}; the actions are: {', '.join(ACTIONS)}")
     if action in _NEEDS_VERSION and version is None:
@@ -110,6 +101,10 @@ def plan(ctx: Context, name: str, action: str, version: int | None) -> str:
 
 
 def _do(ctx: Context, name: str, action: str, version: int | None, secret: str, note: str) -> None:
+    # The services are imported when first used: a server that never shows the dashboard
+    # starts (each worker) without them.
+    from driftline import loop, registry
+
     actor = auth.verify(ctx, secret).name
     if action == "promote":
         alias, _ = _champion(ctx, name)

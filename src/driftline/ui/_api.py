@@ -14,9 +14,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from driftline import auth, monitor, registry, serving
+from driftline import auth, serving
 from driftline.errors import DriftlineError, UnauthenticatedError
-from driftline.ui import _history, _traffic, _views
+from driftline.ui import _history, _traffic
 from driftline.ui._state import ui
 from driftline.ui._timing import TimedRoute
 
@@ -50,17 +50,23 @@ def _answer(request: Request, build: Any) -> Response:
 
 
 def _when(text: str | None) -> dt.datetime | None:
+    from driftline import monitor
+
     return monitor.parse_since(text, now=dt.datetime.now(dt.UTC)) if text else None
 
 
 @router.get("/health")
 def overview(request: Request) -> Response:
     """Every model's health light, with the sentence that explains it."""
+    from driftline.ui import _views  # the services, imported when first asked for
+
     return _answer(request, lambda ctx: [_health_dict(h) for h in _views.overview(ctx)])
 
 
 @router.get("/models/{name}/health")
 def health(request: Request, name: str) -> Response:
+    from driftline.ui import _views
+
     return _answer(request, lambda ctx: _health_dict(_views.health(ctx, name)))
 
 
@@ -76,6 +82,8 @@ def history(
     state = ui(request)
 
     def build(ctx: Any) -> dict[str, Any]:
+        from driftline import registry
+
         registry.get(ctx, name)  # an unknown model is not found, not empty
         return state.cached(
             ("history", name, since, until, points),
@@ -93,11 +101,13 @@ def traffic(request: Request, name: str, days: int = Query(7, ge=1, le=31)) -> R
     """Requests, failures and latency hour by hour, from the inference log."""
 
     def build(ctx: Any) -> dict[str, Any]:
+        from driftline import registry
+
         registry.get(ctx, name)
         return _traffic.traffic(ctx, name, days=days)
 
     return _answer(request, build)
 
 
-def _health_dict(h: _views.Health) -> dict[str, Any]:
+def _health_dict(h: Any) -> dict[str, Any]:
     return {**dataclasses.asdict(h), "word": h.word, "colour": h.colour}

@@ -5,12 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from driftline import registry
 from driftline.errors import DriftlineError, InputError
-from driftline.ui import _views
-from driftline.ui._actions import ACTIONS, plan
 from driftline.ui._state import signin_redirect, ui
 from driftline.ui._timing import TimedRoute
+from driftline.ui._words import ACTIONS
 
 __all__ = ["router"]
 
@@ -28,6 +26,8 @@ def overview(request: Request) -> Response:
     session = state.session(request)
     if session is None:
         return signin_redirect(request)
+    from driftline.ui import _views  # the services, imported when a page is first asked for
+
     try:
         models = _views.overview(state.ctx)
     except DriftlineError as exc:
@@ -48,6 +48,8 @@ def model(request: Request, name: str, done: str = "") -> Response:
     session = state.session(request)
     if session is None:
         return signin_redirect(request)
+    from driftline.ui import _views
+
     try:
         view = _views.model_view(state.ctx, name)
     except DriftlineError as exc:
@@ -62,6 +64,9 @@ def compare(request: Request, name: str, a: int | None = None, b: int | None = N
     session = state.session(request)
     if session is None:
         return signin_redirect(request)
+    from driftline import registry
+    from driftline.ui import _views
+
     try:
         versions = [v.version for v in registry.list_versions(state.ctx, name)]
         if len(versions) < 2:
@@ -83,6 +88,8 @@ def confirm(request: Request, name: str, action: str, version: int | None = None
         return signin_redirect(request)
     if not session.can_act:
         return state.refuse(request, session, f"to {ACTIONS.get(action, (action,))[0]}")
+    from driftline.ui._actions import plan
+
     try:
         sentence = plan(state.ctx, name, action, version)
     except DriftlineError as exc:

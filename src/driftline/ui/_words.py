@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from driftline.words import capital, names, number, percent, plural
 
 __all__ = [
+    "ACTIONS",
     "LIGHTS",
     "action_sentence",
     "health_sentence",
@@ -16,6 +17,19 @@ __all__ = [
     "since_words",
 ]
 
+# action -> (what the button says, what the page says once it is done)
+ACTIONS = {
+    "promote": ("promote", "The version now answers all traffic."),
+    "rollback": ("roll back", "Rolled back: the earlier version answers all traffic."),
+    "approve": ("approve", "Approved: the version goes on to its canary."),
+    "reject": ("reject", "Rejected: the serving version keeps serving."),
+    "pause": ("pause the rollout", "The rollout is paused."),
+    "resume": ("resume the rollout", "The rollout goes on."),
+    "abort": (
+        "stop the rollout",
+        "The rollout is stopped; the serving version answers all traffic.",
+    ),
+}
 # level -> (the word shown beside the colour, the colour's name for the stylesheet)
 LIGHTS = {
     "ok": ("Healthy", "green"),
