@@ -141,7 +141,7 @@ def test_viewer_has_no_buttons_and_is_refused(
     assert page.locator("a[href*='/act/'], form[action*='/act/']").count() == 0
     answer = page.goto(f"{dashboard.url}/ui/models/shop/act/rollback")
     assert answer is not None and answer.status == 403
-    assert "needs the operator role" in page.get_by_role("alert").inner_text()
+    assert "Only the operator role may roll back" in page.get_by_role("alert").inner_text()
     page.screenshot(path=shots / "refused.png", full_page=True)
     _axe(page, "refused")
     assert registry.get(dashboard.world.ws.context, "shop@champion").version == 2

@@ -131,7 +131,7 @@ async def act(request: Request, name: str, action: str) -> Response:
             raise ForbiddenError("this action was sent from another site's page, so it is refused")
         state.keys.check_csrf(session, fields.get("csrf"))
         if not session.can_act:
-            return state.refuse(request, session, f"to {ACTIONS.get(action, (action,))[0]}")
+            return state.refuse(request, session, ACTIONS.get(action, (action,))[0])
         raw = fields.get("version") or ""
         version = int(raw) if raw.isdigit() else None
         plan(state.ctx, name, action, version)

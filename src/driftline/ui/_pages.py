@@ -87,7 +87,7 @@ def confirm(request: Request, name: str, action: str, version: int | None = None
     if session is None:
         return signin_redirect(request)
     if not session.can_act:
-        return state.refuse(request, session, f"to {ACTIONS.get(action, (action,))[0]}")
+        return state.refuse(request, session, ACTIONS.get(action, (action,))[0])
     from driftline.ui._actions import plan
 
     try:

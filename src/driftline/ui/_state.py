@@ -96,10 +96,10 @@ class UiState:
             status_code=status,
         )
 
-    def refuse(self, request: Request, session: Session, what: str) -> Response:
+    def refuse(self, request: Request, session: Session, verb: str) -> Response:
         exc = ForbiddenError(
-            f"{what} needs the operator role; you are signed in as {session.actor} with the "
-            f"{session.token.role} role: ask an admin for an operator token"
+            f"Only the operator role may {verb}: you are signed in as {session.actor} with the "
+            f"{session.token.role} role; ask an admin for an operator token"
         )
         return self.failure(request, exc, session)
 
