@@ -84,6 +84,7 @@ def test_each_action_says_what_will_happen() -> None:
 
 def test_loop_sentence_without_a_run() -> None:
     assert loop_sentence(None, 2) == "No rollout has run; version 2 answers all traffic."
+    assert loop_sentence(None, None) == "No rollout has run, and no version serves yet."
     assert loop_sentence({"sentence": "version 3 is in its canary."}, 2) == (
         "Version 3 is in its canary."
     )

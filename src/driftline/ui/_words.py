@@ -122,8 +122,9 @@ def health_sentence(
 def loop_sentence(run: dict[str, object] | None, champion: int | None) -> str:
     """What the loop is doing for the model, in one sentence."""
     if run is None:
-        who = f"version {champion}" if champion is not None else "no version"
-        return f"No rollout has run; {who} answers all traffic."
+        if champion is None:
+            return "No rollout has run, and no version serves yet."
+        return f"No rollout has run; version {champion} answers all traffic."
     return capital(str(run.get("sentence") or ""))
 
 
