@@ -30,6 +30,7 @@ from driftline.cli import (
     _monitor,
     _serve,
     _stream,
+    _ui,
     _verify,
 )
 from driftline.cli._context import Context, console, echo_json, examples
@@ -85,6 +86,7 @@ app.command("ingest", epilog=_edge.INGEST_EXAMPLES)(_edge.ingest_command)
 app.command("distill", epilog=_edge.DISTILL_EXAMPLES)(_edge.distill_command)
 app.command("bench", epilog=_edge.BENCH_EXAMPLES)(_edge.bench_command)
 app.add_typer(_features.features_app, name="features")
+app.command("ui", epilog=_ui.EXAMPLES)(_ui.ui_command)
 
 
 def _version(value: bool) -> None:

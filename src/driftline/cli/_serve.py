@@ -148,6 +148,7 @@ def serve(
     """Serve every deployed model over HTTP until stopped (Ctrl-C finishes in-flight requests)."""
     import uvicorn
 
+    from driftline import ui
     from driftline.serving import ServerConfig, create_app
 
     if log_sync not in ("write", "fsync"):
@@ -168,12 +169,14 @@ def serve(
     ws = obj.workspace()
     options = {"host": host, "port": port, "log_level": "warning", "timeout_graceful_shutdown": 30}
     console().print(
-        f"serving {ws.home} on http://{host}:{port} ({workers} worker(s), auth {'on' if use_auth else 'off'})"
+        f"serving {ws.home} on http://{host}:{port} ({workers} worker(s), auth {'on' if use_auth else 'off'}); "
+        f"dashboard at http://{host}:{port}/ui/"
     )
     stop_loop = _start_loop(ws.settings) if with_loop else None
     try:
         if workers == 1:
-            uvicorn.run(create_app(ws.context, config), **options)  # type: ignore[arg-type]
+            app = ui.mount(create_app(ws.context, config), ws.context)  # the dashboard at /ui
+            uvicorn.run(app, **options)  # type: ignore[arg-type]
             return
         _serve_workers(ws, config, workers, options)
     finally:
@@ -216,7 +219,7 @@ def _serve_workers(ws: Any, config: Any, workers: int, options: dict[str, Any]) 
     os.environ[CONFIG_ENV] = json.dumps(dataclasses.asdict(config))
     ws.close()
     uvicorn.run(
-        "driftline.serving._app:create_app_from_env",
+        "driftline.ui:serving_app_from_env",
         factory=True,
         workers=workers,
         **options,

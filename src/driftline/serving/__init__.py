@@ -3,6 +3,7 @@
 from driftline.registry import ModelRuntime, Prediction
 from driftline.serving._app import CONFIG_ENV, create_app, create_app_from_env
 from driftline.serving._deployments import DeploymentSpec, deploy, list_deployments, undeploy
+from driftline.serving._edge import status_for
 from driftline.serving._state import ServerConfig
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "create_app_from_env",
     "deploy",
     "list_deployments",
+    "status_for",
     "undeploy",
 ]
