@@ -32,6 +32,7 @@ _TOP = {
     "gate",
     "rollout",
     "rollback",
+    "guard",  # read by driftline deploy (driftline.guard), not by the loop
 }
 _HOOK = re.compile(r"^[\w./-]+:[A-Za-z_]\w*$")
 _ALERT_KEYS = {"name", "metric", "above", "below", "clear", "min_rows", "severity"}
