@@ -137,7 +137,7 @@ def test_rate_limits_answer_429_with_retry_after_per_token_and_address(serve, ws
         r = call(first)
         assert r.status_code == 429
         assert int(r.headers["retry-after"]) >= 1
-        assert "too many requests from token 'checkout'" in r.json()["error"]
+        assert "too many inputs from token 'checkout'" in r.json()["error"]
         assert first not in r.text
         assert call(second).status_code == 200  # each token has its own budget
         metrics = http.get("/metrics").text

@@ -84,12 +84,12 @@ def deploy(
         False, "--labels-only", help="Answer labels only, no probabilities."
     ),
     token_rate: float | None = typer.Option(
-        None, "--token-rate", help="Requests per second allowed to one token (HTTP 429 beyond)."
+        None, "--token-rate", help="Inputs per second allowed to one token (HTTP 429 beyond)."
     ),
     address_rate: float | None = typer.Option(
-        None, "--address-rate", help="Requests per second allowed to one client address."
+        None, "--address-rate", help="Inputs per second allowed to one client address."
     ),
-    burst: int = typer.Option(20, "--burst", help="Requests a caller may send at once."),
+    burst: int = typer.Option(20, "--burst", help="Inputs a caller may send at once."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Deploy a model (a running server picks the change up within a second)."""

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from driftline import audit, registry
-from driftline.errors import RateLimitedError, UnlikeTrainingError
+from driftline.errors import InputError, RateLimitedError, UnlikeTrainingError
 from driftline.guard._harden import harden
 from driftline.guard._limits import RateLimiter
 from driftline.guard._policy import GuardPolicy
@@ -68,17 +68,22 @@ class Guard:
 
     # -- before the model ------------------------------------------------------------
 
-    def admit(self, token: str | None, address: str | None) -> None:
-        """Spend one request of the caller's budgets; RateLimitedError (429) when one is empty."""
+    def admit(self, token: str | None, address: str | None, rows: int = 1) -> None:
+        """Spend ``rows`` inputs of the caller's budgets; RateLimitedError (429) when one is short."""
+        if self.policy.limits and rows > self.policy.burst:
+            raise InputError(
+                f"{self.model} answers at most {self.policy.burst} inputs per request from one "
+                f"caller, got {rows}; send them in smaller requests"
+            )
         if self._tokens is not None and token is not None:
-            wait = self._tokens.take(token)
+            wait = self._tokens.take(token, rows)
             if wait:
                 raise RateLimitedError(
                     limited_sentence(f"token {token!r}", self._tokens.rate, wait),
                     retry_after=wait,
                 )
         if self._addresses is not None and address is not None:
-            wait = self._addresses.take(address)
+            wait = self._addresses.take(address, rows)
             if wait:
                 raise RateLimitedError(
                     limited_sentence(f"address {address}", self._addresses.rate, wait),

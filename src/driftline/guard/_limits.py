@@ -13,9 +13,11 @@ _SWEEP_EVERY = 4096
 
 
 class RateLimiter:
-    """``take(key)`` spends one request from ``key``'s bucket; the wait in seconds when empty.
+    """``take(key, n)`` spends ``n`` inputs from ``key``'s bucket; the wait in seconds when short.
 
-    Each bucket holds up to ``burst`` requests and refills at ``rate`` a second.
+    Each bucket holds up to ``burst`` inputs and refills at ``rate`` a second.
+    Inputs, not requests, are counted: a model is copied by the rows it answers,
+    and one request can carry many.
     """
 
     def __init__(
@@ -27,19 +29,19 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
         self._takes = 0
 
-    def take(self, key: str) -> float:
-        """0 when the request may pass (and is counted), else seconds until it could."""
+    def take(self, key: str, n: int = 1) -> float:
+        """0 when ``n`` inputs may pass (and are counted), else seconds until they could."""
         now = self.clock()
         tokens, at = self._buckets.get(key, (self.burst, now))
         tokens = min(self.burst, tokens + (now - at) * self.rate)
         self._takes += 1
         if self._takes % _SWEEP_EVERY == 0:
             self._forget(now)
-        if tokens >= 1.0:
-            self._buckets[key] = (tokens - 1.0, now)
+        if tokens >= n:
+            self._buckets[key] = (tokens - n, now)
             return 0.0
         self._buckets[key] = (tokens, now)
-        return (1.0 - tokens) / self.rate
+        return (n - tokens) / self.rate
 
     def _forget(self, now: float) -> None:
         full = self.burst / self.rate

@@ -29,8 +29,9 @@ class GuardPolicy:
     that 1% of training-like rows exceed): 1 flags about 1 in 100 ordinary
     inputs, 2 only those twice as far from the training rows. ``round``,
     ``top_k`` and ``labels_only`` limit what an answer reveals of the model's
-    probabilities. ``token_rate`` and ``address_rate`` are requests per second
-    allowed to one token and to one client address, with bursts of ``burst``.
+    probabilities. ``token_rate`` and ``address_rate`` are inputs (rows) per
+    second allowed to one token and to one client address, with bursts of
+    ``burst`` inputs (also the most one request may hold).
     ``sweep_rows`` recent inputs per caller are examined for a systematic sweep.
     """
 
@@ -66,7 +67,7 @@ class GuardPolicy:
             value = getattr(self, name)
             if value is not None and not _positive(value):
                 raise ConfigError(
-                    f"{name} must be a positive number of requests per second, got {value!r}"
+                    f"{name} must be a positive number of inputs per second, got {value!r}"
                 )
         if isinstance(self.burst, bool) or not isinstance(self.burst, int) or self.burst < 1:
             raise ConfigError(f"burst must be a whole number from 1, got {self.burst!r}")
@@ -132,9 +133,9 @@ class GuardPolicy:
             if self.round is not None:
                 parts.append(f"probabilities rounded to {self.round} decimals")
         if self.token_rate is not None:
-            parts.append(f"at most {self.token_rate:g} requests a second per token")
+            parts.append(f"at most {self.token_rate:g} inputs a second per token")
         if self.address_rate is not None:
-            parts.append(f"at most {self.address_rate:g} requests a second per client address")
+            parts.append(f"at most {self.address_rate:g} inputs a second per client address")
         return "; ".join(parts)
 
 

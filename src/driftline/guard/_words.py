@@ -23,7 +23,7 @@ def unlike_sentence(model: str, rows: list[int], ratios: list[float], total: int
 
 def limited_sentence(who: str, rate: float, wait: float) -> str:
     return (
-        f"too many requests from {who}: the limit is {rate:g} a second; "
+        f"too many inputs from {who}: the limit is {rate:g} a second; "
         f"retry in {max(wait, 0.001):.2g} s"
     )
 

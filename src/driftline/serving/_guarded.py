@@ -81,9 +81,9 @@ class Guards:
                 name = str(hit[0].name)
         return name, address
 
-    def admit(self, guard: Guard) -> None:
+    def admit(self, guard: Guard, rows: int) -> None:
         try:
-            guard.admit(*self.caller())
+            guard.admit(*self.caller(), rows)
         except RateLimitedError:
             self.state.metrics.guard.labels(guard.model, "rate_limited").inc()
             raise

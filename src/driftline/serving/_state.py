@@ -167,7 +167,7 @@ class ServerState:
         deployment = self.deployment(model)
         guard = self.guards.of(deployment)
         if guard is not None:
-            self.guards.admit(guard)  # a caller over its rate limit gets 429
+            self.guards.admit(guard, len(frame))  # a caller over its rate limit gets 429
         if len(frame) == 0:
             # Some runtimes answer zero rows and scikit-learn raises, so no protocol may pass them.
             raise InputError(f"the request for {model!r} has no rows; send at least one")
