@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["SWEEP_RULE", "Guard", "Scores", "open_sweep_alert"]
 
 SWEEP_RULE = "query-sweep"
+_NO_WINDOW = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,7 +179,9 @@ def open_sweep_alert(ctx: Context, model: str, who: str, finding: SweepFinding) 
             value=finding.value,
             threshold=SWEEP_SHARE,
             opened_at=now,
-            window_start=now,
+            # Monitoring takes the newest window_start of a model's alerts as the last
+            # window it judged; a sweep judges no window, so it must not move that mark.
+            window_start=_NO_WINDOW,
         )
         s.add(row)
         s.flush()
