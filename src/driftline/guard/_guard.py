@@ -44,6 +44,7 @@ class Scores:
 
     ratios: np.ndarray
     unlike: np.ndarray
+    embedded: np.ndarray  # the inputs in the guard's representation, for the sweep watch
 
     def flags(self) -> list[bool]:
         return [bool(x) for x in self.unlike]
@@ -106,9 +107,10 @@ class Guard:
         if scorer is None:
             return None
         try:
-            scores = scorer.score(frame, names if isinstance(frame, np.ndarray) else None)
+            embedded = scorer.embed(frame, names if isinstance(frame, np.ndarray) else None)
         except (KeyError, ValueError, TypeError):
             return None  # inputs the signature refuses next, with its own words
+        scores = scorer.score_embedded(embedded)
         ratios = scores / scorer.threshold if scorer.threshold > 0 else scores
         # NaN (a value the signature refuses a moment later) is not judged here.
         unlike = np.nan_to_num(ratios, nan=0.0) > self.policy.threshold
@@ -117,7 +119,7 @@ class Guard:
             raise UnlikeTrainingError(
                 unlike_sentence(self.model, rows, [float(ratios[i]) for i in rows], len(ratios))
             )
-        return Scores(ratios, unlike)
+        return Scores(ratios, unlike, embedded)
 
     # -- after the model -------------------------------------------------------------
 
@@ -125,7 +127,12 @@ class Guard:
         return harden(prediction, self.policy)
 
     def watch(
-        self, caller: str, version: ModelVersion, frame: pd.DataFrame | np.ndarray, names: list[str]
+        self,
+        caller: str,
+        version: ModelVersion,
+        frame: pd.DataFrame | np.ndarray,
+        names: list[str],
+        scores: Scores | None = None,
     ) -> SweepFinding | None:
         """Add the request's inputs to the caller's recent ones; a finding when they sweep."""
         scorer = self.scorer(version)
@@ -133,8 +140,8 @@ class Guard:
             near = NEAR * typical_distance(scorer.reference) if scorer is not None else None
             self._sweeps = SweepWatch(self.policy.sweep_rows, near)
         raw = _numeric(frame)
-        embedded = None
-        if scorer is not None:
+        embedded = scores.embedded if scores is not None else None
+        if scorer is not None and embedded is None:
             with contextlib.suppress(KeyError, ValueError, TypeError):
                 embedded = scorer.embed(frame, names if isinstance(frame, np.ndarray) else None)
         return self._sweeps.observe(caller, raw, embedded)

@@ -65,7 +65,7 @@ class FrozenOutlierScorer:
         self.fpr = float(fpr)
         self.columns: list[str] = list(preprocessor.columns_)
         self._numeric_only = not preprocessor.categorical_columns_
-        self._order: dict[tuple[str, ...], np.ndarray] = {}
+        self._order: dict[tuple[str, ...], np.ndarray | None] = {}
 
     @classmethod
     def freeze(cls, scorer: OutlierScorer) -> FrozenOutlierScorer:
@@ -92,7 +92,10 @@ class FrozenOutlierScorer:
         """Rows in the representation; a numeric matrix with ``names`` skips pandas."""
         p = self.preprocessor
         if isinstance(X, np.ndarray) and names is not None and self._numeric_only:
-            values = np.asarray(X, dtype=np.float64)[:, self._columns_of(names)]
+            values = np.asarray(X, dtype=np.float64)
+            order = self._columns_of(names)
+            if order is not None:
+                values = values[:, order]
             missing = np.isnan(values)
             filled = np.where(missing, p.medians_, values) if missing.any() else values
             out = (filled - p.means_) / p.scales_
@@ -106,21 +109,26 @@ class FrozenOutlierScorer:
             X = X[self.columns]
         return p.transform(X)
 
-    def _columns_of(self, names: list[str]) -> np.ndarray:
+    def _columns_of(self, names: list[str]) -> np.ndarray | None:
+        """Where each fitted column is among ``names``; None when they are already in order."""
         key = tuple(names)
-        order = self._order.get(key)
-        if order is None:
+        if key not in self._order:
             missing = [c for c in self.columns if c not in names]
             if missing:
                 raise InputError(
                     f"the input guard needs columns {missing}, which the request does not have"
                 )
-            order = self._order[key] = np.array([names.index(c) for c in self.columns])
-        return order
+            order = np.array([names.index(c) for c in self.columns])
+            same = len(names) == len(order) and bool((order == np.arange(len(order))).all())
+            self._order[key] = None if same else order
+        return self._order[key]
 
     def score(self, X: Any, names: list[str] | None = None) -> np.ndarray:
         """Mean distance of each row to its nearest reference rows: larger is stranger."""
-        z = self.embed(X, names)
+        return self.score_embedded(self.embed(X, names))
+
+    def score_embedded(self, z: np.ndarray) -> np.ndarray:
+        """``score`` of rows already in the representation (``embed``)."""
         squared = self.norms[None, :] - 2.0 * (z @ self.reference.T)
         squared += np.einsum("ij,ij->i", z, z)[:, None]
         k = self.n_neighbors

@@ -105,13 +105,14 @@ class Guards:
         frame: pd.DataFrame | np.ndarray,
         names: list[str],
         prediction: Prediction,
+        scores: Scores | None,
     ) -> Prediction:
         """The answer the caller may see; a sweep by this caller opens its alert."""
         token, address = self.caller()
         who = f"token {token!r}" if token is not None else f"address {address}"
         if token is not None or address is not None:
             try:
-                finding = guard.watch(who, route.runtime.version, frame, names)
+                finding = guard.watch(who, route.runtime.version, frame, names, scores)
             except Exception:  # the watch never fails an answer
                 logger.exception("query-sweep watch failed for %s", guard.model)
                 finding = None

@@ -229,7 +229,7 @@ class ServerState:
             )
             self._spawn(self._shadow(deployment.shadow, shadow_frame, ids, key))
         if guard is not None:
-            prediction = self.guards.after(guard, route, frame, names, prediction)
+            prediction = self.guards.after(guard, route, frame, names, prediction, scores)
             if scores is not None and guard.policy.mode == "flag":
                 return Answer(route, prediction, ids, scores.flags())
         return Answer(route, prediction, ids)
