@@ -33,7 +33,7 @@ def test_policy_refuses_bad_settings_and_round_trips(tmp_path) -> None:  # type:
     with pytest.raises(ConfigError, match=r"policy.toml: \[guard\]: guard must be one of"):
         GuardPolicy.from_policy(toml)
     assert GuardPolicy(mode="flag", labels_only=True, token_rate=5).describe() == (
-        "inputs: inputs unlike training are marked in the answer and in the log; "
+        "inputs unlike training are marked in the answer and in the log; "
         "answers carry labels only; at most 5 inputs a second per token"
     )
 

@@ -122,7 +122,7 @@ class GuardPolicy:
 
     def describe(self) -> str:
         """The policy in one sentence, for the CLI."""
-        parts = [f"inputs: {MODES[self.mode]}"]
+        parts = [MODES[self.mode]]
         if self.mode in ("flag", "reject") and self.threshold != 1.0:
             parts[0] += f" (at {self.threshold:g} times the fitted line)"
         if self.labels_only:
