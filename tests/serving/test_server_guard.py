@@ -185,6 +185,9 @@ def test_a_token_sweeping_a_grid_raises_the_query_sweep_alert_by_name(  # type: 
     assert "differ from the one before in a single column" in alert.message
     assert sweeper not in alert.message
     assert alert.value >= 0.5
+    # Monitoring reads the newest window_start of a model's alerts as the last window it
+    # judged: a sweep, which judges no window, leaves that mark where it was.
+    assert alert.window_start.year == 1970
 
 
 def test_deploy_refuses_a_bad_guard_policy_in_one_sentence() -> None:

@@ -77,7 +77,7 @@ class FrozenOutlierScorer:
                 f"columns) can be frozen, got method {scorer.kind_!r} with "
                 f"{type(scorer.encoder_).__name__}"
             )
-        reference = np.asarray(scorer.neighbors_._fit_X, dtype=np.float64)
+        reference = np.asarray(scorer.reference_, dtype=np.float64)
         return cls(
             scorer.encoder_,
             reference,
