@@ -278,6 +278,9 @@ def _audit_registration(
             "parent": parent,
             "profile_sha256": stored.profile_sha256,
             "onnx_sha256": stored.runtimes["onnx"]["sha256"] if "onnx" in stored.runtimes else None,
+            "guard_sha256": (
+                stored.runtimes["guard"]["sha256"] if "guard" in stored.runtimes else None
+            ),
         },
     )
 
