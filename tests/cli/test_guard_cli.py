@@ -65,3 +65,5 @@ def test_a_bad_guard_flag_is_one_line_and_exit_2(home: str, capsys) -> None:  # 
     assert "guard must be one of off, log, flag, reject, got 'block'" in err
     code, _, err = run(capsys, "--home", home, "deploy", "m", "--top-k", "0")
     assert code == 2 and "top_k must be a whole number from 1, got 0" in err
+    code, _, err = run(capsys, "--home", home, "deploy", "m", "--guard-threshold", "3")
+    assert code == 2 and "--guard-threshold needs --guard flag or --guard reject" in err

@@ -152,6 +152,11 @@ def _guard_policy(mode: str | None, policy: Path | None, **given: Any) -> Any:
     flagged = mode is not None or any(
         v is not None and v != defaults.get(k) for k, v in given.items()
     )
+    if given["threshold"] != 1.0 and mode not in ("flag", "reject"):
+        raise InputError(
+            "--guard-threshold needs --guard flag or --guard reject: it is the line past "
+            "which an input counts as unlike the training data"
+        )
     if flagged:
         return GuardPolicy(mode=mode or "off", **given)  # type: ignore[arg-type]
     if policy is not None:
