@@ -50,8 +50,8 @@ def frame(n: int, seed: int) -> pd.DataFrame:
 
 
 def fill(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two versions, each with a model, its ONNX runtime and a reference profile; one report
-    too large for a row: seven blobs."""
+    """Two versions, each with a model, its ONNX runtime, a reference profile and an input
+    guard; one report too large for a row: nine blobs."""
     monkeypatch.setattr(_store, "INLINE_LIMIT", 100)
     for seed in (1, 2):
         df = frame(200, seed)
@@ -68,7 +68,7 @@ def test_verify_lists_every_bad_blob_and_exits_1(tmp_path: Path, monkeypatch) ->
         (report,) = ws.evaluations("churn:1")
     ok = verify(home)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.strip() == ("all 7 blobs of 2 versions and 1 stored report match their sha256")
+    assert ok.stdout.strip() == ("all 9 blobs of 2 versions and 1 stored report match their sha256")
 
     store = home / "artifacts"
     profile = store / str(v1.profile_key)
@@ -95,13 +95,13 @@ def test_verify_lists_every_bad_blob_and_exits_1(tmp_path: Path, monkeypatch) ->
     )
     assert rows[1][2] == f"missing from the store ({v2.artifact_key})"
     (line,) = bad.stderr.splitlines()
-    assert line.startswith("driftline: 3 of 7 blobs of 2 versions and 1 stored report are missing")
+    assert line.startswith("driftline: 3 of 9 blobs of 2 versions and 1 stored report are missing")
     assert "Traceback" not in bad.stderr
 
     as_json = verify(home, "--json")
     assert as_json.returncode == 1
     out = json.loads(as_json.stdout)
-    assert (out["ok"], out["checked"], out["versions"], out["reports"]) == (False, 7, 2, 1)
+    assert (out["ok"], out["checked"], out["versions"], out["reports"]) == (False, 9, 2, 1)
     assert [(b["owner"], b["kind"], b["status"]) for b in out["bad"]] == [
         ("churn:1", "reference profile", "changed"),
         ("churn:2", "model artifact", "missing"),

@@ -7,6 +7,7 @@ keeps working for callers who do not know driftline::
     ├── ConfigError (ValueError)            a setting, flag or file is wrong
     ├── InputError (ValueError)             data or an argument is wrong
     │   ├── SchemaError                     a batch does not match a signature
+    │   ├── UnlikeTrainingError             the input guard refused inputs unlike training
     │   ├── FeatureLookupError              a request's entity has no usable feature values
     │   ├── ArtifactError                   a model file cannot be read
     │   │   └── UntrustedArtifactError      it would run code we do not trust
@@ -22,6 +23,7 @@ keeps working for callers who do not know driftline::
     │   ├── UnauthenticatedError            no valid token was given
     │   └── ForbiddenError                  the token's role is too low
     ├── UnavailableError                    not ready, or too busy to answer in time
+    ├── RateLimitedError                    one caller sent more than its rate limit
     ├── StorageError (OSError)              the database or artifact store failed
     └── MissingDependencyError (ImportError) an optional extra is not installed
 
@@ -47,11 +49,13 @@ __all__ = [
     "MissingDependencyError",
     "MixedSchemaError",
     "NotFoundError",
+    "RateLimitedError",
     "SchemaError",
     "StorageError",
     "TamperedArtifactError",
     "UnauthenticatedError",
     "UnavailableError",
+    "UnlikeTrainingError",
     "UnreadableDataError",
     "UntrustedArtifactError",
 ]
@@ -159,6 +163,21 @@ class ForbiddenError(AuthError):
 
 class UnavailableError(DriftlineError):
     """Not ready yet, or too busy to answer before the deadline; try again."""
+
+
+class RateLimitedError(DriftlineError):
+    """One caller (a token or a client address) sent more than its rate limit allows.
+
+    ``retry_after`` is the wait in seconds before one more request would pass.
+    """
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UnlikeTrainingError(InputError):
+    """The input guard refused inputs unlike anything in the model's training data."""
 
 
 class StorageError(DriftlineError, OSError):

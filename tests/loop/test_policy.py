@@ -192,6 +192,10 @@ MISTAKES = [
     ),
     ('[monitor]\nreference = "ref.csv"', "key 'monitor.reference' (line 2) needs target"),
     ("approval = ", "churn.toml is not valid TOML"),
+    (
+        '[guard]\nmode = "block"',
+        "churn.toml: [guard]: guard must be one of off, log, flag, reject, got 'block'",
+    ),
 ]
 
 

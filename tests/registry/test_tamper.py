@@ -2,7 +2,7 @@
 
 Someone who can write the artifact store (and nothing else) edits one blob of
 version 1 at a time: the model artifact, its ONNX runtime, its reference
-profile and a stored evaluation report. Each read refuses it with one sentence
+profile, its input guard and a stored evaluation report. Each read refuses it with one sentence
 naming the version and the blob; every reader of the reference profile (here
 evaluation, which checks data against it) refuses too.
 """
@@ -98,6 +98,7 @@ def _blob(ws: Workspace, version: int, kind: str) -> str:
         "model artifact": mv.artifact_key,
         "ONNX runtime": mv.runtimes["onnx"]["key"],
         "reference profile": mv.profile_key,
+        "input guard": mv.runtimes["guard"]["key"],
     }
     return str(keys[kind])
 
@@ -107,6 +108,7 @@ def _read(ws: Workspace, kind: str) -> Callable[[], Any]:
         "model artifact": lambda: ws.load_model("churn:1"),
         "ONNX runtime": lambda: registry.load_onnx(ws.context, "churn:1"),
         "reference profile": lambda: ws.load_profile("churn:1"),
+        "input guard": lambda: registry.load_guard(ws.context, "churn:1"),
         "evaluation report": lambda: list_evaluations(ws.context, "churn:1"),
     }[kind]
 
@@ -153,7 +155,7 @@ TAMPER: dict[str, Callable[[bytes, bytes], bytes]] = {
     "truncate": lambda data, other: data[: len(data) // 2],
     "swap in version 2's blob": lambda data, other: other,
 }
-KINDS = ["model artifact", "ONNX runtime", "reference profile", "evaluation report"]
+KINDS = ["model artifact", "ONNX runtime", "reference profile", "input guard", "evaluation report"]
 CASES = [
     (kind, how)
     for kind in KINDS
@@ -236,6 +238,7 @@ def test_every_digest_is_recorded_and_in_the_audit_chain(ws: Workspace) -> None:
         assert payload["sha256"] == mv.sha256
         assert payload["profile_sha256"] == mv.profile_sha256
         assert payload["onnx_sha256"] == mv.runtimes["onnx"]["sha256"]
+        assert payload["guard_sha256"] == mv.runtimes["guard"]["sha256"]
         assert mv.to_dict()["profile_sha256"] == mv.profile_sha256
     assert ws.verify_audit().ok
 

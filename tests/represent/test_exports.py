@@ -13,6 +13,7 @@ MODULES = [
     "driftline.represent._base",
     "driftline.represent._classifier",
     "driftline.represent._detector",
+    "driftline.represent._frozen",
     "driftline.represent._ks",
     "driftline.represent._mmd",
     "driftline.represent._model_output",

@@ -27,6 +27,7 @@ DEPLOY_EXAMPLES = examples(
     "driftline deploy churn --canary challenger --percent 10",
     "driftline deploy churn --shadow challenger",
     "driftline deploy churn --features customer:* --on-missing default",
+    "driftline deploy churn --guard flag --guard-threshold 2 --labels-only --token-rate 5",
 )
 UNDEPLOY_EXAMPLES = examples("driftline undeploy churn")
 SERVE_EXAMPLES = examples(
@@ -61,6 +62,34 @@ def deploy(
     policy: Path | None = typer.Option(
         None, "--policy", help="The model's policy TOML; its [features] table declares them."
     ),
+    guard: str | None = typer.Option(
+        None,
+        "--guard",
+        help="Inputs unlike the training data: off, log (score in the log), flag (marked in "
+        "the answer and the log) or reject (HTTP 422). Also [guard] in --policy.",
+    ),
+    guard_threshold: float = typer.Option(
+        1.0,
+        "--guard-threshold",
+        help="Line for 'unlike', as a multiple of the one fitted at registration "
+        "(1: about 1 in 100 training-like inputs cross it).",
+    ),
+    round_to: int | None = typer.Option(
+        None, "--round", help="Answer probabilities rounded to this many decimals."
+    ),
+    top_k: int | None = typer.Option(
+        None, "--top-k", help="Answer only the K most likely classes' probabilities."
+    ),
+    labels_only: bool = typer.Option(
+        False, "--labels-only", help="Answer labels only, no probabilities."
+    ),
+    token_rate: float | None = typer.Option(
+        None, "--token-rate", help="Inputs per second allowed to one token (HTTP 429 beyond)."
+    ),
+    address_rate: float | None = typer.Option(
+        None, "--address-rate", help="Inputs per second allowed to one client address."
+    ),
+    burst: int = typer.Option(20, "--burst", help="Inputs a caller may send at once."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Deploy a model (a running server picks the change up within a second)."""
@@ -72,6 +101,17 @@ def deploy(
         binding = FeatureBinding(tuple(features.split(",")), on_missing, on_stale)
     elif policy is not None:
         binding = FeatureBinding.from_policy(policy)
+    guard_policy = _guard_policy(
+        guard,
+        policy,
+        threshold=guard_threshold,
+        round=round_to,
+        top_k=top_k,
+        labels_only=labels_only,
+        token_rate=token_rate,
+        address_rate=address_rate,
+        burst=burst,
+    )
     obj: Context = ctx.obj
     with obj.workspace() as ws:
         spec = serving.deploy(
@@ -82,6 +122,7 @@ def deploy(
             percent=percent,
             shadow=shadow,
             features=binding,
+            guard=guard_policy,
         )
     if as_json:
         echo_json(spec.to_dict())
@@ -98,7 +139,29 @@ def deploy(
             f"inputs completed from {', '.join(spec.features.use)} "
             f"(missing: {spec.features.on_missing}, stale: {spec.features.on_stale})"
         )
+    if spec.guard is not None:
+        parts.append(spec.guard.describe())
     console().print("deployed: " + "; ".join(parts))
+
+
+def _guard_policy(mode: str | None, policy: Path | None, **given: Any) -> Any:
+    """The guard policy from the flags, else the policy file's [guard] table, else None."""
+    from driftline.guard import GuardPolicy
+
+    defaults = {"threshold": 1.0, "labels_only": False, "burst": 20}
+    flagged = mode is not None or any(
+        v is not None and v != defaults.get(k) for k, v in given.items()
+    )
+    if given["threshold"] != 1.0 and mode not in ("flag", "reject"):
+        raise InputError(
+            "--guard-threshold needs --guard flag or --guard reject: it is the line past "
+            "which an input counts as unlike the training data"
+        )
+    if flagged:
+        return GuardPolicy(mode=mode or "off", **given)  # type: ignore[arg-type]
+    if policy is not None:
+        return GuardPolicy.from_policy(policy)
+    return None
 
 
 def undeploy(ctx: typer.Context, name: str = typer.Argument(..., help="Model name.")) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from driftline.errors import ConfigError, InputError
+from driftline.guard import GuardPolicy
 from driftline.loop._policy_parts import (
     CHECKS,
     DEFAULT_ROLLBACK,
@@ -32,6 +33,7 @@ _TOP = {
     "gate",
     "rollout",
     "rollback",
+    "guard",  # read by driftline deploy (driftline.guard), not by the loop
 }
 _HOOK = re.compile(r"^[\w./-]+:[A-Za-z_]\w*$")
 _ALERT_KEYS = {"name", "metric", "above", "below", "clear", "min_rows", "severity"}
@@ -62,6 +64,11 @@ def read_policy(text: str, *, where: str, folder: Path) -> dict[str, Any]:
         kwargs["rollout"] = _rollout(r, r.table(data["rollout"], ("rollout",)))
     if "rollback" in data:
         kwargs["rollback"] = _rollback(r, r.table(data["rollback"], ("rollback",)))
+    if "guard" in data:  # deploy reads it; checked here too, so a mistake shows at once
+        try:
+            GuardPolicy.from_dict(r.table(data["guard"], ("guard",)))
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: [guard]: {exc}") from None
     return kwargs
 
 

@@ -35,6 +35,7 @@ from driftline.schema import Signature
 from driftline.store import AliasRow, ModelRow, ModelVersionRow, as_utc, key_digest
 
 if TYPE_CHECKING:
+    from driftline.represent import FrozenOutlierScorer
     from driftline.stats import Profile
     from driftline.store import Context
 
@@ -42,6 +43,7 @@ __all__ = [
     "get",
     "list_models",
     "list_versions",
+    "load_guard",
     "load_model",
     "load_onnx",
     "load_profile",
@@ -236,6 +238,13 @@ def _store_blobs(
         profile_sha = key_digest(profile_key)
     if train is not None:
         profile_key, profile_sha = ctx.artifacts.put_blob(_profile_bytes(train))
+    if inherited is not None and "guard" in inherited.runtimes:
+        runtimes["guard"] = inherited.runtimes["guard"]
+    elif train is not None and signature is not None:
+        guard = _guard_bytes(train, signature)
+        if guard is not None:
+            guard_key, guard_sha = ctx.artifacts.put_blob(guard[0])
+            runtimes["guard"] = {"key": guard_key, "sha256": guard_sha, **guard[1]}
     return _Stored(key, sha, runtimes, profile_key, profile_sha)
 
 
@@ -269,6 +278,9 @@ def _audit_registration(
             "parent": parent,
             "profile_sha256": stored.profile_sha256,
             "onnx_sha256": stored.runtimes["onnx"]["sha256"] if "onnx" in stored.runtimes else None,
+            "guard_sha256": (
+                stored.runtimes["guard"]["sha256"] if "guard" in stored.runtimes else None
+            ),
         },
     )
 
@@ -301,6 +313,38 @@ def _profile_bytes(train: pd.DataFrame) -> bytes:
 
     profile = Profile.build(train)
     return json.dumps(profile.to_dict(), separators=(",", ":")).encode("utf-8")
+
+
+# The input guard keeps at most this many training rows: half to compare requests
+# with, half to set its threshold; enough for a 1% false-positive rate, and small
+# enough that scoring one request costs tens of microseconds.
+_GUARD_ROWS = 2000
+_GUARD_FPR = 0.01
+
+
+def _guard_bytes(train: pd.DataFrame, signature: Signature) -> tuple[bytes, dict[str, Any]] | None:
+    """The input guard fitted on the training inputs, stored as plain numbers.
+
+    A table too small or too odd to fit one registers without a guard (deploying
+    with ``--guard`` then says so) rather than failing the registration.
+    """
+    from driftline.errors import DriftlineError
+    from driftline.represent import FrozenOutlierScorer, OutlierScorer
+
+    inputs = train[[c for c in signature.names if c in train.columns]]
+    if len(inputs) > _GUARD_ROWS:
+        inputs = inputs.sample(n=_GUARD_ROWS, random_state=0)
+    # Small tables take the smallest rate their held-out half allows.
+    fpr = max(_GUARD_FPR, 1.0 / (len(inputs) // 2 + 1))
+    if len(inputs) < 20 or fpr > 0.1:
+        return None
+    try:
+        scorer = OutlierScorer(fpr=fpr, random_state=0).fit(inputs)
+        frozen = FrozenOutlierScorer.freeze(scorer)
+    except (DriftlineError, ValueError, TypeError):
+        return None
+    blob = json.dumps(frozen.to_dict(), separators=(",", ":")).encode("utf-8")
+    return blob, {"rows": len(inputs), "fpr": fpr, "threshold": frozen.threshold}
 
 
 def _model_row(s: Session, name: str) -> ModelRow:
@@ -512,6 +556,18 @@ def load_profile(ctx: Context, ref: str | ModelVersion) -> Profile:
         )
     data = _read_blob(ctx, mv, "reference profile", mv.profile_key, mv.profile_sha256)
     return Profile.from_dict(json.loads(data))
+
+
+def load_guard(ctx: Context, ref: str | ModelVersion) -> FrozenOutlierScorer | None:
+    """The input guard fitted on the training inputs at registration, sha256-verified."""
+    from driftline.represent import FrozenOutlierScorer
+
+    mv = ref if isinstance(ref, ModelVersion) else get(ctx, ref)
+    info = mv.runtimes.get("guard")
+    if not info:
+        return None
+    data = _read_blob(ctx, mv, "input guard", info["key"], info["sha256"])
+    return FrozenOutlierScorer.from_dict(json.loads(data))
 
 
 def _read_blob(ctx: Context, mv: ModelVersion, kind: str, key: str, sha256: str | None) -> bytes:

@@ -11,6 +11,7 @@ from driftline.represent._autoencoder import AutoencoderEncoder
 from driftline.represent._base import Encoder, clone
 from driftline.represent._classifier import classifier_test
 from driftline.represent._detector import RepresentationDetector
+from driftline.represent._frozen import FrozenOutlierScorer
 from driftline.represent._ks import ks_test
 from driftline.represent._mmd import mmd_test
 from driftline.represent._model_output import ModelOutputEncoder
@@ -23,6 +24,7 @@ from driftline.represent._text import TextEncoder
 __all__ = [
     "AutoencoderEncoder",
     "Encoder",
+    "FrozenOutlierScorer",
     "ModelOutputEncoder",
     "OutlierScorer",
     "PCAEncoder",

@@ -130,6 +130,7 @@ class OutlierScorer(EncoderBase):
             embedding = np.asarray(encoder.transform(fit_part), dtype=np.float64)
             k = min(self.n_neighbors, len(embedding))
             self.neighbors_ = NearestNeighbors(n_neighbors=k).fit(embedding)
+            self.reference_ = embedding  # the rows compared with, kept for freezing
         holdout_scores = self.score(take_rows(reference, holdout_rows))
         self.threshold_ = float(np.sort(holdout_scores)[rank - 1])
         self.n_holdout_ = n_holdout

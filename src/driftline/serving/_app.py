@@ -27,6 +27,7 @@ from driftline.serving import (
 )
 from driftline.serving._edge import InternalErrors, error_response, status_for
 from driftline.serving._fast import FastPath
+from driftline.serving._guarded import CallerScope
 from driftline.serving._state import ServerConfig, ServerState
 from driftline.settings import ENV_PREFIX, Settings
 from driftline.store import Context
@@ -40,7 +41,7 @@ class _App(FastAPI):
     """FastAPI, with plain predictions answered ahead of its middleware (see ``_fast``)."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return FastPath(super().build_middleware_stack(), self.state.driftline)
+        return CallerScope(FastPath(super().build_middleware_stack(), self.state.driftline))
 
 
 def create_app(ctx: Context, config: ServerConfig | None = None) -> FastAPI:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from driftline import audit, registry
 from driftline.errors import DriftlineError, InputError, NotFoundError
 from driftline.features import FeatureBinding
+from driftline.guard import GuardPolicy
 from driftline.registry import ModelRuntime
 from driftline.serving._features import check_feature_inputs
 from driftline.store import DeploymentRow
@@ -30,6 +31,7 @@ class DeploymentSpec:
     canary_percent: float = 0.0
     shadow_alias: str | None = None
     features: FeatureBinding | None = None  # inputs completed from feature views
+    guard: GuardPolicy | None = None  # input guard, output hardening, rate limits
 
     def refs(self) -> dict[str, str]:
         """Route name -> model reference."""
@@ -52,6 +54,7 @@ def _spec(row: DeploymentRow) -> DeploymentSpec:
         float(row.canary_percent),
         row.shadow_alias,
         FeatureBinding.from_dict(row.features) if row.features else None,
+        GuardPolicy.from_dict(row.guard) if row.guard else None,
     )
 
 
@@ -64,6 +67,7 @@ def deploy(
     percent: float = 0.0,
     shadow: str | None = None,
     features: FeatureBinding | None = None,
+    guard: GuardPolicy | None = None,
     actor: str | None = None,
 ) -> DeploymentSpec:
     """Create or change the deployment of ``model``; every alias must resolve and serve now.
@@ -78,7 +82,7 @@ def deploy(
         raise InputError("--percent needs --canary: which alias gets that share of traffic?")
     if canary is not None and not percent:
         raise InputError("--canary needs --percent: how much of the traffic should it answer?")
-    spec = DeploymentSpec(model, alias, canary, float(percent), shadow, features)
+    spec = DeploymentSpec(model, alias, canary, float(percent), shadow, features, guard)
     for ref in spec.refs().values():
         _check_servable(ctx, ref)
         if features is not None:
@@ -96,12 +100,14 @@ def deploy(
                     shadow_alias=shadow,
                     updated_at=now,
                     features=features.to_dict() if features else None,
+                    guard=guard.to_dict() if guard else None,
                 )
             )
         else:
             row.alias, row.canary_alias, row.canary_percent = alias, canary, float(percent)
             row.shadow_alias, row.updated_at = shadow, now
             row.features = features.to_dict() if features else None
+            row.guard = guard.to_dict() if guard else None
         audit.append(
             s,
             actor=actor or ctx.settings.actor,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -21,8 +22,10 @@ from driftline.errors import (
     ForbiddenError,
     InputError,
     NotFoundError,
+    RateLimitedError,
     UnauthenticatedError,
     UnavailableError,
+    UnlikeTrainingError,
 )
 
 __all__ = ["InternalErrors", "error_response", "requires", "status_for"]
@@ -32,6 +35,8 @@ _STATUS: tuple[tuple[type[DriftlineError], int], ...] = (
     (ForbiddenError, 403),
     (NotFoundError, 404),
     (ConflictError, 409),
+    (UnlikeTrainingError, 422),
+    (RateLimitedError, 429),
     (InputError, 400),
     (ConfigError, 400),
     (UnavailableError, 503),
@@ -64,6 +69,8 @@ def error_response(exc: BaseException, *, method: str, path: str) -> JSONRespons
     else:
         message = str(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, RateLimitedError):  # whole seconds, as HTTP says; at least 1
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 

@@ -70,7 +70,11 @@ class FastPath:
         except Exception as exc:  # every error becomes its status here, as at the edge
             status = status_for(exc)
             response = error_response(exc, method="POST", path=path)
-            answer = bytes(response.body), _JSON_HEADERS
+            retry = response.headers.get("retry-after")  # a rate limit says when to come back
+            answer = (
+                bytes(response.body),
+                ({**_JSON_HEADERS, "retry-after": retry} if retry else _JSON_HEADERS),
+            )
             metrics = self.state.metrics
             metrics.errors.labels(model, type(exc).__name__).inc()
             metrics.requests.labels(model, "-", protocol, str(status)).inc()

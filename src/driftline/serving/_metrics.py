@@ -58,6 +58,13 @@ class Metrics:
             ["model"],
             registry=self.registry,
         )
+        self.guard = Counter(
+            "driftline_guard_total",
+            "What the guard did: inputs unlike training (flagged or refused), requests over "
+            "a rate limit, query sweeps found; by model and event.",
+            ["model", "event"],
+            registry=self.registry,
+        )
 
     def render(self) -> bytes:
         return bytes(generate_latest(self.registry))

@@ -295,7 +295,9 @@ def _is_whole(v: Any) -> bool:
     return bool(math.isfinite(v) and float(v).is_integer() and abs(v) < 2**63)
 
 
-def format_predictions(predictions: Any, probabilities: Any = None) -> bytes:
+def format_predictions(
+    predictions: Any, probabilities: Any = None, unlike_training: list[bool] | None = None
+) -> bytes:
     """MLflow's response body, ``{"predictions": [...]}``.
 
     A DataFrame becomes records, as MLflow writes them. Probabilities, when
@@ -306,6 +308,8 @@ def format_predictions(predictions: Any, probabilities: Any = None) -> bytes:
     doc: dict[str, Any] = {"predictions": _jsonable(predictions)}
     if probabilities is not None:
         doc["probabilities"] = _jsonable(probabilities)
+    if unlike_training is not None:  # the input guard's flags, under a key of their own
+        doc["unlike_training"] = unlike_training
     return json.dumps(doc, allow_nan=False, ensure_ascii=False).encode("utf-8")
 
 

@@ -468,6 +468,7 @@ def encode_infer_response(
     request_id: str | None,
     outputs: list[OutputTensor],
     binary: set[str],
+    parameters: dict[str, Any] | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """Encode a response body and its headers; outputs named in ``binary`` go as raw bytes."""
     unknown = binary - {o.name for o in outputs}
@@ -478,6 +479,8 @@ def encode_infer_response(
         doc["model_version"] = model_version
     if request_id is not None:
         doc["id"] = request_id
+    if parameters:
+        doc["parameters"] = parameters
     tensors: list[dict[str, Any]] = []
     chunks: list[bytes] = []
     for o in outputs:

@@ -59,5 +59,7 @@ async def invocations(
         await request.body(), request.headers.get("content-type", ""), route.runtime.signature
     )
     answer = await state.predict(model, frame, protocol="mlflow")
-    body = _mlflow.format_predictions(answer.prediction.labels, answer.prediction.probabilities)
+    body = _mlflow.format_predictions(
+        answer.prediction.labels, answer.prediction.probabilities, answer.unlike_training
+    )
     return Response(body, media_type="application/json")

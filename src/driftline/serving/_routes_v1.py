@@ -37,6 +37,9 @@ class PredictResponse(BaseModel):
     request_ids: list[str]
     predictions: list[Any]
     probabilities: list[dict[str, float]] | None = None
+    unlike_training: list[bool] | None = Field(
+        None, description="Per row, whether the input guard found it unlike the training data."
+    )
 
 
 class Label(BaseModel):
@@ -185,6 +188,7 @@ def _response(name: str, answer: Any) -> dict[str, Any]:
         "request_ids": answer.request_ids,
         "predictions": answer.prediction.labels.tolist(),
         "probabilities": probs,
+        "unlike_training": answer.unlike_training,
     }
 
 

@@ -207,6 +207,11 @@ async def infer_body(
         request_id=decoded.id,
         outputs=[produced[n] for n in names],
         binary=binary,
+        parameters=(
+            {"unlike_training": answer.unlike_training}
+            if answer.unlike_training is not None
+            else None
+        ),
     )
 
 

@@ -17,9 +17,11 @@ import numpy as np
 import pandas as pd
 
 from driftline.errors import InputError, NotFoundError
+from driftline.guard import Scores
 from driftline.registry import ModelRuntime, Prediction
 from driftline.serving._batcher import Batcher, BatchStats
 from driftline.serving._features import with_features
+from driftline.serving._guarded import Guards
 from driftline.serving._log_upkeep import LogUpkeep
 from driftline.serving._metrics import Metrics
 from driftline.serving._outcomes import failure_record
@@ -52,6 +54,8 @@ class Answer:
     route: Route
     prediction: Prediction
     request_ids: list[str]
+    # Per row, whether the input guard found it unlike training (deployments that flag).
+    unlike_training: list[bool] | None = None
 
 
 class ServerState:
@@ -75,6 +79,7 @@ class ServerState:
         self._watcher: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self.token_cache: dict[str, Any] = {}
+        self.guards = Guards(self)
         # Request ids: random per process, then a counter; unique without a syscall each.
         self._id_prefix = uuid.uuid4().hex[:16]
         self._id_counter = itertools.count()
@@ -160,6 +165,9 @@ class ServerState:
     ) -> Answer:
         started = time.perf_counter()
         deployment = self.deployment(model)
+        guard = self.guards.of(deployment)
+        if guard is not None:
+            self.guards.admit(guard, len(frame))  # a caller over its rate limit gets 429
         if len(frame) == 0:
             # Some runtimes answer zero rows and scikit-learn raises, so no protocol may pass them.
             raise InputError(f"the request for {model!r} has no rows; send at least one")
@@ -178,11 +186,12 @@ class ServerState:
                     + ", ".join(str(v) for k, v in deployment.versions.items() if k != "shadow")
                 )
             route = matching[0]
+        names = deployment.champion.runtime.names
+        scores = self.guards.check(guard, route, frame, names) if guard is not None else None
         payload: np.ndarray | pd.DataFrame
         check = None
         if isinstance(frame, np.ndarray):
             # A matrix from the fast path, columns in the champion's order.
-            names = deployment.champion.runtime.names
             if route.runtime.matrix_inputs and route.runtime.names == names:
                 check = route.runtime.signature.validate_matrix  # with the batch, in one pass
                 payload = frame
@@ -201,7 +210,9 @@ class ServerState:
             raise
         latency = time.perf_counter() - started
         ids = [base] if len(frame) == 1 else [f"{base}:{i}" for i in range(len(frame))]
-        await self._log(route, payload, prediction, ids, latency, key=key, looked_up=looked_up)
+        await self._log(
+            route, payload, prediction, ids, latency, key=key, looked_up=looked_up, guard=scores
+        )
         answered = self._answered.get((model, route.name, protocol))
         if answered is None:
             answered = self._answered[(model, route.name, protocol)] = (
@@ -217,6 +228,10 @@ class ServerState:
                 else frame
             )
             self._spawn(self._shadow(deployment.shadow, shadow_frame, ids, key))
+        if guard is not None:
+            prediction = self.guards.after(guard, route, frame, names, prediction, scores)
+            if scores is not None and guard.policy.mode == "flag":
+                return Answer(route, prediction, ids, scores.flags())
         return Answer(route, prediction, ids)
 
     async def _failed(
@@ -257,6 +272,7 @@ class ServerState:
         *,
         key: str | None = None,
         looked_up: list[dict[str, Any]] | None = None,
+        guard: Scores | None = None,
     ) -> None:
         now = dt.datetime.now(dt.UTC).isoformat()
         if isinstance(payload, np.ndarray):
@@ -296,6 +312,12 @@ class ServerState:
         if key is not None:  # the caller's key (often a customer id): what forget finds them by
             for record in records:
                 record["request_key"] = key
+        if guard is not None:  # how unlike training each input was, and whether it crossed
+            for record, ratio, unlike in zip(
+                records, guard.ratios.tolist(), guard.unlike.tolist(), strict=True
+            ):
+                record["guard_score"] = round(ratio, 4)
+                record["unlike_training"] = unlike
         await self.log.commit(records)
 
     async def label(self, model: str, labels: list[tuple[str, Any]]) -> int:

@@ -61,6 +61,8 @@ META_COLUMNS = (
     "prediction",
     "probabilities",
     "request_key",
+    "guard_score",  # how unlike training the input was, where a deployment guards them
+    "unlike_training",
 )
 # Names an input cannot take as its column: they are the record's own.
 RESERVED = frozenset((*META_COLUMNS, "label", "kind"))
@@ -206,7 +208,8 @@ def records_table(records: list[dict[str, Any]], kind: str) -> pa.Table:
     else:
         for name in PREDICTION_COLUMNS:
             columns[name] = [r.get(name) for r in records]
-        for name in ("probabilities", "request_key"):  # kept only when some record has one
+        for name in ("probabilities", "request_key", "guard_score", "unlike_training"):
+            # kept only when some record has one
             if any(r.get(name) is not None for r in records):
                 columns[name] = [r.get(name) for r in records]
         for i, r in enumerate(records):

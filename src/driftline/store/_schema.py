@@ -157,6 +157,8 @@ class DeploymentRow(Base):
     updated_at: Mapped[dt.datetime]
     # Inputs completed from feature views by the request's entity key (revision 0006).
     features: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The input guard, output hardening and rate limits (revision 0008_guard).
+    guard: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class TokenRow(Base):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["BlobCheck", "BlobReport", "verify_blobs"]
 
 # Runtime names as a person reads them; an unknown one is shown as stored.
-_RUNTIMES = {"onnx": "ONNX runtime"}
+_RUNTIMES = {"onnx": "ONNX runtime", "guard": "input guard"}
 
 
 @dataclasses.dataclass(frozen=True)
