@@ -157,7 +157,7 @@ class DeploymentRow(Base):
     updated_at: Mapped[dt.datetime]
     # Inputs completed from feature views by the request's entity key (revision 0006).
     features: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    # The input guard, output hardening and rate limits (revision 0008_guard).
+    # The input guard, output hardening and rate limits (revision 0008).
     guard: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
