@@ -201,6 +201,7 @@ class Workspace:
         seed: int = 0,
         store: bool = True,
         actor: str | None = None,
+        sensitive: Sequence[str] | None = None,
     ) -> EvaluationReport:
         """Judge a version on labelled rows; see :func:`driftline.evaluation.evaluate`."""
         return evaluation.evaluate(
@@ -216,6 +217,7 @@ class Workspace:
             seed=seed,
             store=store,
             actor=actor,
+            sensitive=sensitive,
         )
 
     def evaluations(self, ref: str, *, limit: int | None = None) -> list[EvaluationReport]:

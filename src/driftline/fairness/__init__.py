@@ -7,7 +7,7 @@ difference and ratio, equalized odds difference. The four-fifths rule is
 stated in a sentence with its numbers.
 """
 
-from driftline.fairness._groups import DISPARITIES, MISSING_GROUP, group_fairness
+from driftline.fairness._groups import DISPARITIES, FIGURES, MISSING_GROUP, group_fairness
 from driftline.fairness._report import (
     AttributeFairness,
     FairnessReport,
@@ -17,6 +17,7 @@ from driftline.fairness._words import FOUR_FIFTHS
 
 __all__ = [
     "DISPARITIES",
+    "FIGURES",
     "FOUR_FIFTHS",
     "MISSING_GROUP",
     "AttributeFairness",
