@@ -14,7 +14,7 @@ from driftline.screening import audit_data, echo_finding, label_issues, out_of_f
 def _flip(y: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     k = len(np.unique(y))
-    rows = rng.choice(len(y), int(round(share * len(y))), replace=False)
+    rows = rng.choice(len(y), round(share * len(y)), replace=False)
     noisy = y.copy()
     noisy[rows] = (noisy[rows] + rng.integers(1, k, len(rows))) % k
     return noisy, rows
