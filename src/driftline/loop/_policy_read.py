@@ -32,6 +32,7 @@ _TOP = {
     "gate",
     "rollout",
     "rollback",
+    "audit",
 }
 _HOOK = re.compile(r"^[\w./-]+:[A-Za-z_]\w*$")
 _ALERT_KEYS = {"name", "metric", "above", "below", "clear", "min_rows", "severity"}
@@ -62,6 +63,11 @@ def read_policy(text: str, *, where: str, folder: Path) -> dict[str, Any]:
         kwargs["rollout"] = _rollout(r, r.table(data["rollout"], ("rollout",)))
     if "rollback" in data:
         kwargs["rollback"] = _rollback(r, r.table(data["rollback"], ("rollback",)))
+    if "audit" in data:  # read by register and the gate; checked here with the rest
+        table = r.table(data["audit"], ("audit",))
+        r.keys(table, ("audit",), {"require"}, "[audit]")
+        if "require" in table:
+            r.choice(table["require"], ("audit", "require"), ("clean", "none"))
     return kwargs
 
 
