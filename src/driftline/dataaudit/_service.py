@@ -103,34 +103,42 @@ def _echo(
     rows, hits = [p[0] for p in pairs], [p[1] for p in pairs]
     predictions = logged["prediction"].to_numpy()[hits]
     labels = frame[target].to_numpy()[rows]
-    expected = _expected(logged, hits, labels, predictions)
+    expected, source = _expected(ctx, name, logged, hits)
     if expected is None:
         report.notes.append(
-            f"labels matched with {name}'s log but not judged: it logged no probabilities "
-            f"to say how often they would agree"
+            f"labels matched with {name}'s log but not judged: it has no stored evaluation "
+            f"and logged no probabilities to say how often honest labels would agree "
+            f"(driftline evaluate {name} --data FILE)"
         )
         return
-    report.add(
-        echo_finding(
-            name, labels, predictions, expected, [r + 1 for r in rows], [keys[r] for r in rows]
-        )
+    finding = echo_finding(
+        name, labels, predictions, expected, [r + 1 for r in rows], [keys[r] for r in rows]
     )
+    if finding is not None:
+        finding.details["expected_from"] = source
+    report.add(finding)
 
 
 def _expected(
-    logged: pd.DataFrame, hits: list[int], labels: np.ndarray, predictions: np.ndarray
-) -> float | None:
-    """How often an independent label equals the prediction: the model's own top probability.
+    ctx: Context, name: str, logged: pd.DataFrame, hits: list[int]
+) -> tuple[float | None, str]:
+    """How often an independent label equals the model's prediction.
 
-    A calibrated model is right as often as its top probability says, so its
-    mean over the matched rows is the agreement expected of honest labels.
+    Its stored evaluation's accuracy says it best: labels from elsewhere, judged
+    against its predictions. Without one, the model's own mean top probability
+    (right only as far as the model is calibrated).
     """
+    from driftline.evaluation import latest_evaluation
+
+    stored = latest_evaluation(ctx, name)
+    if stored is not None and "accuracy" in stored.metrics:
+        return float(stored.metrics["accuracy"].value), f"evaluation {stored.id}"
     if "probabilities" not in logged.columns:
-        return None
+        return None, ""
     tops = []
     for p in logged["probabilities"].to_numpy()[hits]:
         values = list(p.values()) if isinstance(p, dict) else p
         if values is None or len(values) == 0:
-            return None
+            return None, ""
         tops.append(float(np.max(np.asarray(values, dtype=float))))
-    return float(np.mean(tops))
+    return float(np.mean(tops)), "logged probabilities"
