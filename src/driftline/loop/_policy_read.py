@@ -118,7 +118,8 @@ def _alerts(r: Reader, value: Any) -> tuple[Any, ...]:
             raise r.error(
                 (*at, "metric"),
                 f"names no metric monitoring knows{suggest(metric, METRICS)} "
-                f"(metrics: {', '.join(METRICS)}, or outcome:NAME for an outcome posted)",
+                f"(metrics: {', '.join(METRICS)}, or outcome:NAME for an outcome posted, or "
+                f"a disparity and a column such as demographic_parity_ratio:sex)",
             )
         if ("above" in table) == ("below" in table):
             raise r.error(at, "needs exactly one of above = ... or below = ...")
