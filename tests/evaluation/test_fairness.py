@@ -37,6 +37,12 @@ def test_sdk_figures_are_stored_and_read_back(registered, churn_test) -> None:
     assert carded["attribute"] == "region" and len(carded["groups"]) == 4
     assert carded["disparities"]["demographic_parity_ratio"].startswith("0.")
 
+    from driftline.report import render_html
+
+    page = render_html(stored)
+    assert "How the groups of region are served" in page and "selection rate" in page
+    assert "the rate of rows with" in page
+
 
 def test_multiclass_model_gets_a_note_not_a_failure(three_classes) -> None:
     from driftline.evaluation import evaluate
