@@ -185,3 +185,22 @@ def test_cli_audit_exit_codes_json_and_record(ws: Workspace, tmp_path: Path, cap
     err = capsys.readouterr().err
     assert code == 2 and "must be one of logistic, forest, boosting" in err
     assert err.count("\n") == 1
+
+
+def test_an_audit_from_the_cli_admits_the_same_file_to_register(
+    ws: Workspace, tmp_path: Path, capsys
+) -> None:
+    from driftline.io import read_frame
+
+    first = rows(600, 10).drop(columns="sex")
+    features = ["x1", "x2", "is_m"]
+    ws.register("loans", LogisticRegression().fit(first[features], first["y"]), train=first,
+                target="y")  # fmt: skip
+    _policy(ws, tmp_path, '[audit]\nrequire = "clean"\n')
+    path = tmp_path / "train.csv"
+    rows(900, 11).drop(columns="sex").to_csv(path, index=False)
+    assert main(["--home", str(ws.home), "data", "audit", str(path), "--target", "y"]) == 0
+    assert "found" in capsys.readouterr().out
+    train = read_frame(path, what="the training data")  # as `models register --train` reads it
+    model = LogisticRegression().fit(train[features], train["y"])
+    assert ws.register("loans", model, train=train, target="y").version == 2
