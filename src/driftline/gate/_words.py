@@ -288,22 +288,22 @@ def fairness_sentence(
 
     >>> fairness_sentence("loans:3", "sex", "demographic_parity_ratio", 0.71, 0.64, 0.78,
     ...                   "min", 0.8, False)
-    'loans:3 has demographic parity ratio 0.71 between the groups of `sex` (95% interval 0.64 to 0.78), below the minimum 0.8; find why its groups are served differently (driftline evaluate --sensitive sex), then run the gate again.'
+    'loans:3 has demographic parity ratio 0.71 between the groups of `sex` (likely between 0.64 and 0.78), below the minimum 0.8; find why its groups are served differently (driftline evaluate --sensitive sex), then run the gate again.'
+    >>> fairness_sentence("loans:3", "sex", "equalized_odds_difference", 0.04, 0.01, 0.07,
+    ...                   "max", 0.1, True)
+    'loans:3 has equalized odds difference 0.04 between the groups of `sex` (likely between 0.01 and 0.07), within the maximum 0.1.'
     """
     what = disparity.replace("_", " ")
-    shown, limit_shown = numbers(value, limit)
-    band = f" (95% interval {_band(low, high, value)})" if math.isfinite(low) else ""
-    where = "below the minimum" if side == "min" else "above the maximum"
+    shown = numbers(value, low, high)[0]
+    head = (
+        f"{candidate} has {what} {shown} between the groups of `{column}`{_band(low, high, value)}"
+    )
     if ok:
-        where = "within the minimum" if side == "min" else "within the maximum"
-        return (
-            f"{candidate} has {what} {shown} between the groups of `{column}`{band}, {where} "
-            f"{limit_shown}."
-        )
+        return f"{head}, within the {'minimum' if side == 'min' else 'maximum'} {limit:g}."
+    where = "below the minimum" if side == "min" else "above the maximum"
     return (
-        f"{candidate} has {what} {shown} between the groups of `{column}`{band}, {where} "
-        f"{limit_shown}; find why its groups are served differently (driftline evaluate "
-        f"--sensitive {column}), then {AGAIN}."
+        f"{head}, {where} {limit:g}; find why its groups are served differently (driftline "
+        f"evaluate --sensitive {column}), {AGAIN}."
     )
 
 
@@ -318,11 +318,11 @@ def audit_sentence(candidate: str, found: bool, passed: bool, headline: str) -> 
     if not found:
         return (
             f"{candidate}'s training data has no recorded audit; run driftline data audit on "
-            f"it, then {AGAIN}."
+            f"it, {AGAIN}."
         )
     if passed:
         return f"{candidate}'s training data passed its audit: {headline}"
     return (
         f"{candidate}'s training data failed its audit: {headline} Fix the data and retrain, "
-        f"then {AGAIN}."
+        f"{AGAIN}."
     )
