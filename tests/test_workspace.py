@@ -9,7 +9,17 @@ from typing import Any
 
 import pytest
 
-from driftline import audit, batch, edge, evaluation, features, gate, governance, registry
+from driftline import (
+    audit,
+    batch,
+    dataaudit,
+    edge,
+    evaluation,
+    features,
+    gate,
+    governance,
+    registry,
+)
 from driftline.store import Context
 from driftline.workspace import Workspace
 
@@ -27,6 +37,7 @@ PASS_THROUGH: dict[str, tuple[Callable[..., Any], set[str]]] = {
     "evaluations": (evaluation.list_evaluations, {"ctx"}),
     "calibrate": (evaluation.calibrate, {"ctx"}),
     "gate": (gate.run_gate, {"ctx"}),
+    "audit_data": (dataaudit.audit_training, {"ctx"}),
     "batch_score": (batch.score, {"ctx"}),
     "export": (edge.export, {"ctx"}),
     "ingest": (edge.ingest, {"ctx"}),

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from driftline import audit, batch, edge, evaluation, gate, governance, registry
+from driftline import audit, batch, dataaudit, edge, evaluation, gate, governance, registry
 from driftline import features as _features  # `features` names a parameter below
 from driftline.errors import ConfigError
 from driftline.settings import CONFIG_FILE, Settings
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from driftline.gate import GateDecision, GatePolicy
     from driftline.governance import ForgetReport, ModelCard, PruneReport
     from driftline.registry import ModelSummary, ModelVersion
+    from driftline.screening import AuditReport
     from driftline.stats import Profile
 
 __all__ = ["Workspace"]
@@ -201,6 +202,7 @@ class Workspace:
         seed: int = 0,
         store: bool = True,
         actor: str | None = None,
+        sensitive: Sequence[str] | None = None,
     ) -> EvaluationReport:
         """Judge a version on labelled rows; see :func:`driftline.evaluation.evaluate`."""
         return evaluation.evaluate(
@@ -216,6 +218,7 @@ class Workspace:
             seed=seed,
             store=store,
             actor=actor,
+            sensitive=sensitive,
         )
 
     def evaluations(self, ref: str, *, limit: int | None = None) -> list[EvaluationReport]:
@@ -269,6 +272,33 @@ class Workspace:
             target=target,
             policy=policy,
             seed=seed,
+            actor=actor,
+        )
+
+    def audit_data(
+        self,
+        data: Any,
+        *,
+        target: str,
+        model: str = "logistic",
+        eval_data: Any = None,
+        key: str | None = None,
+        served_by: str | None = None,
+        seed: int = 0,
+        record: bool = True,
+        actor: str | None = None,
+    ) -> AuditReport:
+        """Screen training data; see :func:`driftline.dataaudit.audit_training`."""
+        return dataaudit.audit_training(
+            self.context,
+            data,
+            target=target,
+            model=model,
+            eval_data=eval_data,
+            key=key,
+            served_by=served_by,
+            seed=seed,
+            record=record,
             actor=actor,
         )
 

@@ -18,6 +18,7 @@ from driftline.cli import (
     _batch,
     _calibrate,
     _data,
+    _data_audit,
     _doctor,
     _edge,
     _estimate,
@@ -58,6 +59,7 @@ app.add_typer(_models.alias_app, name="alias")
 app.add_typer(_audit.audit_app, name="audit")
 app.command("verify", epilog=_verify.EXAMPLES)(_verify.verify_command)
 app.add_typer(_data.data_app, name="data")
+_data.data_app.command("audit", epilog=_data_audit.EXAMPLES)(_data_audit.audit_command)
 app.command("drift", epilog=_data.DRIFT_EXAMPLES)(_data.drift_command)
 app.add_typer(_monitor.monitor_app, name="monitor")
 app.add_typer(_monitor.alerts_app, name="alerts")

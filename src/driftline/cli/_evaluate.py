@@ -21,6 +21,7 @@ evaluations_app = typer.Typer(
 EVALUATE_EXAMPLES = examples(
     "driftline evaluate churn@champion --data labelled.csv",
     'driftline evaluate churn:3 --data labelled.csv --slice "region=North" --html evaluation.html',
+    "driftline evaluate loans@champion --data labelled.csv --sensitive sex --sensitive age_band",
 )
 
 
@@ -38,6 +39,12 @@ def evaluate_command(
         "--slice",
         help='A group of rows to judge on its own, e.g. "region=North" or "age>=60 and '
         'region=North"; repeat for more.',
+    ),
+    sensitive: list[str] | None = typer.Option(
+        None,
+        "--sensitive",
+        help="A column naming groups of people, e.g. sex: each group's selection rate, "
+        "error rates and accuracy, and the disparities between groups; repeat for more.",
     ),
     no_discover: bool = typer.Option(
         False, "--no-discover", help="Do not search for the groups of rows served worst."
@@ -78,6 +85,7 @@ def evaluate_command(
             n_resamples=resamples,
             seed=seed,
             store=not no_store,
+            sensitive=sensitive or None,
         )
     if as_json:
         echo_json(report.to_dict())

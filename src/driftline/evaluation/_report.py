@@ -17,6 +17,7 @@ from driftline.evaluation._parts import (
     slices_sentences,
 )
 from driftline.evaluation._words import fmt_interval, fmt_value, interval_parts, metric_name
+from driftline.fairness import FairnessReport
 from driftline.metrics import Evaluation, Interval
 from driftline.quality import QualityReport
 from driftline.words import plural
@@ -64,6 +65,8 @@ class EvaluationReport:
     slices: Any = None
     weak_slices: Any = None
     quality: QualityReport | None = None
+    # Group fairness figures for the sensitive columns asked for (binary classifiers).
+    fairness: FairnessReport | None = None
     ref: str | None = None
     dropped_rows: int = 0
     seed: int = 0
@@ -135,6 +138,8 @@ class EvaluationReport:
             if report.miscalibrated:  # a slice well calibrated like the whole needs no words
                 out.append(f"On {label} ({report.n:,} rows): {calibration_sentence(report)}")
         out += slices_sentences(self.slices, self.weak_slices)
+        if self.fairness is not None:
+            out += self.fairness.sentences()
         if self.quality is not None:
             out.append(self.quality.headline)
         if self.dropped_rows:
@@ -181,6 +186,7 @@ class EvaluationReport:
             "slices": _dict_of(self.slices),
             "weak_slices": _dict_of(self.weak_slices),
             "quality": self.quality.to_dict() if self.quality is not None else None,
+            "fairness": self.fairness.to_dict() if self.fairness is not None else None,
             "charts": self.charts.to_dict(),
             "notes": list(self.notes),
             "created_at": self.created_at,
@@ -212,6 +218,7 @@ class EvaluationReport:
             slices=slices_from_dict(data.get("slices")),
             weak_slices=slices_from_dict(data.get("weak_slices")),
             quality=quality_from_dict(data.get("quality")),
+            fairness=(FairnessReport.from_dict(data["fairness"]) if data.get("fairness") else None),
             ref=data.get("ref"),
             dropped_rows=int(data.get("dropped_rows", 0)),
             seed=int(data.get("seed", 0)),
@@ -260,8 +267,11 @@ class EvaluationReport:
                     style="red" if weakest is not None and weakest[0] == c else None,
                 )
             yield per
+        fair = set(self.fairness.sentences()) if self.fairness is not None else set()
+        if self.fairness is not None:
+            yield from self.fairness.__rich_console__(console, options)
         for sentence in self.sentences()[1:]:
-            if sentence.startswith("The weakest class"):
+            if sentence.startswith("The weakest class") or sentence in fair:
                 continue
             yield Text(sentence)
         for note in self.notes:

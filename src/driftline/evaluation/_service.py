@@ -41,6 +41,7 @@ def evaluate(
     seed: int = 0,
     store: bool = True,
     actor: str | None = None,
+    sensitive: Sequence[str] | None = None,
 ) -> EvaluationReport:
     """Judge a model on labelled rows: every metric with a bootstrap interval, and more.
 
@@ -72,6 +73,11 @@ def evaluate(
     confidence, n_resamples, seed:
         The bootstrap intervals: their level, the resamples behind them, and
         the seed that makes them repeatable.
+    sensitive:
+        Columns of ``data`` naming groups of people (such as ``"sex"``): each
+        group's selection rate, true and false positive rates and accuracy,
+        and the disparities between groups (binary classifiers). The columns
+        need not be model inputs.
     store:
         Keep the report with a registered version (an ``evaluations`` row and
         a ``model.evaluate`` audit event). A model object is never stored.
@@ -92,6 +98,7 @@ def evaluate(
             "seed": seed,
             "store": store,
             "actor": actor,
+            "sensitive": sensitive,
         }
         if context is None:
             with Context.open(Settings.load(), create=False) as ctx:
@@ -111,6 +118,7 @@ def evaluate(
         confidence=confidence,
         n_resamples=n_resamples,
         seed=seed,
+        sensitive=sensitive,
     )
     report.created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     return report
@@ -141,6 +149,7 @@ def _evaluate_version(
     seed: int,
     store: bool,
     actor: str | None,
+    sensitive: Sequence[str] | None,
 ) -> EvaluationReport:
     from driftline import registry
 
@@ -171,6 +180,7 @@ def _evaluate_version(
         confidence=confidence,
         n_resamples=n_resamples,
         seed=seed,
+        sensitive=sensitive,
     )
     if store:
         return store_evaluation(ctx, version, report, actor=actor)
@@ -194,12 +204,14 @@ def judge(
     confidence: float = 0.95,
     n_resamples: int = 1000,
     seed: int = 0,
+    sensitive: Sequence[str] | None = None,
 ) -> EvaluationReport:
     """The report of ``model`` on ``frame``; nothing is stored (that is the caller's choice)."""
     from driftline.metrics import evaluate_predictions
 
     batch = split_batch(frame, target, signature=signature, model=model)
     asked = _parse_slices(slices, batch.frame) if slices else []
+    attributes = _sensitive_columns(sensitive, batch.frame, target)
     predictions = _predict(model, batch.features)
     y_true = align_labels(batch.labels, predictions, target)
     evaluation = evaluate_predictions(
@@ -248,6 +260,15 @@ def judge(
             )
             or {}
         )
+    fairness = None
+    if attributes:
+        fairness = _optional(
+            notes,
+            "fairness figures",
+            lambda: _fairness(
+                batch.frame, y_true, predictions, attributes, confidence, n_resamples, seed
+            ),
+        )
     quality = None
     if reference is not None or profile is not None or signature is not None:
         quality = _optional(
@@ -281,9 +302,56 @@ def judge(
         slices=user_slices,
         weak_slices=weak_slices,
         quality=quality,
+        fairness=fairness,
         dropped_rows=batch.dropped,
         seed=seed,
         notes=notes,
+    )
+
+
+def _sensitive_columns(sensitive: Any, frame: pd.DataFrame, target: str) -> list[str]:
+    """The sensitive columns asked for, checked before any scoring."""
+    if not sensitive:
+        return []
+    names = [sensitive] if isinstance(sensitive, str) else list(sensitive)
+    columns = [str(c) for c in frame.columns]
+    for name in names:
+        if name == target:
+            raise InputError(
+                f"the sensitive column {name!r} is the label column; name a column that "
+                f"says which group each row belongs to, such as 'sex' or 'age_band'"
+            )
+        if name not in columns:
+            raise InputError(
+                f"no column {name!r} in the data to group rows by; its columns are "
+                f"{', '.join(columns[:12])}"
+            )
+    return list(dict.fromkeys(names))
+
+
+def _fairness(
+    frame: pd.DataFrame,
+    y_true: np.ndarray,
+    predictions: Predictions,
+    attributes: list[str],
+    confidence: float,
+    n_resamples: int,
+    seed: int,
+) -> Any:
+    from driftline.fairness import group_fairness
+
+    if predictions.task != "binary" or predictions.classes is None:
+        raise InputError(
+            f"fairness figures need a model with two outcomes; this one is {predictions.task}"
+        )
+    return group_fairness(
+        y_true,
+        predictions.y_pred,
+        {name: frame[name].to_numpy() for name in attributes},
+        positive=predictions.classes[1],
+        confidence=confidence,
+        n_resamples=n_resamples,
+        seed=seed,
     )
 
 

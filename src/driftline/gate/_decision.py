@@ -26,6 +26,8 @@ Kind = Literal[
     "slice_regression",
     "calibration",
     "quality",
+    "fairness",
+    "audit",
 ]
 
 

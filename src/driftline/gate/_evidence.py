@@ -41,6 +41,9 @@ class Evidence:
     quality: Any = None  # a QualityReport
     quality_missing: str | None = None
     slices: Sequence[SliceRows] = ()
+    fairness: Any = None  # a FairnessReport of the candidate, for the policy's columns
+    fairness_missing: str | None = None
+    audit: Any = None  # the candidate's training-data audit as recorded, or None
     # How sentences name the two versions ("churn:3", "churn:1").
     candidate_name: str = "the candidate"
     baseline_name: str = "the baseline"

@@ -95,7 +95,77 @@ def judge(policy: GatePolicy, ev: Evidence, *, seed: int = 0) -> Judgement:
         out.criteria.append(_calibration(policy.max_ece, ev))
     if policy.slices is not None:
         judge_slices(policy, ev, out, seed=seed)
+    for column, bounds in policy.fairness.items():
+        for disparity, bound in bounds.items():
+            out.criteria += _fairness(column, disparity, bound.min, bound.max, ev)
+    if policy.require_audit:
+        out.criteria.append(_audit(ev))
     return out
+
+
+def _fairness(
+    column: str, disparity: str, lo: float | None, hi: float | None, ev: Evidence
+) -> list[Criterion]:
+    out = []
+    report = ev.fairness
+    attr = report.attributes.get(column) if report is not None else None
+    for side, limit in (("min", lo), ("max", hi)):
+        if limit is None:
+            continue
+        sign = "≥" if side == "min" else "≤"
+        name = f"{disparity.replace('_', ' ')} of {column} {sign} {limit:g}"
+        if attr is None:
+            reason = ev.fairness_missing or f"no figures for {column!r}"
+            out.append(
+                Criterion(
+                    name=name,
+                    kind="fairness",
+                    verdict="fail",
+                    sentence=words.cannot_sentence(
+                        f"{disparity.replace('_', ' ')} of {ev.candidate_name}",
+                        reason,
+                        words.NOT_APPLICABLE,
+                    ),
+                    threshold=limit,
+                    metric=disparity,
+                    slice=column,
+                )
+            )
+            continue
+        iv = attr.disparities[disparity]
+        ok = bool(np.isfinite(iv.value)) and (
+            iv.value >= limit if side == "min" else iv.value <= limit
+        )
+        out.append(
+            Criterion(
+                name=name,
+                kind="fairness",
+                verdict=verdict(ok),
+                sentence=words.fairness_sentence(
+                    ev.candidate_name, column, disparity, iv.value, iv.low, iv.high, side, limit, ok
+                ),
+                figure=iv.value,
+                low=iv.low,
+                high=iv.high,
+                threshold=limit,
+                metric=disparity,
+                slice=column,
+            )
+        )
+    return out
+
+
+def _audit(ev: Evidence) -> Criterion:
+    found = ev.audit is not None
+    passed = found and bool(ev.audit.get("passed"))
+    return Criterion(
+        name="clean training-data audit",
+        kind="audit",
+        verdict=verdict(passed),
+        sentence=words.audit_sentence(
+            ev.candidate_name, found, passed, str(ev.audit.get("headline", "")) if found else ""
+        ),
+    )
 
 
 def _regression(

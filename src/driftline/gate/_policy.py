@@ -31,6 +31,12 @@ services and are left alone)::
     [quality]
     must_pass = true          # no critical data-quality finding on the evaluation data
 
+    [fairness]                # disparities between the groups of sensitive columns
+    sex = { demographic_parity_ratio = { min = 0.8 }, equalized_odds_difference = { max = 0.1 } }
+
+    [audit]                   # top level in a model's policy file, beside [gate]
+    require = "clean"         # the candidate's training data passed `driftline data audit`
+
 ``max_drop`` is how much worse the candidate may be, in the metric's own
 units: a fall for metrics where higher is better, a rise for log loss,
 Brier, MAE, RMSE and MAPE.
@@ -52,7 +58,7 @@ from driftline.errors import InputError
 __all__ = ["Bound", "GatePolicy", "SlicePolicy"]
 
 # Top-level tables of a model's policy file that other services read.
-_OTHER_SECTIONS = frozenset({"alert", "canary", "rollback", "retrain", "features"})
+_OTHER_SECTIONS = frozenset({"alert", "canary", "rollback", "retrain", "features", "audit"})
 
 
 def _metric_names() -> tuple[str, ...]:
@@ -123,6 +129,9 @@ class GatePolicy:
     slices: SlicePolicy | None = None
     max_ece: float | None = None
     quality: bool = True
+    # Sensitive column -> disparity (driftline.fairness.DISPARITIES) -> bound.
+    fairness: Mapping[str, Mapping[str, Bound]] = dataclasses.field(default_factory=dict)
+    require_audit: bool = False
     min_rows: int = 100
     confidence: float = 0.95
     n_resamples: int = 1000
@@ -182,6 +191,7 @@ class GatePolicy:
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"{where} is not valid TOML: {exc}") from exc
         prefix: tuple[str, ...] = ()
+        audit = data.get("audit")
         if "gate" in data:
             gate = data["gate"]
             if not isinstance(gate, dict):
@@ -189,6 +199,8 @@ class GatePolicy:
             data, prefix = gate, ("gate",)
         else:
             data = {k: v for k, v in data.items() if k not in _OTHER_SECTIONS}
+        if audit is not None:  # [audit] sits beside [gate]: register reads it too
+            data = {**data, "audit": audit}
         return _Reader(text, where, prefix).policy(data)
 
     @classmethod
@@ -213,6 +225,13 @@ class GatePolicy:
             out["slices"] = {k: v for k, v in self.slices.to_dict().items() if v is not None}
         if self.max_ece is not None:
             out["calibration"] = {"max_ece": self.max_ece}
+        if self.fairness:
+            out["fairness"] = {
+                col: {name: b.to_dict() for name, b in bounds.items()}
+                for col, bounds in self.fairness.items()
+            }
+        if self.require_audit:
+            out["audit"] = {"require": "clean"}
         return out
 
 
@@ -365,6 +384,8 @@ class _Reader:
                 "slices",
                 "calibration",
                 "quality",
+                "fairness",
+                "audit",
             },
         )
         kwargs: dict[str, Any] = {}
@@ -410,7 +431,39 @@ class _Reader:
                     ("quality", "must_pass"), f"must be true or false, got {_kind(must)}"
                 )
             kwargs["quality"] = must
+        if "fairness" in data:
+            kwargs["fairness"] = self._fairness(self._table(data["fairness"], ("fairness",)))
+        if "audit" in data:
+            table = self._table(data["audit"], ("audit",))
+            self._keys(table, ("audit",), {"require"})
+            require = table.get("require", "none")
+            if require not in ("clean", "none"):
+                raise self.error(
+                    ("audit", "require"), f'must be "clean" or "none", got {require!r}'
+                )
+            kwargs["require_audit"] = require == "clean"
         return GatePolicy(thresholds=thresholds, regression=regression, **kwargs)
+
+    def _fairness(self, table: dict[str, Any]) -> dict[str, dict[str, Bound]]:
+        from driftline.fairness import DISPARITIES
+
+        out: dict[str, dict[str, Bound]] = {}
+        for column, value in table.items():
+            path = ("fairness", column)
+            bounds = self._table(value, path)
+            if not bounds:
+                raise self.error(
+                    path, "needs a disparity, e.g. { demographic_parity_ratio = { min = 0.8 } }"
+                )
+            for name, bound in bounds.items():
+                if name not in DISPARITIES:
+                    hint = _suggest(name, DISPARITIES)
+                    raise self.error(
+                        (*path, name),
+                        f"is not a disparity{hint} (disparities: {', '.join(DISPARITIES)})",
+                    )
+                out.setdefault(column, {})[name] = self._bound(bound, (*path, name))
+        return out
 
     def _slices(self, table: dict[str, Any]) -> SlicePolicy:
         base = {"segments", "define", "metric", "max_gap", "max_drop", "min_rows"}

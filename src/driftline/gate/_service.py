@@ -129,6 +129,7 @@ def run_gate(
         from driftline.gate._slicing import slice_masks
 
         slices = slice_masks(used.slices, batch.frame)
+    fairness, fairness_missing = _fairness(used, batch.frame, y_true, cand_pred, seed)
     evidence = Evidence(
         y_true=y_true,
         frame=batch.frame,
@@ -138,6 +139,9 @@ def run_gate(
         quality=quality,
         quality_missing=quality_missing,
         slices=slices,
+        fairness=fairness,
+        fairness_missing=fairness_missing,
+        audit=_audit(ctx, cand_mv) if used.require_audit else None,
         candidate_name=cand_mv.ref,
         baseline_name=base_mv.ref if base_mv is not None else "the baseline",
     )
@@ -160,6 +164,43 @@ def run_gate(
     )
     _record(ctx, decision, cand_mv, decided, actor or ctx.settings.actor)
     return decision
+
+
+def _fairness(
+    policy: GatePolicy, frame: pd.DataFrame, y_true: np.ndarray, pred: Predictions, seed: int
+) -> tuple[Any, str | None]:
+    """The candidate's group fairness on the policy's sensitive columns, or why not."""
+    if not policy.fairness:
+        return None, None
+    from driftline.fairness import group_fairness
+
+    if pred.task != "binary" or pred.classes is None:
+        return None, f"fairness figures need a model with two outcomes; this one is {pred.task}"
+    missing = [c for c in policy.fairness if c not in frame.columns]
+    present = [c for c in policy.fairness if c in frame.columns]
+    note = None
+    if missing:
+        note = f"the data has no column {', '.join(map(repr, missing))} to group rows by"
+    if not present:
+        return None, note
+    report = group_fairness(
+        y_true,
+        pred.y_pred,
+        {c: frame[c].to_numpy() for c in present},
+        positive=pred.classes[1],
+        confidence=policy.confidence,
+        n_resamples=policy.n_resamples,
+        seed=seed,
+    )
+    return report, note
+
+
+def _audit(ctx: Context, mv: ModelVersion) -> dict[str, Any] | None:
+    """The recorded audit of the data the candidate was trained on."""
+    from driftline.dataaudit import recorded_audit
+
+    data = mv.lineage.get("data_fingerprint")
+    return recorded_audit(ctx, str(data)) if data else None
 
 
 def _check_quality(

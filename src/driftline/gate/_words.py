@@ -15,8 +15,10 @@ from driftline.metrics import HIGHER_IS_BETTER, metric_label
 from driftline.words import capital, count_of, number, numbers, plural
 
 __all__ = [
+    "audit_sentence",
     "calibration_sentence",
     "cannot_sentence",
+    "fairness_sentence",
     "gap_sentence",
     "headline",
     "no_slices_sentence",
@@ -268,4 +270,59 @@ def headline(candidate: str, baseline: str | None, failed: list[str], total: int
     return (
         f"Gate failed: {candidate} may not {replace}; {count_of(len(failed), total, 'criterion', 'criteria')} "
         f"failed ({names}). {capital(keep)}: the failed criteria say what to improve."
+    )
+
+
+def fairness_sentence(
+    candidate: str,
+    column: str,
+    disparity: str,
+    value: float,
+    low: float,
+    high: float,
+    side: str,
+    limit: float,
+    ok: bool,
+) -> str:
+    """A disparity between groups against the policy's limit.
+
+    >>> fairness_sentence("loans:3", "sex", "demographic_parity_ratio", 0.71, 0.64, 0.78,
+    ...                   "min", 0.8, False)
+    'loans:3 has demographic parity ratio 0.71 between the groups of `sex` (likely between 0.64 and 0.78), below the minimum 0.8; find why its groups are served differently (driftline evaluate --sensitive sex), then run the gate again.'
+    >>> fairness_sentence("loans:3", "sex", "equalized_odds_difference", 0.04, 0.01, 0.07,
+    ...                   "max", 0.1, True)
+    'loans:3 has equalized odds difference 0.04 between the groups of `sex` (likely between 0.01 and 0.07), within the maximum 0.1.'
+    """
+    what = disparity.replace("_", " ")
+    shown = numbers(value, low, high)[0]
+    head = (
+        f"{candidate} has {what} {shown} between the groups of `{column}`{_band(low, high, value)}"
+    )
+    if ok:
+        return f"{head}, within the {'minimum' if side == 'min' else 'maximum'} {limit:g}."
+    where = "below the minimum" if side == "min" else "above the maximum"
+    return (
+        f"{head}, {where} {limit:g}; find why its groups are served differently (driftline "
+        f"evaluate --sensitive {column}), {AGAIN}."
+    )
+
+
+def audit_sentence(candidate: str, found: bool, passed: bool, headline: str) -> str:
+    """Whether the candidate's training data passed its audit.
+
+    >>> audit_sentence("churn:3", False, False, "")
+    "churn:3's training data has no recorded audit; run driftline data audit on it, then run the gate again."
+    >>> audit_sentence("churn:3", True, True, "The audit of 900 training rows found nothing to fix.")
+    "churn:3's training data passed its audit: The audit of 900 training rows found nothing to fix."
+    """
+    if not found:
+        return (
+            f"{candidate}'s training data has no recorded audit; run driftline data audit on "
+            f"it, {AGAIN}."
+        )
+    if passed:
+        return f"{candidate}'s training data passed its audit: {headline}"
+    return (
+        f"{candidate}'s training data failed its audit: {headline} Fix the data and retrain, "
+        f"{AGAIN}."
     )

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from driftline import audit, evaluation, registry
 from driftline.evaluation import interval_parts, metric_name
+from driftline.fairness import DISPARITIES, FIGURES
 from driftline.governance._hf import Result, fingerprint, metadata
 from driftline.governance._history import history
 from driftline.store import EvaluationRow
@@ -139,6 +140,31 @@ def _slices(report: EvaluationReport) -> list[dict[str, Any]]:
     return rows[:MAX_SLICES]
 
 
+def _fairness(report: EvaluationReport) -> list[dict[str, Any]] | None:
+    """Each sensitive attribute's groups and disparities, as the card shows them."""
+    if report.fairness is None:
+        return None
+    out = []
+    for attr in report.fairness.attributes.values():
+        out.append(
+            {
+                "attribute": attr.column,
+                "outcome": report.fairness.positive,
+                "groups": [
+                    {
+                        "group": g,
+                        "rows": f.size,
+                        **{k: interval_parts(getattr(f, k))[0] for k in FIGURES},
+                    }
+                    for g, f in attr.groups.items()
+                ],
+                "disparities": {k: interval_parts(attr.disparities[k])[0] for k in DISPARITIES},
+                "sentences": attr.sentences(report.fairness.positive),
+            }
+        )
+    return out
+
+
 def _calibration(
     report: EvaluationReport | None, made: dict[str, Any] | None
 ) -> dict[str, Any] | None:
@@ -181,6 +207,12 @@ def _limitations(
             quality.by_severity("critical") or quality.by_severity("warning")
         ):
             notes.append(f"On the evaluation data: {quality.headline}")
+        if report.fairness is not None:
+            notes += [
+                attr.sentences(report.fairness.positive)[0]
+                for attr in report.fairness.attributes.values()
+                if attr.below_four_fifths
+            ]
     if gate is not None and not gate["passed"]:
         notes.append(f"The gate refused it: {gate['headline']}")
     return notes
@@ -235,6 +267,7 @@ def model_card(ctx: Context, ref: str) -> ModelCard:
             "confidence": report.confidence,
             "metrics": _metrics(report),
             "quality": report.quality.headline if report.quality is not None else None,
+            "fairness": _fairness(report),
             "evaluated_at": report.created_at,
             "evaluated_by": report.created_by,
         }

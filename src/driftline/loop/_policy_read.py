@@ -34,6 +34,7 @@ _TOP = {
     "rollout",
     "rollback",
     "guard",  # read by driftline deploy (driftline.guard), not by the loop
+    "audit",
 }
 _HOOK = re.compile(r"^[\w./-]+:[A-Za-z_]\w*$")
 _ALERT_KEYS = {"name", "metric", "above", "below", "clear", "min_rows", "severity"}
@@ -69,6 +70,11 @@ def read_policy(text: str, *, where: str, folder: Path) -> dict[str, Any]:
             GuardPolicy.from_dict(r.table(data["guard"], ("guard",)))
         except ConfigError as exc:
             raise ConfigError(f"{where}: [guard]: {exc}") from None
+    if "audit" in data:  # read by register and the gate; checked here with the rest
+        table = r.table(data["audit"], ("audit",))
+        r.keys(table, ("audit",), {"require"}, "[audit]")
+        if "require" in table:
+            r.choice(table["require"], ("audit", "require"), ("clean", "none"))
     return kwargs
 
 
@@ -119,7 +125,8 @@ def _alerts(r: Reader, value: Any) -> tuple[Any, ...]:
             raise r.error(
                 (*at, "metric"),
                 f"names no metric monitoring knows{suggest(metric, METRICS)} "
-                f"(metrics: {', '.join(METRICS)}, or outcome:NAME for an outcome posted)",
+                f"(metrics: {', '.join(METRICS)}, or outcome:NAME for an outcome posted, or "
+                f"a disparity and a column such as demographic_parity_ratio:sex)",
             )
         if ("above" in table) == ("below" in table):
             raise r.error(at, "needs exactly one of above = ... or below = ...")

@@ -6,6 +6,7 @@ metric is computed from row weights, so the value and its bootstrap interval
 come from the same code (see ``_scores.py``).
 """
 
+from driftline.metrics._bootstrap import percentiles, resample_blocks
 from driftline.metrics._encode import encode_labels
 from driftline.metrics._evaluation import Evaluation, evaluate_predictions, metric_value
 from driftline.metrics._interval import Interval
@@ -45,5 +46,7 @@ __all__ = [
     "metric_label",
     "metric_value",
     "paired_bootstrap",
+    "percentiles",
     "predict",
+    "resample_blocks",
 ]

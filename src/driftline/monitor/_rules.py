@@ -15,6 +15,11 @@ Rules live in a model's policy TOML::
     min_rows = 100
     severity = "warning"
 
+Group fairness is one too, once labels arrive: ``metric =
+"demographic_parity_ratio:sex"`` is that disparity between the groups of the
+column ``sex`` among the window's labelled rows (any of
+:data:`driftline.fairness.DISPARITIES`, then ``:`` and the column).
+
 An application's outcomes are metrics too: ``metric = "outcome:purchase"`` is
 the average value of ``purchase`` per answer of the window (an answer with
 none posted counts 0, so for an event it is the share of answers it followed).
@@ -28,12 +33,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from driftline.errors import ConfigError
+from driftline.fairness import DISPARITIES
 
 __all__ = [
     "DEFAULT_RULES",
     "METRICS",
     "OUTCOME",
     "AlertRule",
+    "fairness_metric",
     "is_metric",
     "load_rules",
     "rule_value",
@@ -69,9 +76,19 @@ METRICS = {
 }
 
 
+def fairness_metric(name: str) -> tuple[str, str] | None:
+    """(disparity, column) of a metric such as ``demographic_parity_ratio:sex``, else None."""
+    disparity, _, column = name.partition(":")
+    return (disparity, column) if disparity in DISPARITIES and column else None
+
+
 def is_metric(name: str) -> bool:
-    """A metric of :data:`METRICS`, or ``outcome:NAME``."""
-    return name in METRICS or (name.startswith(OUTCOME) and len(name) > len(OUTCOME))
+    """A metric of :data:`METRICS`, ``outcome:NAME`` or ``DISPARITY:COLUMN``."""
+    return (
+        name in METRICS
+        or (name.startswith(OUTCOME) and len(name) > len(OUTCOME))
+        or fairness_metric(name) is not None
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +102,12 @@ class AlertRule:
     severity: Literal["info", "warning", "critical"] = "warning"
 
     @property
+    def sensitive(self) -> str | None:
+        """The column whose groups this rule compares (``DISPARITY:COLUMN``), or None."""
+        found = fairness_metric(self.metric)
+        return found[1] if found else None
+
+    @property
     def outcome(self) -> str | None:
         """The outcome this rule watches (``outcome:NAME``), or None."""
         return self.metric.removeprefix(OUTCOME) if self.metric.startswith(OUTCOME) else None
@@ -93,7 +116,8 @@ class AlertRule:
         if not is_metric(self.metric):
             raise ConfigError(
                 f"alert rule {self.name!r}: unknown metric {self.metric!r}; "
-                f"known: {', '.join(METRICS)}"
+                f"known: {', '.join(METRICS)}, outcome:NAME, or a disparity and a column "
+                f"such as demographic_parity_ratio:sex"
             )
         if (self.above is None) == (self.below is None):
             raise ConfigError(f"alert rule {self.name!r} needs exactly one of 'above' or 'below'")
@@ -138,6 +162,10 @@ def rule_value(metrics: dict[str, Any], metric: str) -> float | None:
     """A window's value of ``metric``; None when the window does not have it."""
     if metric.startswith(OUTCOME):
         value = (metrics.get("outcomes") or {}).get(metric.removeprefix(OUTCOME))
+        return None if value is None else float(value)
+    fair = fairness_metric(metric)
+    if fair is not None:
+        value = ((metrics.get("fairness") or {}).get(fair[1]) or {}).get(fair[0])
         return None if value is None else float(value)
     for prefix, table in (("estimated_", "estimated"), ("realized_", "realized")):
         if metric.startswith(prefix):

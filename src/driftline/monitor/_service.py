@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pads
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from driftline import audit, registry
 from driftline.drift import drift
 from driftline.errors import InputError
-from driftline.io import open_table
+from driftline.io import json_number, open_table
 from driftline.monitor._performance import PerformanceMonitor, prepare
 from driftline.monitor._rules import DEFAULT_RULES, OUTCOME, AlertRule, rule_value
 from driftline.monitor._sources import DatasetSource, LogSource, Source
@@ -180,10 +181,13 @@ def _metrics(
     frame: pd.DataFrame,
     columns: list[str],
     performance: PerformanceMonitor | None = None,
+    sensitive: Sequence[str] = (),
 ) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any] | None, list[str], list[Finding]]:
     metrics: dict[str, Any] = {"rows": float(len(frame))}
     if performance is not None and not frame.empty:
         metrics.update(performance.window(frame))
+    if sensitive and not frame.empty:
+        metrics.update(window_fairness(mv, frame, sensitive))
     posted = [c for c in frame.columns if isinstance(c, str) and c.startswith(OUTCOME)]
     if posted:  # per answer; an answer that nothing followed counts 0
         metrics["outcomes"] = {
@@ -207,6 +211,63 @@ def _metrics(
     metrics["quality_warnings"] = float(severities.count("warning"))
     problems = [f for f in quality.findings if f.severity != "info"]
     return metrics, report.to_dict(), quality.to_dict(), drifted, problems
+
+
+def window_fairness(
+    mv: ModelVersion, frame: pd.DataFrame, sensitive: Sequence[str]
+) -> dict[str, Any]:
+    """Disparities between groups among a window's rows whose labels have arrived.
+
+    The answers are the logged predictions; the labels the log's joined
+    ``label`` column (or the model's label column in a table passed in).
+    Labels and answers are compared as text, as a label posted over HTTP may
+    arrive as "1" for the class 1. Nothing is returned without both.
+    """
+    from driftline.fairness import DISPARITIES, group_fairness
+
+    output = mv.signature.output if mv.signature is not None else None
+    column = next(
+        (c for c in ("label", output.target if output else None) if c and c in frame.columns),
+        None,
+    )
+    present = [c for c in sensitive if c in frame.columns]
+    if column is None or "prediction" not in frame.columns or not present:
+        return {}
+    known = frame[column].notna() & frame["prediction"].notna()
+    if not known.any():
+        return {}
+    part = frame.loc[known]
+    classes = [str(c) for c in (output.classes or ())] if output is not None else []
+    labels = _as_text(part[column])
+    answers = _as_text(part["prediction"])
+    try:
+        report = group_fairness(
+            labels,
+            answers,
+            {c: part[c].to_numpy() for c in present},
+            positive=classes[1] if len(classes) == 2 else None,
+            n_resamples=0,
+        )
+    except InputError:
+        return {}  # not a two-outcome model: no disparity to track
+    return {
+        "fairness": {
+            c: {d: json_number(a.disparities[d].value) for d in DISPARITIES}
+            for c, a in report.attributes.items()
+        },
+        "fairness_labelled": int(known.sum()),
+    }
+
+
+def _as_text(values: pd.Series) -> np.ndarray:
+    """Labels as text, a whole number the same whether it came as 1, 1.0 or "1"."""
+    return np.asarray(
+        [
+            str(int(v)) if isinstance(v, float | np.floating) and float(v).is_integer() else str(v)
+            for v in values.tolist()
+        ],
+        dtype=object,
+    )
 
 
 def run(
@@ -236,6 +297,8 @@ def run(
     """
     period = parse_period(window)
     mv = registry.get(ctx, ref)
+    # Rules on a disparity (demographic_parity_ratio:sex) name the columns to group by.
+    sensitive = list(dict.fromkeys(r.sensitive for r in rules if r.sensitive is not None))
     if mv.signature is None or mv.profile_key is None:
         raise InputError(
             f"{mv.ref} was registered without training data, so there is no reference to "
@@ -244,7 +307,8 @@ def run(
     source: Source
     if data is None:
         watched = [r.outcome for r in rules if r.outcome is not None]
-        source = _from_log(ctx, mv, since, until, labels=reference is not None, outcomes=watched)
+        labels = reference is not None or bool(sensitive)
+        source = _from_log(ctx, mv, since, until, labels=labels, outcomes=watched)
     else:
         dataset = _dataset(data, time_column, mv.signature.text_columns())
         source = DatasetSource(dataset, time_column)
@@ -273,7 +337,7 @@ def run(
                 continue
             evaluated = len(frame) >= min_rows
             metrics, report, quality, drifted, problems = (
-                _metrics(mv, profile, frame, columns, performance)
+                _metrics(mv, profile, frame, columns, performance, sensitive)
                 if evaluated
                 else ({"rows": float(len(frame))}, None, None, [], [])
             )

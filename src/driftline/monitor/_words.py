@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from driftline.estimate import method_words
 from driftline.metrics import HIGHER_IS_BETTER, metric_label
 from driftline.monitor._performance import drops
+from driftline.monitor._rules import fairness_metric
 from driftline.monitor._windows import parse_period
 from driftline.quality import problem_words
 from driftline.words import capital, count_of, during, name, numbers, percent, plural, span
@@ -211,6 +212,11 @@ def _what(rule: AlertRule, ref: str, w: Window, value: float) -> tuple[str, str]
         return (
             f"the data sent to {ref} had {plural(round(value), 'data warning')}, {level}{found}"
         ), f"Look at the data check and fix what comes from a fault; {_check_data(ref)}."
+    if rule.sensitive is not None:
+        return _disparity(metric, ref, w, value, level), (
+            f"See which group is served worse: driftline evaluate {ref} --data "
+            f"recent-labelled.csv --sensitive {rule.sensitive}."
+        )
     if rule.outcome is not None:
         return (
             f"{name(rule.outcome)} averaged {numbers(value)[0]} per answer of {ref}, {level}"
@@ -229,6 +235,18 @@ def _what(rule: AlertRule, ref: str, w: Window, value: float) -> tuple[str, str]
     return (
         f"{metric.replace('_', ' ')} of {ref} was {_level(metric, value)}, {level}"
     ), f"Look at the monitoring results: driftline monitor run {ref}."
+
+
+def _disparity(metric: str, ref: str, w: Window, value: float, level: str) -> str:
+    """ "demographic parity ratio between the groups of `sex` in the answers of loans:3 was
+    0.71 on 240 labelled rows" (then the alert level, when given)."""
+    disparity, column = fairness_metric(metric) or ("", "")
+    labelled = int(w.metrics.get("fairness_labelled") or 0)
+    text = (
+        f"{disparity.replace('_', ' ')} between the groups of {name(column)} in the answers of "
+        f"{ref} was {numbers(value)[0]} on {plural(labelled, 'labelled row')}"
+    )
+    return f"{text}, {level}" if level else text
 
 
 def _of(moved: str, ref: str) -> str:
@@ -305,6 +323,8 @@ def _now(metric: str, ref: str, w: Window, value: float) -> str:
     if metric in ("quality_critical", "quality_warnings"):
         noun = "critical problem" if metric == "quality_critical" else "data warning"
         return f"the data sent to {ref} had {plural(round(value), noun)}"
+    if fairness_metric(metric) is not None:
+        return _disparity(metric, ref, w, value, "")
     if metric.startswith("outcome:"):
         return f"{name(metric.removeprefix('outcome:'))} averaged {numbers(value)[0]} per answer of {ref}"
     if metric == "rows":

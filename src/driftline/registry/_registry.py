@@ -22,6 +22,7 @@ from driftline import audit
 from driftline.errors import InputError, NotFoundError, UntrustedArtifactError
 from driftline.io import fingerprint
 from driftline.registry import _flavors, _onnx
+from driftline.registry._audited import require_clean_audit
 from driftline.registry._card import build_card
 from driftline.registry._lineage import git_revision
 from driftline.registry._version import (
@@ -98,6 +99,8 @@ def register(
     if same_inputs and (base is None or train is not None):
         raise InputError("same_inputs=True keeps the parent's inputs: pass parent= and no train")
     inherited = base if same_inputs else None
+    if train is not None:
+        require_clean_audit(ctx, name, fingerprint(train), len(train))
 
     flavor, blob, loaded = _artifact(ctx, model, trust)
     signature = _signature(loaded, train, target, inherited)

@@ -279,5 +279,34 @@ def _evaluation_page(
             "n_tested": report.weak_slices.n_tested if report.weak_slices is not None else 0,
             "discovered": report.weak_slices is not None,
             "quality": _quality(report),
+            "fairness": _fairness(report),
         },
     )
+
+
+def _fairness(report: EvaluationReport) -> list[dict[str, Any]]:
+    """Each sensitive column's groups, figures with intervals, and its sentences."""
+    fair = report.fairness
+    if fair is None:
+        return []
+    out = []
+    for attr in fair.attributes.values():
+        rows = []
+        for group, f in attr.groups.items():
+            cells = [interval_parts(iv) for iv in (f.selection_rate, f.tpr, f.fpr, f.accuracy)]
+            rows.append(
+                {
+                    "group": group,
+                    "rows": f"{f.size:,}",
+                    "cells": [f"{v} ({b})" if b else v for v, b in cells],
+                }
+            )
+        out.append(
+            {
+                "column": attr.column,
+                "rows": rows,
+                "warning": attr.below_four_fifths,
+                "sentences": attr.sentences(fair.positive, fair.min_group_rows),
+            }
+        )
+    return out
