@@ -12,7 +12,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from driftline.errors import InputError
-from driftline.stats._kinds import KINDS, Kind, is_numeric_kind
+from driftline.stats._kinds import (
+    KINDS,
+    Kind,
+    arrow_mask,
+    arrow_numpy,
+    arrow_strings,
+    filled,
+    is_numeric_kind,
+)
 from driftline.stats._known import KnownValues, UnseenCounter
 from driftline.stats._moments import Moments
 
@@ -34,27 +42,27 @@ def category_codes(
     -1 for a missing one; without ``unseen`` the count is 0.
     """
     k = len(categories)
-    value_set = pa.array(categories, pa.string())
+    value_set = arrow_strings(categories)
     if unseen is None or not len(unseen.known):
         codes = pc.index_in(values, value_set=value_set)
         # index_in gives null both for missing values and for values outside the categories.
-        codes = pc.fill_null(codes, k).to_numpy(zero_copy_only=False).astype(np.int64)
-        codes[values.is_null().to_numpy(zero_copy_only=False)] = -1
+        codes = filled(codes, k)
+        if values.null_count:
+            codes[arrow_numpy(values.is_null())] = -1
         # Known values but none outside the categories: every other value is new.
         return codes, 0 if unseen is None else int(np.count_nonzero(codes == k))
     # Codes of the distinct values, then of the rows: one hashing pass over the rows, and
     # the distinct values outside the categories are at hand for the unseen count.
     encoded = pc.dictionary_encode(values)
     dictionary = encoded.dictionary
-    entry_codes = pc.fill_null(pc.index_in(dictionary, value_set=value_set), k)
-    entry_codes = np.append(entry_codes.to_numpy(zero_copy_only=False).astype(np.int64), -1)
-    indices = pc.fill_null(encoded.indices, len(dictionary)).to_numpy(zero_copy_only=False)
+    entry_codes = np.append(filled(pc.index_in(dictionary, value_set=value_set), k), -1)
+    indices = filled(encoded.indices, len(dictionary))
     codes = entry_codes[indices]  # the last entry, -1, is the slot of missing values
     outside = entry_codes[:-1] == k
     if not outside.any():
         return codes, 0
     rows = np.bincount(indices, minlength=len(dictionary))[: len(dictionary)]
-    return codes, unseen.count(dictionary.filter(pa.array(outside)), rows[outside])
+    return codes, unseen.count(dictionary.filter(arrow_mask(outside)), rows[outside])
 
 
 def _histogram(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:

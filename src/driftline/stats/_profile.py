@@ -13,7 +13,14 @@ from driftline.errors import InputError, SchemaError
 from driftline.io import TableSource, open_table, rebatch
 from driftline.stats._bins import Bins, learn_bins
 from driftline.stats._column import ColumnProfile, category_codes
-from driftline.stats._kinds import Kind, is_numeric_kind, kind_of, numeric_values, string_values
+from driftline.stats._kinds import (
+    Kind,
+    arrow_indices,
+    is_numeric_kind,
+    kind_of,
+    numeric_values,
+    string_values,
+)
 from driftline.stats._known import UnseenCounter
 from driftline.stats._reservoir import Reservoir, chunk_keys
 
@@ -327,5 +334,5 @@ def _offer(reservoir: Reservoir, keys: np.ndarray, values: dict[str, Any]) -> Re
         if isinstance(column, np.ndarray):
             taken[name] = column[candidates]
         else:
-            taken[name] = np.array(column.take(pa.array(candidates)).to_pylist(), dtype=object)
+            taken[name] = np.array(column.take(arrow_indices(candidates)).to_pylist(), dtype=object)
     return reservoir.add(keys[candidates], taken)
