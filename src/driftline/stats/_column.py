@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from driftline.errors import InputError
+from driftline.stats._bins import COUNTED_SPAN
 from driftline.stats._kinds import (
     KINDS,
     Kind,
@@ -202,6 +203,46 @@ class ColumnProfile:
         else:
             histogram = _histogram(present, self.edges)
         return self._plus(missing, Moments.of(present), histogram, counts)
+
+    def observe_integers(self, values: np.ndarray, missing: int) -> ColumnProfile:
+        """This profile plus a chunk of integers (missing ones removed, ``missing`` of them).
+
+        Counted value by value when they span few values (codes of categories,
+        counts): moments and histogram from one ``bincount`` instead of a pass
+        each. Wider spans take :meth:`observe`.
+        """
+        if self.kind != "numeric" or values.size == 0:
+            floats = np.concatenate([values.astype(np.float64), np.full(missing, np.nan)])
+            return self.observe(floats)
+        low, high = int(values.min()), int(values.max())
+        if high - low >= COUNTED_SPAN:
+            return self._plus(
+                missing,
+                Moments.of(values.astype(np.float64)),
+                _histogram(values.astype(np.float64), self.edges),
+                None,
+            )
+        counts = np.bincount(values - low).astype(np.int64)
+        levels = np.arange(low, high + 1, dtype=np.float64)
+        n = int(values.size)
+        mean = float(counts @ levels) / n
+        d = levels - mean
+        d2 = d * d
+        moments = Moments(
+            count=n,
+            mean=mean,
+            m2=float(counts @ d2),
+            m3=float(counts @ (d2 * d)),
+            m4=float(counts @ (d2 * d2)),
+            min=float(low),
+            max=float(high),
+        )
+        # Values at or below each edge, read off the running counts.
+        cumulative = np.concatenate([[0], np.cumsum(counts)])
+        at = np.clip(np.floor(np.asarray(self.edges, dtype=np.float64)) - low + 1, 0, counts.size)
+        at_or_below = cumulative[at.astype(np.int64)]
+        histogram = np.diff(np.concatenate([[0], at_or_below, [n]])).astype(np.int64)
+        return self._plus(missing, moments, histogram, None)
 
     def _plus(
         self,

@@ -16,6 +16,7 @@ from driftline.stats._column import ColumnProfile, category_codes
 from driftline.stats._kinds import (
     Kind,
     arrow_indices,
+    arrow_numpy,
     is_numeric_kind,
     kind_of,
     numeric_values,
@@ -305,8 +306,18 @@ def _accumulate(
         values: dict[str, Any] = {}
         digest: list[np.ndarray] = []
         for name, col in columns.items():
-            if is_numeric_kind(col.kind):
-                values[name] = numeric_values(name, chunk.column(name), col.kind)
+            column = chunk.column(name)
+            if col.kind == "numeric" and _countable(column):
+                # Integers (codes of categories, counts): one bincount for moments and
+                # histogram; the floats only for the row sample.
+                present = column.drop_null() if column.null_count else column
+                columns[name] = col.observe_integers(
+                    arrow_numpy(present).astype(np.int64), column.null_count
+                )
+                values[name] = numeric_values(name, column, col.kind)
+                digest.append(values[name])
+            elif is_numeric_kind(col.kind):
+                values[name] = numeric_values(name, column, col.kind)
                 columns[name] = col.observe(values[name])
                 digest.append(values[name])
             else:
@@ -319,6 +330,11 @@ def _accumulate(
             reservoir = _offer(reservoir, keys, values)
         n_rows += chunk.num_rows
     return Profile(columns, n_rows, reservoir)
+
+
+def _countable(column: pa.ChunkedArray) -> bool:
+    # uint64 past 2**63 would wrap in int64: such a column is observed as floats.
+    return pa.types.is_integer(column.type) and not pa.types.is_uint64(column.type)
 
 
 def _offer(reservoir: Reservoir, keys: np.ndarray, values: dict[str, Any]) -> Reservoir:
