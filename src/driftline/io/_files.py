@@ -162,7 +162,12 @@ def _parquet_batches(file: Path, target: pa.Schema) -> Iterator[pa.RecordBatch]:
     import pyarrow.parquet as pq
 
     with pq.ParquetFile(file, pre_buffer=False) as pf:
-        for batch in pf.iter_batches(batch_size=_PARQUET_BATCH, columns=target.names):
+        # One consumer pulls one batch at a time: decoding threads only added CPU time
+        # (0.04-0.13 s against 0.025 s for a 300,000-row file on two busy cores).
+        batches = pf.iter_batches(
+            batch_size=_PARQUET_BATCH, columns=target.names, use_threads=False
+        )
+        for batch in batches:
             batch = batch.select(target.names)
             # A folder's schema may widen a file's column (int64 to float64).
             yield batch if batch.schema.equals(target) else batch.cast(target)
