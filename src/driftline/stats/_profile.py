@@ -311,10 +311,13 @@ def _accumulate(
                 # Integers (codes of categories, counts): one bincount for moments and
                 # histogram; the floats only for the row sample.
                 present = column.drop_null() if column.null_count else column
-                columns[name] = col.observe_integers(
-                    arrow_numpy(present).astype(np.int64), column.null_count
+                integers = arrow_numpy(present).astype(np.int64)
+                columns[name] = col.observe_integers(integers, column.null_count)
+                # Without missing values the integers stand for the floats: only the rows
+                # that enter the sample are converted (in _offer).
+                values[name] = (
+                    numeric_values(name, column, col.kind) if column.null_count else integers
                 )
-                values[name] = numeric_values(name, column, col.kind)
                 digest.append(values[name])
             elif is_numeric_kind(col.kind):
                 values[name] = numeric_values(name, column, col.kind)
@@ -348,7 +351,7 @@ def _offer(reservoir: Reservoir, keys: np.ndarray, values: dict[str, Any]) -> Re
     taken: dict[str, np.ndarray] = {}
     for name, column in values.items():
         if isinstance(column, np.ndarray):
-            taken[name] = column[candidates]
+            taken[name] = column[candidates].astype(np.float64, copy=False)
         else:
             taken[name] = np.array(column.take(arrow_indices(candidates)).to_pylist(), dtype=object)
     return reservoir.add(keys[candidates], taken)
