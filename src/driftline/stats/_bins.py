@@ -193,8 +193,8 @@ class BinLearner:
         bins = Bins()
         for name, kind in self.kinds.items():
             if name in self._counted:
-                low, counts = self._counted[name]
-                bins.edges[name] = counted_quantile_edges(low, counts, self.bins)
+                low, by_value = self._counted[name]
+                bins.edges[name] = counted_quantile_edges(low, by_value, self.bins)
             elif kind in ("numeric", "datetime"):
                 keys, values = self._samples.get(name, (np.empty(0), np.empty(0)))
                 if self.sample_size is not None and keys.size > self.sample_size:
