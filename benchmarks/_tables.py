@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["COLUMNS", "SHIFTED", "ensure_parquet"]
+__all__ = ["CENSUS_COLUMNS", "CENSUS_SHIFTED", "COLUMNS", "SHIFTED", "ensure_parquet"]
 
 DATA_VERSION = 2
 BLOCK_ROWS = 1_000_000
@@ -131,26 +131,91 @@ COLUMNS: dict[str, Make] = {
 SHIFTED = sorted(name for name in COLUMNS if name.endswith("_shift") and name != "num_small_shift")
 
 
-def blocks(rows: int, seed: int, side: Side) -> Iterator[pa.Table]:
+# -- the census-shaped table (issue 19) -------------------------------------------------------
+# 16 columns as a public census extract holds them: categories stored as integer codes,
+# counts, and a few floats. Four columns move in the current table.
+
+
+def _codes(k: int, *, zipf: float = 0.0, shift: float = 0.0) -> Make:
+    weights = 1.0 / np.arange(1, k + 1) ** zipf
+    base = weights / weights.sum()
+    moved = base * np.linspace(1.0 + shift, 1.0 - shift, k)
+    moved /= moved.sum()
+
+    def make(rng: np.random.Generator, n: int, cur: bool) -> pa.Array:
+        return pa.array(rng.choice(k, n, p=moved if cur else base).astype(np.int64) + 1)
+
+    return make
+
+
+def _count(lam: float, cur_lam: float | None = None, offset: int = 0) -> Make:
+    def make(rng: np.random.Generator, n: int, cur: bool) -> pa.Array:
+        rate = cur_lam if cur and cur_lam is not None else lam
+        return pa.array(rng.poisson(rate, n).astype(np.int64) + offset)
+
+    return make
+
+
+def _ages(rng: np.random.Generator, n: int, cur: bool) -> pa.Array:
+    return pa.array(np.clip(rng.normal(44.0 if cur else 41.0, 18.0, n), 17, 94).astype(np.int64))
+
+
+def _income(rng: np.random.Generator, n: int, cur: bool) -> pa.Array:
+    values = rng.lognormal(10.6 if cur else 10.5, 0.9, n)
+    return pa.array(values, mask=rng.random(n) < 0.03)
+
+
+def _gamma(shape: float, scale: float) -> Make:
+    def make(rng: np.random.Generator, n: int, cur: bool) -> pa.Array:
+        return pa.array(rng.gamma(shape, scale, n))
+
+    return make
+
+
+CENSUS_COLUMNS: dict[str, Make] = {
+    "age_shift": _ages,
+    "class_of_worker": _codes(8, zipf=1.0),
+    "schooling_shift": _codes(24, zipf=0.3, shift=0.4),
+    "marital": _codes(5, zipf=0.8),
+    "occupation": _codes(530, zipf=1.1),
+    "birthplace": _codes(250, zipf=1.5),
+    "relationship": _codes(18, zipf=1.2),
+    "sex": _codes(2),
+    "race": _codes(9, zipf=1.8),
+    "hours_per_week": _count(38.0, offset=1),
+    "children": _count(0.8),
+    "household_size_shift": _count(1.5, cur_lam=1.9, offset=1),
+    "income_shift": _income,
+    "commute_minutes": _gamma(2.0, 12.0),
+    "person_weight": _gamma(4.0, 25.0),
+    "poverty_ratio": _gamma(3.0, 1.2),
+}
+CENSUS_SHIFTED = sorted(name for name in CENSUS_COLUMNS if name.endswith("_shift"))
+SHAPES = {"mixed": COLUMNS, "census": CENSUS_COLUMNS}
+
+
+def blocks(rows: int, seed: int, side: Side, shape: str = "mixed") -> Iterator[pa.Table]:
     """The table of ``rows`` rows, as blocks of at most ``BLOCK_ROWS``."""
     side_id = {"reference": 0, "current": 1}[side]
+    columns = SHAPES[shape]
     for index, start in enumerate(range(0, rows, BLOCK_ROWS)):
         n = min(BLOCK_ROWS, rows - start)
         rng = np.random.default_rng([seed, side_id, index])
         cur = side == "current"
-        yield pa.table({name: make(rng, n, cur) for name, make in COLUMNS.items()})
+        yield pa.table({name: make(rng, n, cur) for name, make in columns.items()})
 
 
-def ensure_parquet(folder: Path, rows: int, seed: int, side: Side) -> Path:
+def ensure_parquet(folder: Path, rows: int, seed: int, side: Side, shape: str = "mixed") -> Path:
     """The cached Parquet file of this table, written block by block if missing."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{side}_{rows}_seed{seed}_v{DATA_VERSION}.parquet"
+    prefix = "" if shape == "mixed" else f"{shape}_"
+    path = folder / f"{prefix}{side}_{rows}_seed{seed}_v{DATA_VERSION}.parquet"
     if path.exists():
         return path
     partial = path.with_suffix(f".partial{os.getpid()}")
     writer: pq.ParquetWriter | None = None
     try:
-        for block in blocks(rows, seed, side):
+        for block in blocks(rows, seed, side, shape):
             if writer is None:
                 writer = pq.ParquetWriter(partial, block.schema)
             writer.write_table(block)

@@ -2,7 +2,7 @@
 
     python benchmarks/power_bench.py [--quick] [--seeds 30] [--null-seeds 100] [--workers 2]
 
-Seeded, one command. Two data sets, seven shifts, three magnitudes each and
+Seeded, one command. Two data sets, eight shifts, three magnitudes each and
 magnitude 0 (no shift, to measure false alarms), at 10, 50, 100, 500 and
 1000 rows per side:
 
@@ -10,7 +10,8 @@ magnitude 0 (no shift, to measure false alarms), at 10, 50, 100, 500 and
   columns), drawn with replacement from a pool the model never saw, plus
   uniform dequantization noise so no two rows tie. Shifts: Gaussian noise on
   half of the rows (sd in pixel units, pixels span 0-16), knock-out of digit
-  0 (share of its rows removed), rotation (degrees) and Gaussian blur (sd in
+  0 (share of its rows removed), label shift (the first tenth, three tenths
+  or half of the ten digits gone from the current rows), rotation (degrees) and Gaussian blur (sd in
   pixels) of the images.
 * tabular: 6 numbers and 2 categories around a latent class of 4. Shifts: a
   mean shift of 2 of the numbers (in sd), a correlation change of a pair of
@@ -101,9 +102,13 @@ def digits() -> dict[str, Any]:
     return {"x": data.data[pool], "y": data.target[pool], "model": model}
 
 
-def _digit_rows(rng: np.random.Generator, n: int, knockout: float = 0.0) -> np.ndarray:
+def _digit_rows(
+    rng: np.random.Generator, n: int, knockout: float = 0.0, removed: float = 0.0
+) -> np.ndarray:
     d = digits()
     weights = np.where(d["y"] == 0, 1.0 - knockout, 1.0)
+    # Label shift: the first round(10 * removed) digits are gone from the current rows.
+    weights = np.where(d["y"] < round(10 * removed), 0.0, weights)
     index = rng.choice(len(weights), n, p=weights / weights.sum())
     return np.array(d["x"][index], dtype=float)
 
@@ -116,7 +121,12 @@ def digits_pair(shift: str, magnitude: float, n: int, rng: np.random.Generator) 
     from scipy import ndimage
 
     ref = _jitter(rng, _digit_rows(rng, n))
-    cur = _digit_rows(rng, n, knockout=magnitude if shift == "knockout" else 0.0)
+    cur = _digit_rows(
+        rng,
+        n,
+        knockout=magnitude if shift == "knockout" else 0.0,
+        removed=magnitude if shift == "classes_removed" else 0.0,
+    )
     if magnitude and shift == "gaussian_noise":
         half = n // 2
         cur[:half] += rng.normal(scale=magnitude, size=(half, 64))
@@ -209,6 +219,7 @@ def tabular_pair(shift: str, magnitude: float, n: int, rng: np.random.Generator)
 SHIFTS: list[tuple[str, str, tuple[float, ...], str]] = [
     ("digits", "gaussian_noise", (1.0, 2.0, 4.0), "noise sd (pixels 0-16) on half the rows"),
     ("digits", "knockout", (0.5, 0.75, 1.0), "share of digit-0 rows removed"),
+    ("digits", "classes_removed", (0.1, 0.3, 0.5), "share of the 10 digits removed"),
     ("digits", "rotation", (2.0, 5.0, 10.0), "degrees (bilinear)"),
     ("digits", "blur", (0.35, 0.45, 0.6), "blur sd (pixels)"),
     ("tabular", "mean_shift", (0.1, 0.25, 0.5), "mean shift (sd) of 2 of 6 numbers"),

@@ -119,7 +119,7 @@ def test_model_reference_replaces_ref(files, tmp_path, capsys) -> None:
     data = json.loads(out)
     assert code == 0 and [c["column"] for c in data["columns"]] == ["age", "income"]
     # The registered model joins in: its outputs are tested too.
-    assert "model_output_ks" in [m["method"] for m in data["multivariate"]]
+    assert "model_output" in [m["method"] for m in data["multivariate"]]
     code, out, _ = run(
         capsys, "--home", home, "drift", files["shifted"], "--model", "credit@champion"
     )

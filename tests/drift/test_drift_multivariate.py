@@ -122,8 +122,13 @@ def test_model_outputs_see_a_knocked_out_class() -> None:
         cur, _ = _clusters(rng, 200, knockout=1.0)
         report = drift(ref, cur, model=model)
         outputs = report.multivariate[-1]
-        assert [t.method for t in report.multivariate] == ["mmd", "model_output_ks"]
-        assert [c.column for c in outputs.columns] == ["proba[0]", "proba[1]", "proba[2]"]
+        assert [t.method for t in report.multivariate] == ["mmd", "model_output"]
+        assert [c.column for c in outputs.columns] == [
+            "predicted class",
+            "proba[0]",
+            "proba[1]",
+            "proba[2]",
+        ]
         hits += outputs.drift_detected
         assert report.drift_detected or not outputs.drift_detected
     assert hits >= 9, f"the model's outputs saw the knock-out on {hits}/10 seeds"
@@ -144,9 +149,9 @@ def test_model_of_a_dataframe_pipeline_joins_any_method() -> None:
         LogisticRegression(),
     ).fit(train, train["a"] > 0)
     report = drift(_mixed(rng, 200), _mixed(rng, 200, shift=1.5), model=model, method="ks")
-    assert [t.method for t in report.multivariate] == ["model_output_ks"]
+    assert [t.method for t in report.multivariate] == ["model_output"]
     assert report.multivariate[0].drift_detected
-    assert report.multivariate[0].columns[0].column == "proba[True]"
+    assert [c.column for c in report.multivariate[0].columns] == ["predicted class", "proba[True]"]
 
 
 def test_a_model_that_cannot_answer_says_what_to_do() -> None:
@@ -172,9 +177,9 @@ def test_report_carries_and_renders_the_multivariate_results() -> None:
     report = drift(ref, cur, model=LogisticRegression().fit(x, y))
     d = report.to_dict()
     assert json.loads(json.dumps(d, allow_nan=False)) == d
-    assert [m["method"] for m in d["multivariate"]] == ["mmd", "model_output_ks"]
+    assert [m["method"] for m in d["multivariate"]] == ["mmd", "model_output"]
     assert {"p_value", "drift_detected", "alpha", "score", "columns"} <= set(d["multivariate"][0])
-    assert d["multivariate"][1]["columns"][0]["column"] == "proba[0]"
+    assert d["multivariate"][1]["columns"][1]["column"] == "proba[0]"
     out = io.StringIO()
     Console(file=out, width=120, color_system=None).print(report)
     text = out.getvalue()
@@ -183,7 +188,8 @@ def test_report_carries_and_renders_the_multivariate_results() -> None:
         "Taken as whole rows, the data can be told apart from the reference (kernel test MMD"
         in flat
     )
-    assert "The model's answers moved away from its answers on the reference data" in flat
+    # A class knocked out: the mix of predicted classes is what moved.
+    assert "The mix of classes the model predicts moved away from its mix on the reference" in flat
 
 
 def test_profiles_without_row_samples_fall_back_to_columns() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from driftline.drift import ColumnDrift, DriftReport, DriftResult
@@ -123,6 +125,15 @@ def test_whole_row_test_sentences() -> None:
     )  # fmt: skip
     other = DriftResult("energy", True, 0.01, 0.3, 0.05, "none", 1000, 500)
     near = DriftResult("mmd", True, 0.00498, 0.1, 0.05, "none", 1000, 500)
+    classes = DriftResult(
+        "model_output", True, 0.002, 40.0, 0.025, "bonferroni", 1000, 100,
+        [replace(col("predicted class", "js_distance", 0.45), method="chi2")],
+    )  # fmt: skip
+    assert rows_sentence(classes) == (
+        "The mix of classes the model predicts moved away from its mix on the reference data "
+        "by 0.45, where 0 is the same mix and 1 nothing in common (Jensen-Shannon distance, "
+        "p = 0.002 against a level of 0.025)."
+    )
     assert [rows_sentence(r) for r in (MMD, quiet, near, outputs, steady, other)] == [
         "Taken as whole rows, the data can be told apart from the reference (kernel test MMD, "
         "p = 0.002 against a level of 0.025).",

@@ -24,7 +24,6 @@ from driftline.errors import (
     NotFoundError,
     StorageError,
 )
-from driftline.store import mask_url
 
 __all__ = ["CRASH_FOLDER", "exit_code", "one_line", "report_bug", "say_error"]
 
@@ -42,6 +41,15 @@ def exit_code(exc: DriftlineError) -> int:
     if isinstance(exc, IntegrityError | StorageError | MissingDependencyError):
         return 1
     return 2 if isinstance(exc, ValueError) else 1
+
+
+def mask_url(text: str) -> str:
+    """``text`` with any URL's password masked (driftline.store's rule)."""
+    # Imported on failure only: the store brings SQLAlchemy and Alembic, about a third
+    # of a second that a command which never opens the workspace should not pay.
+    from driftline.store import mask_url as mask
+
+    return mask(text)
 
 
 def one_line(text: str) -> str:

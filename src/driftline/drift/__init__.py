@@ -39,8 +39,10 @@ when the column has thousands of values and ``other`` barely grows.
 Columns say *where*; they cannot see a shift that leaves every column's
 distribution as it was (a rotation, a changed correlation). So ``drift(...,
 method="auto")`` adds a kernel (MMD) test of whole rows, and ``drift(...,
-model=m)`` a KS test of the model's predicted probabilities; both read the
-profiles' row samples (at most 1000 rows a side). The column family and these
+model=m)`` tests the model's answers: a chi-square test of the mix of classes
+it predicts (label shift: classes that disappear or grow) and a KS test of
+each predicted probability. Both read the profiles' row samples (at most
+1000 rows a side). The column family and these
 tests are combined by Holm's procedure, which keeps the chance of any false
 alarm at most ``alpha``; their results are ``DriftReport.multivariate``.
 Measured power and false alarms: ``benchmarks/power_bench.py``.

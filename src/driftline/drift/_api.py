@@ -11,13 +11,8 @@ from driftline.drift._base import ColumnDetector
 from driftline.drift._chisquare import ChiSquareDetector
 from driftline.drift._jensen_shannon import JensenShannonDetector
 from driftline.drift._ks import KSDetector
-from driftline.drift._multivariate import (
-    MIN_ROWS,
-    check_model,
-    kernel_test,
-    model_output_test,
-    sample_frame,
-)
+from driftline.drift._model_shift import check_model, model_output_test
+from driftline.drift._multivariate import MIN_ROWS, kernel_test, sample_rows
 from driftline.drift._psi import PSIDetector
 from driftline.drift._report import DriftReport
 from driftline.drift._result import DriftResult
@@ -61,7 +56,9 @@ def drift(
     tests: it sees rotations, changed correlations and lost clusters that
     leave every column's distribution as it was. With ``model=`` (a fitted
     estimator or pipeline, or anything with ``predict_proba`` or ``predict``)
-    a KS test of the model's outputs joins too. These tests read the
+    the model's answers join too: a chi-square test of the mix of classes it
+    predicts (label shift: classes that disappear or grow) and a KS test of
+    each of its outputs. These tests read the
     profiles' row samples (at most 1000 rows a side), so they cost the same
     on any size of table; without row samples (profiles built with
     ``reservoir_size=0``) only the columns are tested. The families are
@@ -132,12 +129,12 @@ def _dataset_tests(
     tests = []
     if method == "auto":
         names = list(detector.columns_)
-        ref_rows = sample_frame(reference, names, seed=seed)
-        cur_rows = sample_frame(current, names, seed=seed + 1)
+        ref_rows = sample_rows(reference, names, seed=seed)
+        cur_rows = sample_rows(current, names, seed=seed + 1)
         tests.append(kernel_test(ref_rows, cur_rows, alpha=alpha, seed=seed))
     if model is not None:
         names = list(reference.columns)
-        ref_rows = sample_frame(reference, names, seed=seed)
-        cur_rows = sample_frame(current, names, seed=seed + 1)
-        tests.append(model_output_test(model, ref_rows, cur_rows, alpha=alpha))
+        ref_rows = sample_rows(reference, names, seed=seed)
+        cur_rows = sample_rows(current, names, seed=seed + 1)
+        tests.append(model_output_test(model, ref_rows, cur_rows, alpha=alpha, seed=seed))
     return tests

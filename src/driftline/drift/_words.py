@@ -100,7 +100,17 @@ def rows_sentence(r: DriftResult) -> str:
         if r.drift_detected:
             return f"Taken as whole rows, the data can be told apart from the reference (kernel test MMD, {p})."
         return f"Taken as whole rows, the data cannot be told apart from the reference (kernel test MMD, {p})."
-    if r.method == "model_output_ks":
+    if r.method in (
+        "model_output",
+        "model_output_ks",
+    ):  # the second: stored reports of earlier versions
+        classes = next((c for c in r.columns if c.method == "chi2" and c.drifted), None)
+        if r.drift_detected and classes is not None:
+            return (
+                f"The mix of classes the model predicts moved away from its mix on the reference "
+                f"data by {number(classes.effect_size)}, where 0 is the same mix and 1 nothing in "
+                f"common (Jensen-Shannon distance, {p})."
+            )
         if r.drift_detected:
             moved = [c.column for c in sorted(r.columns, key=lambda c: -c.effect_size) if c.drifted]
             most = f", most of all {name(moved[0])}" if moved else ""

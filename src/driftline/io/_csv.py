@@ -18,12 +18,15 @@ import itertools
 import re
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.csv as csv
-import pyarrow.dataset as ds
 
 from driftline.io._place import Place
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
 
 __all__ = ["csv_format", "learn_types", "scan", "stream_csv"]
 
@@ -52,6 +55,8 @@ _VALUE = re.compile(r"(?:invalid value|zone offset in) '(.*)'", re.DOTALL)
 
 def csv_format(path: Path, types: dict[str, pa.DataType]) -> ds.CsvFileFormat:
     """How to read ``path`` with these column types, as a dataset format."""
+    import pyarrow.dataset as ds  # ~0.3 s of imports (pandas among them): only for CSV
+
     return ds.CsvFileFormat(
         parse_options=_parse(path), convert_options=_convert(types), read_options=_blocks()
     )
@@ -98,6 +103,8 @@ def learn_types(
     With ``collect`` the rows of the final pass come back too, as record
     batches of that schema; otherwise the list is empty.
     """
+    import pyarrow.dataset as ds
+
     fixed = {name: pa.string() for name in text}
     header: tuple[Path, list[str]] | None = None
     while True:
@@ -134,6 +141,8 @@ def learn_types(
 
 
 def _header(path: Path, where: Place) -> list[str]:
+    import pyarrow.dataset as ds
+
     try:
         return list(ds.dataset(str(path), format=csv_format(path, {})).schema.names)
     except (pa.ArrowInvalid, OSError) as exc:

@@ -19,13 +19,15 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 
 from driftline.io._csv import csv_format, learn_types, stream_csv
 from driftline.io._place import ACCEPTED, Place
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as ds
 
 __all__ = ["FileTable", "Format", "open_files", "read_files", "table_files"]
 
@@ -66,6 +68,10 @@ class FileTable:
 
     def dataset(self) -> ds.Dataset:
         """The files as an Arrow dataset, for a caller that filters rows lazily."""
+        # Imported here: pyarrow.dataset brings pandas, ~0.3 s that reading Parquet
+        # batch by batch does not need.
+        import pyarrow.dataset as ds
+
         paths = [str(f) for f in self.files]
         if self.fmt == "csv":
             types = dict(zip(self.schema.names, self.schema.types, strict=True))
@@ -156,7 +162,12 @@ def _parquet_batches(file: Path, target: pa.Schema) -> Iterator[pa.RecordBatch]:
     import pyarrow.parquet as pq
 
     with pq.ParquetFile(file, pre_buffer=False) as pf:
-        for batch in pf.iter_batches(batch_size=_PARQUET_BATCH, columns=target.names):
+        # One consumer pulls one batch at a time: decoding threads only added CPU time
+        # (0.04-0.13 s against 0.025 s for a 300,000-row file on two busy cores).
+        batches = pf.iter_batches(
+            batch_size=_PARQUET_BATCH, columns=target.names, use_threads=False
+        )
+        for batch in batches:
             batch = batch.select(target.names)
             # A folder's schema may widen a file's column (int64 to float64).
             yield batch if batch.schema.equals(target) else batch.cast(target)

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from driftline.stats._kinds import Kind, numeric_values, string_values
+from driftline.stats._kinds import Kind, arrow_numpy, numeric_values, string_values
 from driftline.stats._known import KnownValues
 
 __all__ = ["BinLearner", "Bins"]
@@ -24,6 +24,10 @@ __all__ = ["BinLearner", "Bins"]
 # Values per column kept to choose edges in the first pass over a file: the edges are
 # exact quantiles below this many rows and quantiles of a uniform sample above it.
 EDGE_SAMPLE_SIZE = 200_000
+# An integer column whose values span at most this many is counted value by value
+# (bincount): exact quantiles on any number of rows, without sampling or sorting. Codes of
+# categories, counts, ages, years are; ids and amounts in cents fall back to the sample.
+COUNTED_SPAN = 1 << 16
 
 
 @dataclass
@@ -46,6 +50,22 @@ def quantile_edges(values: np.ndarray, bins: int) -> tuple[float, ...]:
     position = np.linspace(0.0, 1.0, bins + 1)[1:-1] * (ordered.size - 1)
     below = np.floor(position).astype(np.intp)
     lo, hi = ordered[below], ordered[np.minimum(below + 1, ordered.size - 1)]
+    step = position - below
+    qs = np.where(step >= 0.5, hi - (hi - lo) * (1.0 - step), lo + (hi - lo) * step)
+    return tuple(float(q) for q in np.unique(qs))
+
+
+def counted_quantile_edges(low: int, counts: np.ndarray, bins: int) -> tuple[float, ...]:
+    """:func:`quantile_edges` of the values ``low + i`` counted ``counts[i]`` times."""
+    total = int(counts.sum())
+    if total == 0 or bins <= 1:
+        return ()
+    cumulative = np.cumsum(counts)
+    position = np.linspace(0.0, 1.0, bins + 1)[1:-1] * (total - 1)
+    below = np.floor(position).astype(np.int64)
+    # The k-th smallest value (from 0) is the first whose running count passes k.
+    lo = low + np.searchsorted(cumulative, below, side="right").astype(np.float64)
+    hi = low + np.searchsorted(cumulative, np.minimum(below + 1, total - 1), side="right")
     step = position - below
     qs = np.where(step >= 0.5, hi - (hi - lo) * (1.0 - step), lo + (hi - lo) * step)
     return tuple(float(q) for q in np.unique(qs))
@@ -87,6 +107,9 @@ class BinLearner:
         self.max_categories = max_categories
         self._rng = np.random.default_rng(seed)
         self._samples: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # Integer columns counted value by value: (lowest value, counts from it).
+        self._counted: dict[str, tuple[int, np.ndarray]] = {}
+        self._uncountable: set[str] = set()
         self._counts: dict[str, dict[str, int]] = {
             name: {} for name, kind in kinds.items() if kind == "categorical"
         }
@@ -97,7 +120,9 @@ class BinLearner:
     def observe(self, chunk: pa.Table) -> None:
         for name, kind in self.kinds.items():
             column = chunk.column(name)
-            if kind in ("numeric", "datetime"):
+            if kind == "numeric" and name not in self._uncountable and _is_integer(column):
+                self._observe_integers(name, column)
+            elif kind in ("numeric", "datetime"):
                 self._observe_numeric(name, numeric_values(name, column, kind))
             elif kind == "categorical":
                 self._observe_strings(name, string_values(column))
@@ -128,6 +153,29 @@ class BinLearner:
             self._limits[name] = float(keys.max())
         self._samples[name] = (keys, values)
 
+    def _observe_integers(self, name: str, column: pa.ChunkedArray | pa.Array) -> None:
+        present = column.drop_null() if column.null_count else column
+        # int64 before subtracting: int8 codes would wrap around.
+        values = arrow_numpy(present).astype(np.int64)
+        if values.size == 0:
+            return
+        low, high = int(values.min()), int(values.max())
+        old_low, old = self._counted.get(name, (low, np.zeros(0, dtype=np.int64)))
+        start = min(low, old_low)
+        span = max(high, old_low + old.size - 1) - start + 1
+        if span > COUNTED_SPAN:
+            # Too wide to count: hand what was counted so far to the sample, and go on there.
+            self._uncountable.add(name)
+            self._counted.pop(name, None)
+            if old.size:
+                held = old_low + np.repeat(np.arange(old.size), old)
+                self._observe_numeric(name, held.astype(np.float64))
+            self._observe_numeric(name, values.astype(np.float64))
+            return
+        counts = np.bincount(values - start, minlength=span).astype(np.int64)
+        counts[old_low - start : old_low - start + old.size] += old
+        self._counted[name] = (start, counts)
+
     def _observe_strings(self, name: str, values: pa.Array) -> None:
         counts = self._counts[name]
         found = pc.value_counts(values.drop_null())
@@ -144,7 +192,10 @@ class BinLearner:
     def result(self) -> Bins:
         bins = Bins()
         for name, kind in self.kinds.items():
-            if kind in ("numeric", "datetime"):
+            if name in self._counted:
+                low, by_value = self._counted[name]
+                bins.edges[name] = counted_quantile_edges(low, by_value, self.bins)
+            elif kind in ("numeric", "datetime"):
                 keys, values = self._samples.get(name, (np.empty(0), np.empty(0)))
                 if self.sample_size is not None and keys.size > self.sample_size:
                     keys, values = _smallest(keys, values, self.sample_size)
@@ -155,6 +206,11 @@ class BinLearner:
                 if self.known and name not in self._pruned:
                     bins.known[name] = KnownValues.learn(counts, bins.categories[name])
         return bins
+
+
+def _is_integer(column: pa.ChunkedArray | pa.Array) -> bool:
+    # uint64 past 2**63 would wrap in int64: such a column takes the sample.
+    return pa.types.is_integer(column.type) and not pa.types.is_uint64(column.type)
 
 
 def _smallest(keys: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

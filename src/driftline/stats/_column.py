@@ -12,7 +12,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from driftline.errors import InputError
-from driftline.stats._kinds import KINDS, Kind, is_numeric_kind
+from driftline.stats._bins import COUNTED_SPAN
+from driftline.stats._kinds import (
+    KINDS,
+    Kind,
+    arrow_mask,
+    arrow_numpy,
+    arrow_strings,
+    filled,
+    is_numeric_kind,
+)
 from driftline.stats._known import KnownValues, UnseenCounter
 from driftline.stats._moments import Moments
 
@@ -34,27 +43,27 @@ def category_codes(
     -1 for a missing one; without ``unseen`` the count is 0.
     """
     k = len(categories)
-    value_set = pa.array(categories, pa.string())
+    value_set = arrow_strings(categories)
     if unseen is None or not len(unseen.known):
         codes = pc.index_in(values, value_set=value_set)
         # index_in gives null both for missing values and for values outside the categories.
-        codes = pc.fill_null(codes, k).to_numpy(zero_copy_only=False).astype(np.int64)
-        codes[values.is_null().to_numpy(zero_copy_only=False)] = -1
+        codes = filled(codes, k)
+        if values.null_count:
+            codes[arrow_numpy(values.is_null())] = -1
         # Known values but none outside the categories: every other value is new.
         return codes, 0 if unseen is None else int(np.count_nonzero(codes == k))
     # Codes of the distinct values, then of the rows: one hashing pass over the rows, and
     # the distinct values outside the categories are at hand for the unseen count.
     encoded = pc.dictionary_encode(values)
     dictionary = encoded.dictionary
-    entry_codes = pc.fill_null(pc.index_in(dictionary, value_set=value_set), k)
-    entry_codes = np.append(entry_codes.to_numpy(zero_copy_only=False).astype(np.int64), -1)
-    indices = pc.fill_null(encoded.indices, len(dictionary)).to_numpy(zero_copy_only=False)
+    entry_codes = np.append(filled(pc.index_in(dictionary, value_set=value_set), k), -1)
+    indices = filled(encoded.indices, len(dictionary))
     codes = entry_codes[indices]  # the last entry, -1, is the slot of missing values
     outside = entry_codes[:-1] == k
     if not outside.any():
         return codes, 0
     rows = np.bincount(indices, minlength=len(dictionary))[: len(dictionary)]
-    return codes, unseen.count(dictionary.filter(pa.array(outside)), rows[outside])
+    return codes, unseen.count(dictionary.filter(arrow_mask(outside)), rows[outside])
 
 
 def _histogram(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
@@ -194,6 +203,46 @@ class ColumnProfile:
         else:
             histogram = _histogram(present, self.edges)
         return self._plus(missing, Moments.of(present), histogram, counts)
+
+    def observe_integers(self, values: np.ndarray, missing: int) -> ColumnProfile:
+        """This profile plus a chunk of integers (missing ones removed, ``missing`` of them).
+
+        Counted value by value when they span few values (codes of categories,
+        counts): moments and histogram from one ``bincount`` instead of a pass
+        each. Wider spans take :meth:`observe`.
+        """
+        if self.kind != "numeric" or values.size == 0:
+            floats = np.concatenate([values.astype(np.float64), np.full(missing, np.nan)])
+            return self.observe(floats)
+        low, high = int(values.min()), int(values.max())
+        if high - low >= COUNTED_SPAN:
+            return self._plus(
+                missing,
+                Moments.of(values.astype(np.float64)),
+                _histogram(values.astype(np.float64), self.edges),
+                None,
+            )
+        counts = np.bincount(values - low).astype(np.int64)
+        levels = np.arange(low, high + 1, dtype=np.float64)
+        n = int(values.size)
+        mean = float(counts @ levels) / n
+        d = levels - mean
+        d2 = d * d
+        moments = Moments(
+            count=n,
+            mean=mean,
+            m2=float(counts @ d2),
+            m3=float(counts @ (d2 * d)),
+            m4=float(counts @ (d2 * d2)),
+            min=float(low),
+            max=float(high),
+        )
+        # Values at or below each edge, read off the running counts.
+        cumulative = np.concatenate([[0], np.cumsum(counts)])
+        at = np.clip(np.floor(np.asarray(self.edges, dtype=np.float64)) - low + 1, 0, counts.size)
+        at_or_below = cumulative[at.astype(np.int64)]
+        histogram = np.diff(np.concatenate([[0], at_or_below, [n]])).astype(np.int64)
+        return self._plus(missing, moments, histogram, None)
 
     def _plus(
         self,

@@ -38,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from driftline.errors import InputError
+from driftline.stats._kinds import arrow_mask, arrow_numpy, filled
 
 __all__ = ["HASH", "KnownValues", "UnseenCounter", "hash_values"]
 
@@ -139,7 +140,7 @@ class UnseenCounter:
 
     def __init__(self, known: KnownValues) -> None:
         self.known = known
-        self._values = pa.array([], pa.string())
+        self._values = pa.nulls(0, pa.string())
         self._new = np.zeros(0, dtype=bool)
 
     def count(self, distinct: pa.Array, rows: np.ndarray) -> int:
@@ -147,13 +148,13 @@ class UnseenCounter:
         if not len(distinct):
             return 0
         found = pc.index_in(distinct, value_set=self._values)
-        fresh = found.is_null().to_numpy(zero_copy_only=False)
+        fresh = arrow_numpy(found.is_null())
         new = np.zeros(len(distinct), dtype=bool)
         if not fresh.all():
-            at = pc.fill_null(found, 0).to_numpy(zero_copy_only=False)
+            at = filled(found, 0)
             new[~fresh] = self._new[at[~fresh]]
         if fresh.any():
-            unresolved = distinct.filter(pa.array(fresh))
+            unresolved = distinct.filter(arrow_mask(fresh))
             verdict = self.known.lacks(hash_values(unresolved.to_pylist()))
             new[fresh] = verdict
             if len(self._values) + len(unresolved) <= _MEMO_LIMIT:

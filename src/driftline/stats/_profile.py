@@ -13,7 +13,15 @@ from driftline.errors import InputError, SchemaError
 from driftline.io import TableSource, open_table, rebatch
 from driftline.stats._bins import Bins, learn_bins
 from driftline.stats._column import ColumnProfile, category_codes
-from driftline.stats._kinds import Kind, is_numeric_kind, kind_of, numeric_values, string_values
+from driftline.stats._kinds import (
+    Kind,
+    arrow_indices,
+    arrow_numpy,
+    is_numeric_kind,
+    kind_of,
+    numeric_values,
+    string_values,
+)
 from driftline.stats._known import UnseenCounter
 from driftline.stats._reservoir import Reservoir, chunk_keys
 
@@ -298,8 +306,21 @@ def _accumulate(
         values: dict[str, Any] = {}
         digest: list[np.ndarray] = []
         for name, col in columns.items():
-            if is_numeric_kind(col.kind):
-                values[name] = numeric_values(name, chunk.column(name), col.kind)
+            column = chunk.column(name)
+            if col.kind == "numeric" and _countable(column):
+                # Integers (codes of categories, counts): one bincount for moments and
+                # histogram; the floats only for the row sample.
+                present = column.drop_null() if column.null_count else column
+                integers = arrow_numpy(present).astype(np.int64)
+                columns[name] = col.observe_integers(integers, column.null_count)
+                # Without missing values the integers stand for the floats: only the rows
+                # that enter the sample are converted (in _offer).
+                values[name] = (
+                    numeric_values(name, column, col.kind) if column.null_count else integers
+                )
+                digest.append(values[name])
+            elif is_numeric_kind(col.kind):
+                values[name] = numeric_values(name, column, col.kind)
                 columns[name] = col.observe(values[name])
                 digest.append(values[name])
             else:
@@ -314,6 +335,11 @@ def _accumulate(
     return Profile(columns, n_rows, reservoir)
 
 
+def _countable(column: pa.ChunkedArray) -> bool:
+    # uint64 past 2**63 would wrap in int64: such a column is observed as floats.
+    return pa.types.is_integer(column.type) and not pa.types.is_uint64(column.type)
+
+
 def _offer(reservoir: Reservoir, keys: np.ndarray, values: dict[str, Any]) -> Reservoir:
     # Only rows that could enter are materialized: strings cost a Python object each.
     if keys.size > reservoir.size:
@@ -325,7 +351,7 @@ def _offer(reservoir: Reservoir, keys: np.ndarray, values: dict[str, Any]) -> Re
     taken: dict[str, np.ndarray] = {}
     for name, column in values.items():
         if isinstance(column, np.ndarray):
-            taken[name] = column[candidates]
+            taken[name] = column[candidates].astype(np.float64, copy=False)
         else:
-            taken[name] = np.array(column.take(pa.array(candidates)).to_pylist(), dtype=object)
+            taken[name] = np.array(column.take(arrow_indices(candidates)).to_pylist(), dtype=object)
     return reservoir.add(keys[candidates], taken)
