@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from driftline.errors import InputError, SchemaError
-from driftline.estimate._cbpe import CBPE, check_confidence
+from driftline.estimate._cbpe import CBPE
+from driftline.estimate._checks import check_confidence
 from driftline.estimate._dle import DLE
 from driftline.estimate._result import PerformanceEstimate, WindowEstimate
 from driftline.estimate._windows import Window, as_frame, describe, split

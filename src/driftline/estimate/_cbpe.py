@@ -48,23 +48,19 @@ from typing import Any
 import numpy as np
 
 from driftline.errors import InputError
+from driftline.estimate._checks import check_confidence, check_metrics, labelled, realized
 from driftline.estimate._choose import CALIBRATIONS, MIN_ROWS, WEIGHTINGS, blended, choose
 from driftline.estimate._confusion import (
     CONFUSION_METRICS,
-    from_confusion,
-    simulated_auc,
-    simulated_confusion,
 )
 from driftline.estimate._expected import expected_metrics
+from driftline.estimate._simulate import simulate
 from driftline.estimate._weights import Reweighter, weighted_metrics
 from driftline.estimate._window import MetricEstimate
-from driftline.metrics import macro_average
 
 __all__ = ["CBPE", "CBPE_METRICS"]
 
 CBPE_METRICS = (*CONFUSION_METRICS, "roc_auc")
-# Draws x rows held in memory at once by the simulation.
-_CELLS = 4_000_000
 
 
 class CBPE:
@@ -196,7 +192,7 @@ class CBPE:
         plain = expected_metrics(names, raw, proba, predicted)
         weighted = self._weighted(X, raw, names)
         values = blended(plain, weighted, self.weighting_)
-        draws = self._simulate(raw, proba, predicted, names)
+        draws = simulate(raw, proba, predicted, names, self.n_simulations, self.seed)
         alpha = (1 - self.confidence) / 2
         truth = self._realized(y_true, raw, predicted)
         out = {}
@@ -360,84 +356,3 @@ class CBPE:
             out = np.column_stack([1 - out, out])
         total = out.sum(axis=1, keepdims=True)
         return np.divide(out, total, out=np.full_like(out, 1 / out.shape[1]), where=total > 0)
-
-    def _simulate(
-        self, raw: np.ndarray, proba: np.ndarray, predicted: np.ndarray, names: list[str]
-    ) -> dict[str, np.ndarray]:
-        rng = np.random.default_rng(self.seed)
-        n, k = proba.shape
-        batch = max(1, min(self.n_simulations, _CELLS // max(n * k, 1)))
-        parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
-        cumulative = np.cumsum(proba, axis=1)[:, :-1]
-        done = 0
-        while done < self.n_simulations:
-            s = min(batch, self.n_simulations - done)
-            u = rng.random((s, n))
-            if k == 2:
-                draws = (u < proba[:, 1]).astype(np.intp)
-            else:
-                draws = (u[:, :, None] > cumulative[None, :, :]).sum(axis=2)
-            confusion = simulated_confusion(draws, predicted, k)
-            for name, values in from_confusion(confusion, names).items():
-                parts[name].append(values)
-            if "roc_auc" in names:
-                if k == 2:
-                    auc = simulated_auc(raw[:, 1], draws.astype(float))
-                else:
-                    auc = macro_average(
-                        [simulated_auc(raw[:, j], (draws == j).astype(float)) for j in range(k)]
-                    )
-                parts["roc_auc"].append(auc)
-            done += s
-        return {name: np.concatenate(p) for name, p in parts.items()}
-
-
-def check_confidence(confidence: float) -> None:
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
-        raise InputError(f"confidence must be a number between 0 and 1, got {confidence!r}")
-    if not 0 < confidence < 1:
-        raise InputError(f"confidence must be between 0 and 1, got {confidence!r}")
-
-
-def check_metrics(metrics: Sequence[str], known: Sequence[str], what: str) -> None:
-    if isinstance(metrics, str) or not len(metrics):
-        raise InputError(f"metrics must be a list of metric names, got {metrics!r}")
-    unknown = [m for m in metrics if m not in known]
-    if unknown:
-        raise InputError(
-            f"cannot estimate {', '.join(map(repr, unknown))} for {what}; "
-            f"estimable: {', '.join(known)}"
-        )
-
-
-def realized(
-    metrics: Sequence[str],
-    y_true: np.ndarray,
-    y_pred: np.ndarray,
-    y_proba: np.ndarray,
-    classes: np.ndarray,
-) -> dict[str, float]:
-    """Each metric on labelled rows, by :func:`driftline.metrics.metric_value`."""
-    from driftline.metrics import metric_value
-
-    if len(y_true) == 0:
-        return {name: float("nan") for name in metrics}
-    out = {}
-    for name in metrics:
-        try:
-            out[name] = float(
-                metric_value(name, y_true, y_pred=y_pred, y_proba=y_proba, classes=classes)
-            )
-        except InputError:
-            out[name] = float("nan")  # e.g. ROC AUC of rows that are all one class
-    return out
-
-
-def labelled(y_true: Any, n: int) -> np.ndarray:
-    """Which of ``n`` labels are known (not None, NaN or NA)."""
-    import pandas as pd
-
-    truth = np.asarray(y_true, dtype=object)
-    if truth.ndim != 1 or len(truth) != n:
-        raise InputError(f"the window has {n} rows but {len(truth)} labels")
-    return np.asarray(~pd.isna(pd.Series(truth, dtype=object)).to_numpy(), dtype=bool)
