@@ -162,6 +162,7 @@ def render(table: RealTable, result: dict[str, Any], nml: dict[str, Any] | None)
         rows.append((label, v["chosen"], cells))
     atc = summary(realized["accuracy"], result["atc"], None, None)
     rows.append(("ATC, average thresholded confidence", "", {"accuracy": atc}))
+    verdict = _verdict(rows, base)
     for label, chosen, cells in rows:
         parts = [label, chosen]
         for m in METRICS:
@@ -173,7 +174,15 @@ def render(table: RealTable, result: dict[str, Any], nml: dict[str, Any] | None)
             parts += [f"{mae:.4f}", "—" if cover is None else f"{cover:.0%}", ratio]
         lines.append("| " + " | ".join(parts) + " |")
     floor = _noise_floor(table, result)
+    timing = "; ".join(
+        f"{label.split(':')[0]}: fit {v['seconds'][0]:.1f} s, windows {v['seconds'][1]:.1f} s"
+        for label, v in result["variants"].items()
+    )
+    lines += ["", verdict] if verdict else []
     lines += [
+        "",
+        f"Time (driftline, fit on the reference, then all windows measured): {timing}"
+        + (f"; NannyML fit and windows {nml['seconds']:.1f} s." if nml else "."),
         "",
         f"Noise floor (the error of an estimator that knew each window's expected value "
         f"exactly, from the label draws of the isotonic CBPE band): accuracy ≈ "
@@ -181,6 +190,26 @@ def render(table: RealTable, result: dict[str, Any], nml: dict[str, Any] | None)
         "",
     ]
     return lines
+
+
+def _verdict(
+    rows: list[tuple[str, str, dict[str, tuple[float, float | None]]]], base: dict[str, float]
+) -> str:
+    """The default against the targets: 0.80x NannyML, and never worse than always isotonic."""
+    by_label = {label: cells for label, _, cells in rows}
+    default = next((c for label, c in by_label.items() if label.startswith("default")), None)
+    isotonic = by_label.get("CBPE, always isotonic")
+    if default is None or isotonic is None or not base:
+        return ""
+    parts = []
+    for m in METRICS:
+        ratio = default[m][0] / base[m]
+        versus = default[m][0] / isotonic[m][0]
+        parts.append(
+            f"{m}: {ratio:.2f}x NannyML ({'met' if ratio <= 0.8 else 'not met'}), "
+            f"{versus:.2f}x always-isotonic CBPE"
+        )
+    return "Default against the targets: " + "; ".join(parts) + "."
 
 
 def _noise_floor(table: RealTable, result: dict[str, Any]) -> dict[str, float]:
