@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from driftline.errors import InputError, SchemaError
-from driftline.estimate._cbpe import CBPE, check_confidence
+from driftline.estimate._cbpe import CBPE
+from driftline.estimate._checks import check_confidence
 from driftline.estimate._dle import DLE
 from driftline.estimate._result import PerformanceEstimate, WindowEstimate
 from driftline.estimate._windows import Window, as_frame, describe, split
@@ -65,6 +66,7 @@ def estimate_performance(
     n_simulations: int = 500,
     seed: int = 0,
     signature: Signature | None = None,
+    weighting: str = "blend",
 ) -> PerformanceEstimate:
     """Estimate a model's performance per window of ``current``, before its labels arrive.
 
@@ -100,6 +102,14 @@ def estimate_performance(
     estimation: models of the absolute and squared error learned on the
     reference; :class:`~driftline.estimate.DLE`). Both assume covariate
     shift: the inputs may move, the link from inputs to label may not.
+
+    ``calibration`` and ``weighting`` are CBPE's (see
+    :class:`~driftline.estimate.CBPE`): by default both are chosen on
+    windows staged from the reference, and, with the inputs at hand (the
+    model's features, or the columns both tables share), the estimate is
+    the mean of CBPE's and of the reference's own realized metrics weighted
+    toward each window's inputs by a domain classifier (``"blend"``;
+    ``"weighted"`` alone, ``"none"`` for CBPE alone).
 
     ``window`` is a number of rows, a period (``"6h"``, ``"1d"``, with the
     rows' times in ``time_column``; windows aligned to midnight UTC), or
@@ -147,6 +157,10 @@ def estimate_performance(
                 f"the reference's labels are all {classes[0]!r}: estimating performance needs a "
                 "reference with every class the model predicts (at least two); or pass classes="
             )
+    if model is None and y_pred_proba is not None and features is None:
+        # The inputs both tables hold; CBPE may weight the reference toward each window by them.
+        answers = _answers(y_pred, y_pred_proba)
+        features = [c for c in ref.columns if c in cur.columns and c not in ignore | answers]
     ref_scored = scored(
         ref, model=model, y_pred=y_pred, y_pred_proba=y_pred_proba, classes=classes,
         features=features, ignore=ignore, where="the reference",
@@ -166,6 +180,7 @@ def estimate_performance(
         confidence=confidence,
         n_simulations=n_simulations,
         seed=seed,
+        weighting=weighting,
     )
     labels = cur[target].to_numpy() if target in cur.columns else None
     rows = [_window(estimator, cur_scored, w, labels) for w in windows]
@@ -219,6 +234,7 @@ def fit_estimator(
     confidence: float = 0.95,
     n_simulations: int = 500,
     seed: int = 0,
+    weighting: str = "blend",
 ) -> CBPE | DLE:
     """CBPE for a classifier, DLE for a regressor, fitted on the scored, labelled reference."""
     if reference.task == "regression":
@@ -230,17 +246,25 @@ def fit_estimator(
     return CBPE(
         metrics=metrics,
         calibration=calibration,
+        weighting=weighting,
         confidence=confidence,
         n_simulations=n_simulations,
         seed=seed,
-    ).fit(y_true, reference.y_proba, classes=reference.classes, y_pred=reference.y_pred)
+    ).fit(
+        y_true,
+        reference.y_proba,
+        classes=reference.classes,
+        y_pred=reference.y_pred,
+        X=reference.X if len(reference.X.columns) else None,
+    )
 
 
 def estimate_window(estimator: CBPE | DLE, part: Scored, y_true: Any = None) -> dict[str, Any]:
     """One window's metric estimates (realized too where ``y_true`` holds labels)."""
     if isinstance(estimator, DLE):
         return estimator.estimate(part.X, part.y_pred, y_true=y_true)
-    return estimator.estimate(part.y_proba, part.y_pred, y_true=y_true)
+    inputs = part.X if len(part.X.columns) else None
+    return estimator.estimate(part.y_proba, part.y_pred, y_true=y_true, X=inputs)
 
 
 def take(s: Scored, positions: np.ndarray) -> Scored:
@@ -275,13 +299,7 @@ def scored(
             "nothing to estimate from: pass model=, or name the columns holding the "
             "predictions (y_pred=) and, for a classifier, the probabilities (y_pred_proba=)"
         )
-    answers = {y_pred} if y_pred else set()
-    if isinstance(y_pred_proba, str):
-        answers.add(y_pred_proba)
-    elif isinstance(y_pred_proba, Mapping):
-        answers.update(y_pred_proba.values())
-    elif y_pred_proba is not None:
-        answers.update(y_pred_proba)
+    answers = _answers(y_pred, y_pred_proba)
     _require(frame, [c for c in answers if c], where)
     if features is None:
         inputs = getattr(model, "feature_names_in_", None)
@@ -292,8 +310,6 @@ def scored(
         )
     else:
         names = list(features)
-    if model is None and y_pred_proba is not None:
-        names = []  # a classifier's estimate needs only its answers
     _require(frame, names, where, what="input column")
     X = frame[names]
     if model is not None:
@@ -312,6 +328,18 @@ def scored(
     proba, labels = _proba(frame, y_pred_proba, classes, pred, where)
     task = "binary" if len(labels) == 2 else "multiclass"
     return Scored(task, pred, proba, labels, X)
+
+
+def _answers(y_pred: str | None, y_pred_proba: ProbaSpec | None) -> set[str]:
+    """The columns holding the model's answers (not inputs)."""
+    answers = {y_pred} if y_pred else set()
+    if isinstance(y_pred_proba, str):
+        answers.add(y_pred_proba)
+    elif isinstance(y_pred_proba, Mapping):
+        answers.update(y_pred_proba.values())
+    elif y_pred_proba is not None:
+        answers.update(y_pred_proba)
+    return answers
 
 
 def _proba(

@@ -16,11 +16,21 @@ is the common case; it cannot see concept shift (the same inputs now mean
 another label), which only labels reveal.
 
 Probabilities are rarely calibrated out of the box, so :meth:`CBPE.fit`
-recalibrates them on the labelled reference first when that lowers the log
-loss on reference rows held out from the recalibration (the choice of
-:func:`driftline.calibration.fit_calibrator` with ``method="auto"``, where
-leaving them unchanged is a candidate too); otherwise the raw probabilities
-are used.
+recalibrates them on the labelled reference. Which recalibration (none among
+the candidates) is chosen by how well each estimates the metrics on windows
+the reference stages from its own rows: its later half seen from its
+earlier one, and slices of it by score and by input
+(:mod:`driftline.estimate._choose`); not by log loss alone, which measures
+the fit to the reference as a whole and on real data chose to leave scores
+that ranked well but were miscalibrated in places unchanged.
+
+Given the inputs (``X``) of the reference and of each window, the same
+validation may also choose importance weighting
+(:mod:`driftline.estimate._weights`): the reference's realized metrics
+reweighted by a density ratio a domain classifier learns between the
+reference and the window, alone (``"weighted"``) or averaged with CBPE's
+(``"blend"``). It sees where the model errs more than its scores admit,
+which CBPE cannot; it needs a reference that covers the window.
 
 The band: labels are drawn ``n_simulations`` times from the window's
 calibrated probabilities and each draw's metric computed; the band holds the
@@ -38,21 +48,19 @@ from typing import Any
 import numpy as np
 
 from driftline.errors import InputError
+from driftline.estimate._checks import check_confidence, check_metrics, labelled, realized
+from driftline.estimate._choose import CALIBRATIONS, MIN_ROWS, WEIGHTINGS, blended, choose
 from driftline.estimate._confusion import (
     CONFUSION_METRICS,
-    expected_auc,
-    from_confusion,
-    simulated_auc,
-    simulated_confusion,
 )
+from driftline.estimate._expected import expected_metrics
+from driftline.estimate._simulate import simulate
+from driftline.estimate._weights import Reweighter, weighted_metrics
 from driftline.estimate._window import MetricEstimate
-from driftline.metrics import macro_average
 
 __all__ = ["CBPE", "CBPE_METRICS"]
 
 CBPE_METRICS = (*CONFUSION_METRICS, "roc_auc")
-# Draws x rows held in memory at once by the simulation.
-_CELLS = 4_000_000
 
 
 class CBPE:
@@ -63,9 +71,18 @@ class CBPE:
     metrics:
         Any of accuracy, precision, recall, f1, roc_auc.
     calibration:
-        ``"auto"`` (recalibrate on the reference when it helps on held-out
-        rows), ``"none"``, or a method of :func:`driftline.calibration.fit_calibrator`
-        to always apply (``"platt"``, ``"isotonic"``, ``"temperature"``).
+        ``"auto"`` (chosen on windows staged from the reference, leaving the
+        probabilities unchanged among the candidates), ``"none"``, or a
+        method of :func:`driftline.calibration.fit_calibrator` to always
+        apply (``"platt"``, ``"isotonic"``, ``"temperature"``).
+    weighting:
+        ``"blend"`` (the mean of CBPE's estimate and the importance-weighted
+        one, which won on both real tables of the benchmark), ``"none"``
+        (CBPE alone), ``"weighted"`` (the reference's metrics weighted by the
+        density ratio to each window), or ``"auto"`` (chosen on the staged
+        windows too). It needs the inputs of the reference and of each
+        window; without them the estimate is CBPE's alone (``weighting_``
+        then says ``"none"``).
     confidence:
         Share of the simulated realized values the band holds.
     n_simulations:
@@ -74,8 +91,9 @@ class CBPE:
         Seed of the draws (and of the cross-fitting folds).
 
     Learned state: ``classes_``, ``calibrator_`` (None when none applied),
-    ``calibration_`` (its name or ``"none"``), ``reference_`` (each metric
-    realized on the reference), ``n_reference_``.
+    ``calibration_`` (its name or ``"none"``), ``weighting_``,
+    ``selection_`` (what was chosen and each candidate's relative error),
+    ``reference_`` (each metric realized on the reference), ``n_reference_``.
     """
 
     def __init__(
@@ -83,12 +101,14 @@ class CBPE:
         *,
         metrics: Sequence[str] = ("accuracy", "f1", "roc_auc"),
         calibration: str = "auto",
+        weighting: str = "blend",
         confidence: float = 0.95,
         n_simulations: int = 500,
         seed: int = 0,
     ) -> None:
         self.metrics = metrics
         self.calibration = calibration
+        self.weighting = weighting
         self.confidence = confidence
         self.n_simulations = n_simulations
         self.seed = seed
@@ -100,10 +120,19 @@ class CBPE:
         *,
         classes: Sequence[Any] | np.ndarray,
         y_pred: Any = None,
+        X: Any = None,
     ) -> CBPE:
-        """Learn the recalibration from the labelled reference's labels and probabilities."""
+        """Learn the recalibration from the labelled reference's labels and probabilities.
+
+        ``X``, the reference's inputs (a DataFrame, rows aligned), lets the
+        estimate weight the reference toward each window's inputs.
+        """
         check_metrics(self.metrics, CBPE_METRICS, "a classifier")
         check_confidence(self.confidence)
+        if self.weighting not in ("auto", *WEIGHTINGS):
+            raise InputError(
+                f"weighting must be one of auto, {', '.join(WEIGHTINGS)}, got {self.weighting!r}"
+            )
         if isinstance(self.n_simulations, bool) or not (
             isinstance(self.n_simulations, int) and self.n_simulations >= 20
         ):
@@ -128,8 +157,10 @@ class CBPE:
                 "performance needs a reference with every class the model predicts (at least two)"
             )
         labels = self.classes_[index]
-        self.calibrator_, self.calibration_ = self._choose_calibrator(labels, proba)
         predicted = self._predicted(y_pred, proba, "the reference")
+        self.reweighter_ = self._reweighter(X, proba)
+        self._truth, self._ref_predicted, self._ref_raw = index, predicted, proba
+        self._choose(labels, index, proba, predicted)
         self.reference_ = realized(
             self.metrics, labels, self.classes_[predicted], proba, self.classes_
         )
@@ -142,11 +173,13 @@ class CBPE:
         return self._calibrate(proba)
 
     def estimate(
-        self, y_proba: Any, y_pred: Any = None, *, y_true: Any = None
+        self, y_proba: Any, y_pred: Any = None, *, y_true: Any = None, X: Any = None
     ) -> dict[str, MetricEstimate]:
         """Estimated metrics of one window, with bands; realized too where ``y_true`` has labels.
 
         ``y_true`` may hold missing values (rows whose labels have not arrived).
+        ``X``, the window's inputs, is used when importance weighting was
+        chosen; without it the estimate is CBPE's alone.
         """
         if not hasattr(self, "classes_"):
             raise InputError("call fit(reference labels, probabilities) before estimate()")
@@ -155,16 +188,11 @@ class CBPE:
             raise InputError("the window has no rows")
         predicted = self._predicted(y_pred, raw, "the current data")
         proba = self._calibrate(raw)
-        k = len(self.classes_)
         names = list(self.metrics)
-        # The expected confusion matrix: cell (true j, predicted c) sums p_ij over rows predicted c.
-        expected = np.zeros((k, k))
-        for c in range(k):
-            expected[:, c] = proba[predicted == c].sum(axis=0)
-        values = {name: float(v) for name, v in from_confusion(expected, names).items()}
-        if "roc_auc" in names:
-            values["roc_auc"] = self._expected_auc(raw, proba)
-        draws = self._simulate(raw, proba, predicted, names)
+        plain = expected_metrics(names, raw, proba, predicted)
+        weighted = self._weighted(X, raw, names)
+        values = blended(plain, weighted, self.weighting_)
+        draws = simulate(raw, proba, predicted, names, self.n_simulations, self.seed)
         alpha = (1 - self.confidence) / 2
         truth = self._realized(y_true, raw, predicted)
         out = {}
@@ -175,6 +203,12 @@ class CBPE:
                 if len(sample)
                 else (float("nan"), float("nan"))
             )
+            if values[name] != plain[name]:
+                # The draws spread around CBPE's value; moved to the weighted one, the band
+                # widens by half the two estimates' gap, which neither can rule out.
+                gap = abs(values[name] - plain[name]) * (2 if self.weighting_ == "blend" else 1)
+                low = values[name] - (plain[name] - low) - gap / 2
+                high = values[name] + (high - plain[name]) + gap / 2
             out[name] = MetricEstimate(
                 values[name], low, high, None if truth is None else truth[name]
             )
@@ -225,25 +259,80 @@ class CBPE:
             )
         return self._index(labels, f"the predictions of {where}")
 
-    def _choose_calibrator(self, labels: np.ndarray, proba: np.ndarray) -> tuple[Any, str]:
-        if self.calibration in (None, "none", "identity"):
+    def _reweighter(self, X: Any, proba: np.ndarray) -> Reweighter | None:
+        if self.weighting == "none" or X is None or not len(getattr(X, "columns", ())):
+            return None  # without the inputs, CBPE alone
+        if len(X) != len(proba):
+            raise InputError(
+                f"the reference has {len(X)} rows of inputs but {len(proba)} of probabilities"
+            )
+        reweighter = Reweighter(X, proba, seed=self.seed)
+        return reweighter if reweighter.usable else None
+
+    def _choose(
+        self, labels: np.ndarray, index: np.ndarray, proba: np.ndarray, predicted: np.ndarray
+    ) -> None:
+        """Set ``calibrator_``, ``calibration_``, ``weighting_`` and ``selection_``."""
+        fixed = "none" if self.calibration in (None, "none", "identity") else self.calibration
+        calibrations = CALIBRATIONS if fixed == "auto" else (fixed,)
+        # A fixed weighting leaves only the recalibration to choose, on CBPE's own
+        # estimates: no domain classifier per staged window.
+        weightings = WEIGHTINGS if self.weighting == "auto" else ("none",)
+        if self.reweighter_ is None:
+            weightings = ("none",)
+        halves = (index[: len(index) // 2], index[len(index) // 2 :])
+        staged = len(index) >= MIN_ROWS and all(
+            (np.bincount(h, minlength=len(self.classes_)) >= 2).sum() >= 2 for h in halves
+        )
+        self.selection_: dict[str, Any] = {}
+        weighting = "none" if self.weighting == "auto" else self.weighting
+        if len(calibrations) * len(weightings) > 1 and staged:
+            base = fixed
+            if fixed == "auto":  # the baseline: chosen by cross-validated log loss
+                base = self._calibrator(labels, proba, "auto")[1]
+            choice = choose(
+                list(self.metrics), index, proba, predicted,
+                calibrations=calibrations, weightings=weightings,
+                reweighter=self.reweighter_, baseline=(base, weightings[0]), seed=self.seed,
+            )  # fmt: skip
+            fixed = choice.calibration
+            weighting = choice.weighting if self.weighting == "auto" else weighting
+            self.selection_ = {"scores": choice.scores, "windows": choice.windows}
+        self.weighting_ = weighting if self.reweighter_ is not None else "none"
+        self.calibrator_, self.calibration_ = self._calibrator(labels, proba, fixed)
+        self.selection_.update(calibration=self.calibration_, weighting=self.weighting_)
+
+    def _calibrator(self, labels: np.ndarray, proba: np.ndarray, method: str) -> tuple[Any, str]:
+        if method == "none":
             return None, "none"
         from driftline.calibration import fit_calibrator
 
-        # "auto" lets fit_calibrator choose by cross-validated log loss on the
-        # reference, with "leave the probabilities alone" among the candidates.
+        # "auto" here means too few rows to stage windows: fit_calibrator then chooses
+        # by cross-validated log loss, with "leave the probabilities alone" a candidate.
         try:
             calibrator = fit_calibrator(
-                labels, proba, classes=list(self.classes_), method=self.calibration, seed=self.seed
+                labels, proba, classes=list(self.classes_), method=method, seed=self.seed
             )
         except InputError:
             if self.calibration != "auto":
                 raise
             return None, "none"  # too few labelled rows of some class to recalibrate
-        method = str(getattr(calibrator, "method", self.calibration))
-        if method == "identity":
+        chosen = str(getattr(calibrator, "method", method))
+        if chosen == "identity":
             return None, "none"
-        return calibrator, method
+        return calibrator, chosen
+
+    def _weighted(self, X: Any, raw: np.ndarray, names: list[str]) -> dict[str, float] | None:
+        if self.weighting_ == "none" or self.reweighter_ is None or X is None:
+            return None
+        if len(X) != len(raw):
+            raise InputError(
+                f"the window has {len(X)} rows of inputs but {len(raw)} of probabilities"
+            )
+        weights = self.reweighter_.weights(X, raw)
+        if weights is None:
+            return None
+        return weighted_metrics(names, weights, self._truth, self._ref_predicted, self._ref_raw)
 
     def _realized(
         self, y_true: Any, raw: np.ndarray, predicted: np.ndarray
@@ -267,95 +356,3 @@ class CBPE:
             out = np.column_stack([1 - out, out])
         total = out.sum(axis=1, keepdims=True)
         return np.divide(out, total, out=np.full_like(out, 1 / out.shape[1]), where=total > 0)
-
-    def _expected_auc(self, raw: np.ndarray, proba: np.ndarray) -> float:
-        # Ranked by the model's own scores (what its realized AUC ranks by),
-        # weighted by the calibrated chance that each row is of the class.
-        if proba.shape[1] == 2:
-            return expected_auc(raw[:, 1], proba[:, 1])
-        return float(
-            macro_average(
-                [np.array([expected_auc(raw[:, j], proba[:, j])]) for j in range(raw.shape[1])]
-            )[0]
-        )
-
-    def _simulate(
-        self, raw: np.ndarray, proba: np.ndarray, predicted: np.ndarray, names: list[str]
-    ) -> dict[str, np.ndarray]:
-        rng = np.random.default_rng(self.seed)
-        n, k = proba.shape
-        batch = max(1, min(self.n_simulations, _CELLS // max(n * k, 1)))
-        parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
-        cumulative = np.cumsum(proba, axis=1)[:, :-1]
-        done = 0
-        while done < self.n_simulations:
-            s = min(batch, self.n_simulations - done)
-            u = rng.random((s, n))
-            if k == 2:
-                draws = (u < proba[:, 1]).astype(np.intp)
-            else:
-                draws = (u[:, :, None] > cumulative[None, :, :]).sum(axis=2)
-            confusion = simulated_confusion(draws, predicted, k)
-            for name, values in from_confusion(confusion, names).items():
-                parts[name].append(values)
-            if "roc_auc" in names:
-                if k == 2:
-                    auc = simulated_auc(raw[:, 1], draws.astype(float))
-                else:
-                    auc = macro_average(
-                        [simulated_auc(raw[:, j], (draws == j).astype(float)) for j in range(k)]
-                    )
-                parts["roc_auc"].append(auc)
-            done += s
-        return {name: np.concatenate(p) for name, p in parts.items()}
-
-
-def check_confidence(confidence: float) -> None:
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
-        raise InputError(f"confidence must be a number between 0 and 1, got {confidence!r}")
-    if not 0 < confidence < 1:
-        raise InputError(f"confidence must be between 0 and 1, got {confidence!r}")
-
-
-def check_metrics(metrics: Sequence[str], known: Sequence[str], what: str) -> None:
-    if isinstance(metrics, str) or not len(metrics):
-        raise InputError(f"metrics must be a list of metric names, got {metrics!r}")
-    unknown = [m for m in metrics if m not in known]
-    if unknown:
-        raise InputError(
-            f"cannot estimate {', '.join(map(repr, unknown))} for {what}; "
-            f"estimable: {', '.join(known)}"
-        )
-
-
-def realized(
-    metrics: Sequence[str],
-    y_true: np.ndarray,
-    y_pred: np.ndarray,
-    y_proba: np.ndarray,
-    classes: np.ndarray,
-) -> dict[str, float]:
-    """Each metric on labelled rows, by :func:`driftline.metrics.metric_value`."""
-    from driftline.metrics import metric_value
-
-    if len(y_true) == 0:
-        return {name: float("nan") for name in metrics}
-    out = {}
-    for name in metrics:
-        try:
-            out[name] = float(
-                metric_value(name, y_true, y_pred=y_pred, y_proba=y_proba, classes=classes)
-            )
-        except InputError:
-            out[name] = float("nan")  # e.g. ROC AUC of rows that are all one class
-    return out
-
-
-def labelled(y_true: Any, n: int) -> np.ndarray:
-    """Which of ``n`` labels are known (not None, NaN or NA)."""
-    import pandas as pd
-
-    truth = np.asarray(y_true, dtype=object)
-    if truth.ndim != 1 or len(truth) != n:
-        raise InputError(f"the window has {n} rows but {len(truth)} labels")
-    return np.asarray(~pd.isna(pd.Series(truth, dtype=object)).to_numpy(), dtype=bool)

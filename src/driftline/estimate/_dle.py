@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from driftline.errors import InputError
-from driftline.estimate._cbpe import check_confidence, check_metrics, labelled
+from driftline.estimate._checks import check_confidence, check_metrics, labelled
 from driftline.estimate._window import MetricEstimate
 
 __all__ = ["DLE", "DLE_METRICS"]

@@ -1,0 +1,159 @@
+"""Importance weighting: the reference's realized metrics, reweighted to look like a window.
+
+A domain classifier learns to tell reference rows from the window's rows by
+their inputs and the model's scores; its odds ``q / (1 - q)`` at a reference
+row estimate the density ratio ``p_window(x) / p_reference(x)`` (Sugiyama et
+al., 2007; Shimodaira, 2000). The reference rows' labels are known, so any
+metric realized on the reference with these weights is an estimate of the
+metric on the window. Unlike CBPE it does not trust the model's
+probabilities at all: it sees where in input space the model errs more than
+its scores admit (a season, a region), as long as the reference holds such
+rows. It needs the inputs of both, and a reference covering the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from driftline.estimate._confusion import from_confusion
+from driftline.metrics import macro_average
+
+__all__ = ["Reweighter", "weighted_auc", "weighted_metrics"]
+
+# HistGradientBoosting takes at most 255 categories a column; the rest count as missing.
+_MAX_CATEGORIES = 250
+# Reference rows the domain classifier learns from, at most (the weights are
+# still computed for every reference row).
+_FIT_ROWS = 10_000
+# Odds are clipped to this range: a few reference rows must not carry the window alone.
+_MIN_Q, _MAX_Q = 0.01, 0.99
+
+
+class Reweighter:
+    """Density-ratio weights of the reference's rows, learned per window by a domain classifier."""
+
+    def __init__(self, X: pd.DataFrame, scores: np.ndarray, *, seed: int = 0) -> None:
+        self.seed = seed
+        self.features: list[str] = []
+        self.categories: dict[str, dict[str, float]] = {}
+        for name in X.columns:
+            column = X[name]
+            if pd.api.types.is_datetime64_any_dtype(column):
+                continue  # a time stamp says when, not what: it would tell the sides apart alone
+            if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+                values = pd.to_numeric(column, errors="coerce")
+                # A counter or an id (strictly increasing) separates any two periods by itself.
+                if len(values) > 2 and values.is_monotonic_increasing and values.is_unique:
+                    continue
+                self.features.append(str(name))
+            else:
+                counts = column.astype("string").value_counts()
+                top = counts.index[:_MAX_CATEGORIES].tolist()
+                self.categories[str(name)] = {str(c): float(i) for i, c in enumerate(top)}
+                self.features.append(str(name))
+        self.reference = self._matrix(X, scores)
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.features)
+
+    def weights(self, X: pd.DataFrame, scores: np.ndarray) -> np.ndarray | None:
+        """Each reference row's weight toward ``X``'s rows; None when the window lacks inputs."""
+        if not self.usable or any(c not in X.columns for c in self.features) or len(X) < 2:
+            return None
+        window = self._matrix(X, scores)
+        return self.weights_of(self.reference, window)
+
+    def weights_of(self, reference: np.ndarray, window: np.ndarray) -> np.ndarray:
+        """Weights of ``reference``'s rows toward ``window``'s (both already encoded)."""
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from threadpoolctl import threadpool_limits
+
+        rng = np.random.default_rng(self.seed)
+        fit_rows = (
+            rng.choice(len(reference), _FIT_ROWS, replace=False)
+            if len(reference) > _FIT_ROWS
+            else np.arange(len(reference))
+        )
+        data = np.vstack([reference[fit_rows], window])
+        side = np.r_[np.zeros(len(fit_rows)), np.ones(len(window))]
+        # Balanced classes: the odds then estimate the density ratio up to a constant,
+        # which the weighted averages divide out.
+        balance = np.where(side == 1, len(fit_rows) / len(window), 1.0)
+        leaf = int(max(20, min(200, len(window) // 20)))
+        categorical = [name in self.categories for name in self.features] + [False] * (
+            reference.shape[1] - len(self.features)
+        )
+        classifier = HistGradientBoostingClassifier(
+            max_iter=40,
+            learning_rate=0.1,
+            max_leaf_nodes=8,
+            min_samples_leaf=leaf,
+            l2_regularization=1.0,
+            early_stopping=False,
+            categorical_features=categorical,
+            random_state=self.seed,
+        )
+        with threadpool_limits(limits=1, user_api="openmp"):
+            classifier.fit(data, side, sample_weight=balance)
+            q = classifier.predict_proba(reference)[:, 1]
+        q = np.clip(q, _MIN_Q, _MAX_Q)
+        return np.asarray(q / (1 - q))
+
+    def _matrix(self, X: pd.DataFrame, scores: np.ndarray) -> np.ndarray:
+        columns = []
+        for name in self.features:
+            column = X[name]
+            if name in self.categories:
+                codes = self.categories[name]
+                text = column.astype("string").tolist()
+                columns.append(np.array([codes.get(str(v), np.nan) for v in text], dtype=float))
+            else:
+                columns.append(pd.to_numeric(column, errors="coerce").to_numpy(dtype=float))
+        s = np.asarray(scores, dtype=float).reshape(len(X), -1)
+        # The model's view of the rows: log-odds spread the extremes where it is most sure.
+        clipped = np.clip(s[:, 1:] if s.shape[1] == 2 else s, 1e-6, 1 - 1e-6)
+        columns.extend(np.log(clipped / (1 - clipped)).T)
+        return np.column_stack(columns) if columns else np.empty((len(X), 0))
+
+
+def weighted_metrics(
+    names: Sequence[str],
+    weights: np.ndarray,
+    truth: np.ndarray,
+    predicted: np.ndarray,
+    raw: np.ndarray,
+) -> dict[str, float]:
+    """Metrics of labelled rows counted with ``weights`` (class indices, raw probabilities)."""
+    k = raw.shape[1]
+    confusion = np.zeros((k, k))
+    np.add.at(confusion, (truth, predicted), weights)
+    out = {name: float(v) for name, v in from_confusion(confusion, list(names)).items()}
+    if "roc_auc" in names:
+        if k == 2:
+            out["roc_auc"] = weighted_auc(raw[:, 1], truth == 1, weights)
+        else:
+            aucs = [np.array([weighted_auc(raw[:, j], truth == j, weights)]) for j in range(k)]
+            out["roc_auc"] = float(macro_average(aucs)[0])
+    return out
+
+
+def weighted_auc(scores: np.ndarray, positive: np.ndarray, weights: np.ndarray) -> float:
+    """ROC AUC with each (positive, negative) pair counted by the product of its rows' weights."""
+    order = np.argsort(scores, kind="mergesort")
+    s, pos, w = scores[order], positive[order], weights[order]
+    wn = np.where(pos, 0.0, w)
+    wp = np.where(pos, w, 0.0)
+    _, first = np.unique(s, return_index=True)
+    tied_n = np.add.reduceat(wn, first)
+    below = np.cumsum(tied_n) - tied_n
+    counts = np.diff(np.r_[first, len(s)])
+    group = np.repeat(np.arange(len(first)), counts)
+    beaten = below[group] + 0.5 * tied_n[group]
+    pairs = wp.sum() * wn.sum()
+    if pairs <= 0:
+        return float("nan")
+    return float(np.dot(wp, beaten) / pairs)
