@@ -18,6 +18,7 @@ from driftline.cli import (
     _batch,
     _calibrate,
     _data,
+    _demo,
     _doctor,
     _edge,
     _estimate,
@@ -85,6 +86,7 @@ app.command("ingest", epilog=_edge.INGEST_EXAMPLES)(_edge.ingest_command)
 app.command("distill", epilog=_edge.DISTILL_EXAMPLES)(_edge.distill_command)
 app.command("bench", epilog=_edge.BENCH_EXAMPLES)(_edge.bench_command)
 app.add_typer(_features.features_app, name="features")
+app.command("demo", epilog=_demo.EXAMPLES)(_demo.demo_command)
 
 
 def _version(value: bool) -> None:
