@@ -21,7 +21,7 @@ from driftline.demo._scan import scan
 from driftline.demo._show import Show
 from driftline.demo._stage import Clock, Stage
 from driftline.demo._world import simulate
-from driftline.demo._year import replay
+from driftline.demo._year import REQUEST_ROWS, replay
 from driftline.errors import InputError
 
 __all__ = ["Story", "run"]
@@ -167,20 +167,22 @@ def _period(stage: Stage, fast: bool) -> int:
             "purpose": "car",
             "note": "",
         }
-    ] * 20
+    ] * REQUEST_ROWS
     began = time.monotonic()
     for _ in range(3):
         stage.predict(probe)
     per_request = (time.monotonic() - began) / 3
-    requests = (300 if fast else 500) / 20
-    return max(3 if fast else 5, math.ceil(6 * requests * per_request))
+    requests = (300 if fast else 500) / REQUEST_ROWS
+    # A month's requests take at most a third of its window, its labels and look the rest.
+    return max(3 if fast else 5, math.ceil(3 * requests * per_request))
 
 
 def _dashboard(stage: Stage) -> str | None:
     if not _setup.importable("driftline.ui"):
         return None
+    # Served, whether it shows a page, a redirect or asks to sign in first.
     response = stage.get("/ui")
-    return f"{stage.url}/ui" if response.status_code < 400 else None
+    return f"{stage.url}/ui" if response.status_code != 404 and response.status_code < 500 else None
 
 
 def _wait(stop: threading.Event | None) -> None:

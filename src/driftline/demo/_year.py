@@ -233,7 +233,8 @@ def _look(ws: Workspace, stage: Stage, year: Year, month: Month, narrator: Narra
             month.alerts.append(alert.rule)
     for tick in report.models:
         for note in tick.notes:
-            narrator.event(note)
+            # "retraining X after the alert 'R': <the alert's sentence, said just before>"
+            narrator.event(note.split(": ", 1)[0] if note.startswith("retraining ") else note)
         run = tick.run
         if run is None:
             continue
