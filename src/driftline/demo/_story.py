@@ -174,7 +174,7 @@ def _period(stage: Stage, fast: bool) -> int:
     per_request = (time.monotonic() - began) / 3
     requests = (300 if fast else 500) / REQUEST_ROWS
     # A month's requests take at most a third of its window, its labels and look the rest.
-    return max(3 if fast else 5, math.ceil(3 * requests * per_request))
+    return max(3 if fast else 4, math.ceil(3 * requests * per_request))
 
 
 def _dashboard(stage: Stage) -> str | None:
