@@ -7,7 +7,7 @@ from pathlib import Path
 
 from driftline.demo._scan import Found
 from driftline.demo._setup import Audit, First
-from driftline.demo._year import Year
+from driftline.demo._year import Replay
 
 __all__ = ["Story"]
 
@@ -23,7 +23,7 @@ class Story:
     audit: Audit
     privacy: bool
     dashboard: str | None  # the URL, where this install has the dashboard
-    year: Year
+    year: Replay
     planted: list[Found]
     audit_ok: bool
     audit_sentence: str

@@ -21,7 +21,7 @@ from driftline.io import read_frame
 if TYPE_CHECKING:
     from driftline.workspace import Workspace
 
-__all__ = ["BAD_MONTH", "BATCH_MONTH", "Month", "Narrator", "Year", "replay"]
+__all__ = ["BAD_MONTH", "BATCH_MONTH", "Month", "Narrator", "Replay", "replay"]
 
 BATCH_MONTH = 3  # the month the branch offices send as a file, scored by a batch job
 BAD_MONTH = 8  # the month an operator pushes a hurried candidate past the gate
@@ -58,7 +58,7 @@ class Narrator(Protocol):
 
 
 @dataclasses.dataclass
-class Year:
+class Replay:
     """The replay's outcome: the months, and the loop's two decisive moves."""
 
     months: list[Month]
@@ -78,10 +78,10 @@ def replay(
     *,
     files: Path,
     narrator: Narrator,
-) -> Year:
+) -> Replay:
     """Send the year through the server, month by month; see the module docstring."""
     reference = read_frame(files / "reference.parquet")
-    year = Year([])
+    year = Replay([])
     owed: list[tuple[str, int]] = []  # labels that arrive next month
     sent = 0
     for frame in world.months:
@@ -225,7 +225,7 @@ def _accuracy(table: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _look(ws: Workspace, stage: Stage, year: Year, month: Month, narrator: Narrator) -> None:
+def _look(ws: Workspace, stage: Stage, year: Replay, month: Month, narrator: Narrator) -> None:
     """One tick of the loop: it judges last month's window and moves its rollout."""
     report = loop.tick(ws.context, actor="loop")
     for alert in monitor.alerts(ws.context, model=MODEL):
@@ -277,7 +277,9 @@ def _follow(ws: Workspace, files: Path, version: int, narrator: Narrator) -> pd.
     return read_frame(path)
 
 
-def _bad_candidate(ws: Workspace, stage: Stage, year: Year, world: Any, narrator: Narrator) -> None:
+def _bad_candidate(
+    ws: Workspace, stage: Stage, year: Replay, world: Any, narrator: Narrator
+) -> None:
     """An operator in a hurry: a model trained on a file whose labels were coded the other way
     round (1 meant repaid), pushed past the gate."""
     recent = world.months[BAD_MONTH - 2]
