@@ -48,7 +48,16 @@ def run(
     files = root / "files"
     world = simulate(rows_per_month=300 if fast else 500, train_rows=1500 if fast else 3000)
     show.step("a workspace", f"a fresh workspace in {root} (SQLite and files: nothing to install)")
-    ws = driftline.Workspace.init(root, actor="demo")
+    # The embedded default whatever DRIFTLINE_* variables say: the demo never writes
+    # into a database or bucket of yours.
+    ws = driftline.Workspace.init(
+        root,
+        actor="demo",
+        database_url=f"sqlite:///{root / 'driftline.db'}",
+        artifacts_url=str(root / "artifacts"),
+        log_url=str(root / "log" / "parquet"),
+        online_store_url=f"sqlite:///{root / 'features' / 'online.db'}",
+    )
     stage: Stage | None = None
     try:
         paths = _setup.write_files(files, world)
