@@ -16,6 +16,7 @@ from driftline import loop, monitor
 from driftline.demo._setup import INPUTS, MODEL, TARGET, new_model
 from driftline.demo._stage import Clock, Stage, wait_for
 from driftline.demo._world import PERIODS
+from driftline.demo._world import Year as World
 from driftline.io import read_frame
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def replay(
     ws: Workspace,
     stage: Stage,
     clock: Clock,
-    world: Any,
+    world: World,
     *,
     files: Path,
     narrator: Narrator,
@@ -278,7 +279,7 @@ def _follow(ws: Workspace, files: Path, version: int, narrator: Narrator) -> pd.
 
 
 def _bad_candidate(
-    ws: Workspace, stage: Stage, year: Replay, world: Any, narrator: Narrator
+    ws: Workspace, stage: Stage, year: Replay, world: World, narrator: Narrator
 ) -> None:
     """An operator in a hurry: a model trained on a file whose labels were coded the other way
     round (1 meant repaid), pushed past the gate."""
