@@ -28,7 +28,7 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml $(KSERVE_REQUIREMENTS)
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/python examples/demo.py
+	$(BIN)/driftline demo
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check $(PY_DIRS)

@@ -223,3 +223,28 @@ def test_quality_findings_count_per_window_and_can_alert(ws: Workspace) -> None:
     run = monitor.run(ws.context, "credit", data, window="1d")
     assert [w.metrics["quality_critical"] >= 1 for w in run.windows] == [False, True]
     assert any(a.rule == "data-quality" and a.severity == "critical" for a in run.opened)
+
+
+def test_an_alert_monitoring_did_not_raise_does_not_mark_windows_judged(ws: Workspace) -> None:
+    # The loop opens its own alerts (a rollback) at the moment it acts, mid-window; the
+    # window it falls in must still be judged by monitoring's rules when it is looked at.
+    from driftline.store import AlertRow
+
+    with ws.context.db.write() as s:
+        when = T0 + dt.timedelta(days=2, hours=12)
+        s.add(
+            AlertRow(
+                model="credit",
+                rule="rollout-rollback",
+                severity="critical",
+                status="open",
+                message="version 2 was rolled back",
+                metric="accuracy",
+                value=0.2,
+                threshold=0.05,
+                opened_at=when,
+                window_start=when,
+            )
+        )
+    run = monitor.run(ws.context, "credit", traffic([0, 0, 1.0]), window="1d")
+    assert [(a.rule, a.opened_at.day) for a in run.opened] == [("input-drift", 3)]

@@ -19,6 +19,7 @@ from driftline.cli import (
     _calibrate,
     _data,
     _data_audit,
+    _demo,
     _doctor,
     _edge,
     _estimate,
@@ -89,6 +90,7 @@ app.command("distill", epilog=_edge.DISTILL_EXAMPLES)(_edge.distill_command)
 app.command("bench", epilog=_edge.BENCH_EXAMPLES)(_edge.bench_command)
 app.add_typer(_features.features_app, name="features")
 app.command("ui", epilog=_ui.EXAMPLES)(_ui.ui_command)
+app.command("demo", epilog=_demo.EXAMPLES)(_demo.demo_command)
 
 
 def _version(value: bool) -> None:

@@ -50,6 +50,7 @@ def route(ctx: Context, model: str, percent: float, *, actor: str) -> None:
         canary=canary,
         percent=float(percent),
         shadow=spec.shadow_alias,
+        features=spec.features,  # a canary is completed from the same feature views
         actor=actor,
     )
 

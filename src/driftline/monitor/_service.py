@@ -413,7 +413,13 @@ def _judge(
     opened: list[Alert] = []
     resolved: list[Alert] = []
     with ctx.db.write() as s:
-        judged = s.scalar(select(func.max(AlertRow.window_start)).where(AlertRow.model == mv.name))
+        # Judged by these rules: an alert another part opened (the loop's rollback, at the
+        # moment it acted) says nothing of which windows monitoring has looked at.
+        judged = s.scalar(
+            select(func.max(AlertRow.window_start)).where(
+                AlertRow.model == mv.name, AlertRow.rule.in_([r.name for r in rules])
+            )
+        )
         for rule in rules:
             row = s.scalar(
                 select(AlertRow).where(
