@@ -9,6 +9,7 @@ branches are strict expected failures until that work is here.
 from __future__ import annotations
 
 import io
+import math
 
 import pytest
 from rich.console import Console
@@ -99,15 +100,19 @@ def test_no_planted_personal_value_is_on_disk(story: Story) -> None:
     assert [f for f in story.planted if f.files] == []
 
 
-@pytest.mark.xfail(strict=True, reason="lands with the fairness branch")
-def test_the_training_data_audit_runs_on_the_flipped_labels(story: Story) -> None:
-    assert story.audit.ran and story.audit.exit_code is not None
-    assert "label" in story.audit.output
+def test_the_training_data_audit_names_the_flipped_labels_far_above_chance(story: Story) -> None:
+    audit = story.audit
+    assert audit.planted == round(0.05 * audit.rows)
+    # Defaults are noisy by nature, so many honest labels look wrong too; the flipped ones must
+    # still be named far more often than a random pick of as many rows would name them.
+    share = audit.planted / audit.rows
+    chance = audit.flagged * share
+    assert audit.caught > chance + 3 * math.sqrt(chance * (1 - share)), audit.output
 
 
-@pytest.mark.xfail(strict=True, reason="lands with the dashboard branch")
-def test_the_dashboard_is_served(story: Story) -> None:
-    assert story.dashboard is not None and story.dashboard.endswith("/ui")
+def test_the_dashboard_is_served_with_a_token_to_sign_in(story: Story) -> None:
+    assert story.dashboard.endswith("/ui")
+    assert story.dashboard_token.startswith("dl_")
 
 
 def test_the_story_is_told_in_words(told: tuple[Story, str]) -> None:

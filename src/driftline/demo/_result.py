@@ -22,9 +22,10 @@ class Story:
     first: First
     audit: Audit
     privacy: bool
-    dashboard: str | None  # the URL, where this install has the dashboard
+    dashboard: str  # its URL; sign in with ``dashboard_token``
     year: Replay
     planted: list[Found]
     audit_ok: bool
     audit_sentence: str
     seconds: float = 0.0
+    dashboard_token: str = ""  # an operator token made for the person watching

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +15,9 @@ from driftline.demo._world import Year
 from driftline.io import read_frame
 
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
     from driftline.workspace import Workspace
 
 __all__ = [
@@ -94,23 +95,24 @@ def write_files(folder: Path, year: Year) -> dict[str, Path]:
 
 @dataclasses.dataclass(frozen=True)
 class Audit:
-    """The training-data audit's outcome, or why it was skipped."""
+    """What the training-data audit said, and how many of the planted flips it named."""
 
-    ran: bool
     output: str
-    exit_code: int | None = None
+    passed: bool
+    flagged: int  # rows it names as likely label errors
+    caught: int  # of those, rows the simulator flipped
+    planted: int
+    rows: int
 
 
-def audit_training_data(train: Path) -> Audit:
-    """``driftline data audit`` on the training data, where this install has the command."""
-    command = [str(Path(sys.executable).with_name("driftline")), "data", "audit"]
-    probe = subprocess.run([*command, "--help"], capture_output=True, text=True, check=False)
-    if probe.returncode != 0:
-        return Audit(False, "skipped: this install has no `driftline data audit` yet")
-    done = subprocess.run(
-        [*command, str(train), "--target", TARGET], capture_output=True, text=True, check=False
-    )
-    return Audit(True, (done.stdout + done.stderr).strip(), done.returncode)
+def audit_training_data(ws: Workspace, train: pd.DataFrame, flipped: np.ndarray) -> Audit:
+    """``driftline data audit`` on the training data, held against the flips the world planted."""
+    report = ws.audit_data(train, target=TARGET, seed=0)
+    issues = report.by_check("label_issues")
+    named = {r - 1 for r in issues.rows} if issues is not None else set()  # rows count from 1
+    caught = len(named & {int(i) for i in flipped})
+    output = "\n".join(f.message for f in report.findings) or "no finding"
+    return Audit(output, report.passed, len(named), caught, len(flipped), len(train))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -41,15 +41,19 @@ def wait_for(condition: Callable[[], Any], *, timeout: float, what: str) -> Any:
 
 
 class Stage:
-    """The served workspace: ``create_app`` under uvicorn, and an HTTP client to it."""
+    """The served workspace (models and dashboard) under uvicorn, and an HTTP client to it."""
 
     def __init__(self, ctx: Context, model: str, *, host: str = "127.0.0.1", port: int = 0):
         import uvicorn
 
+        from driftline import ui
         from driftline.serving import ServerConfig, create_app
 
         self.model = model
-        self.app = create_app(ctx, ServerConfig(freeze_gc=False, reload_interval_s=0.2))
+        # The models and the dashboard at /ui, as `driftline serve` has them.
+        self.app = ui.mount(
+            create_app(ctx, ServerConfig(freeze_gc=False, reload_interval_s=0.2)), ctx
+        )
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))

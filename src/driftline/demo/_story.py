@@ -14,15 +14,20 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from driftline.demo import _setup
+from driftline.demo import _words as words
 from driftline.demo._result import Story
 from driftline.demo._scan import scan
 from driftline.demo._show import Show
 from driftline.demo._stage import Clock, Stage
 from driftline.demo._world import simulate
 from driftline.demo._year import REQUEST_ROWS, replay
-from driftline.errors import InputError
+from driftline.errors import InputError, UnavailableError
+
+if TYPE_CHECKING:
+    from driftline.workspace import Workspace
 
 __all__ = ["Story", "run"]
 
@@ -67,12 +72,9 @@ def run(
         )
 
         show.step("audit the training data", "driftline data audit")
-        audit = _setup.audit_training_data(paths["train"])
+        audit = _setup.audit_training_data(ws, world.train, world.flipped)
         show.say(audit.output)
-        show.say(
-            f"(the simulator flipped {len(world.flipped)} of the {len(world.train):,} labels, "
-            "as hand-entered data does)"
-        )
+        show.say(words.audit_caught(audit.caught, audit.planted, audit.flagged))
 
         show.step("train, evaluate, calibrate, gate, register as champion")
         first = _setup.first_model(ws, paths, resamples=200 if fast else 500)
@@ -118,8 +120,8 @@ def run(
             year = replay(ws, stage, Clock(period), world, files=files, narrator=narrator)
 
         show.step("the dashboard", "/ui")
-        dashboard = _dashboard(stage)
-        show.say(f"open {dashboard}" if dashboard else "skipped: this install has no dashboard yet")
+        dashboard, token = _dashboard(ws, stage)
+        show.say(words.dashboard_line(dashboard, token))
 
         show.step("what happened")
         found = scan(root, world.planted)
@@ -136,6 +138,7 @@ def run(
             found,
             verified.ok,
             verified.sentence,
+            dashboard_token=token,
         )
         story.seconds = time.monotonic() - began
         show.summary(story)
@@ -186,12 +189,15 @@ def _period(stage: Stage, fast: bool) -> int:
     return max(3 if fast else 4, math.ceil(3 * requests * per_request))
 
 
-def _dashboard(stage: Stage) -> str | None:
-    if not _setup.importable("driftline.ui"):
-        return None
-    # Served, whether it shows a page, a redirect or asks to sign in first.
-    response = stage.get("/ui")
-    return f"{stage.url}/ui" if response.status_code != 404 and response.status_code < 500 else None
+def _dashboard(ws: Workspace, stage: Stage) -> tuple[str, str]:
+    """The dashboard's address, checked to answer, and an operator token to sign in with."""
+    from driftline import auth
+
+    response = stage.get("/ui/signin")
+    if response.status_code != 200:
+        raise UnavailableError(f"the dashboard did not answer: HTTP {response.status_code}")
+    _, secret = auth.create(ws.context, role="operator", name="you", actor="demo")
+    return f"{stage.url}/ui", secret
 
 
 def _wait(stop: threading.Event | None) -> None:

@@ -11,7 +11,29 @@ if TYPE_CHECKING:
     from driftline.demo._result import Story
     from driftline.demo._year import Month
 
-__all__ = ["closing", "moments", "month_line", "seen", "share"]
+__all__ = ["audit_caught", "closing", "dashboard_line", "moments", "month_line", "seen", "share"]
+
+
+def audit_caught(caught: int, planted: int, flagged: int) -> str:
+    """How many of the labels the simulator flipped the audit named.
+
+    >>> audit_caught(41, 50, 58)
+    'The simulator flipped 50 labels, as hand-entered data does; the audit named 41 of them (82%) among the 58 rows it doubts.'
+    """
+    found = f"{caught / planted:.0%}" if planted else "-"
+    return (
+        f"The simulator flipped {count(planted, 'label')}, as hand-entered data does; the audit "
+        f"named {caught} of them ({found}) among the {count(flagged, 'row')} it doubts."
+    )
+
+
+def dashboard_line(url: str, token: str) -> str:
+    """Where the dashboard is and how to sign in.
+
+    >>> dashboard_line("http://127.0.0.1:8000/ui", "dl_ab_cd")
+    'the dashboard: http://127.0.0.1:8000/ui (sign in with the operator token dl_ab_cd)'
+    """
+    return f"the dashboard: {url} (sign in with the operator token {token})"
 
 
 def share(value: float | None) -> str:
@@ -143,8 +165,7 @@ def closing(story: Story) -> list[str]:
             + ("" if story.privacy else ": redaction is not in this install yet")
         )
     lines.append(story.audit_sentence)
-    if story.dashboard:
-        lines.append(f"the dashboard: {story.dashboard}")
+    lines.append(dashboard_line(story.dashboard, story.dashboard_token))
     lines.append(
         f"told in {story.seconds:.0f} s; the workspace stays in {story.home}; look around: "
         f"driftline --home {story.home} audit list"
