@@ -37,6 +37,7 @@ from driftline.monitor._words import (
     run_headline,
     window_sentence,
 )
+from driftline.privacy import Redactor
 from driftline.quality import Finding, check_quality
 from driftline.store import AlertRow, MonitorWindowRow, as_utc
 
@@ -314,6 +315,9 @@ def _store_window(
     report: dict[str, Any] | None,
     quality: dict[str, Any] | None,
 ) -> None:
+    # Findings quote values (an unseen category), and a window can read a file, not the log.
+    redactor = Redactor.from_settings(ctx.settings)
+    report, quality = redactor.document(report), redactor.document(quality)
     with ctx.db.write() as s:
         s.execute(
             delete(MonitorWindowRow).where(
@@ -348,6 +352,7 @@ def _judge(
 ) -> tuple[list[Alert], list[Alert]]:
     opened: list[Alert] = []
     resolved: list[Alert] = []
+    redactor = Redactor.from_settings(ctx.settings)
     with ctx.db.write() as s:
         judged = s.scalar(select(func.max(AlertRow.window_start)).where(AlertRow.model == mv.name))
         for rule in rules:
@@ -370,7 +375,7 @@ def _judge(
                         rule=rule.name,
                         severity=rule.severity,
                         status="open",
-                        message=alert_sentence(rule, mv.ref, result, value),
+                        message=redactor.text(alert_sentence(rule, mv.ref, result, value)),
                         metric=rule.metric,
                         value=value,
                         threshold=rule.threshold,
