@@ -87,6 +87,8 @@ class Committer:
                 else str(path)
             )
         profile = scored.profile.to_dict() if scored.profile is not None else None
+        if profile is not None and self.redactor is not None:
+            profile = self.redactor.profile(profile)  # its categories and sample are the rows'
         (self.folder / PROFILES).mkdir(exist_ok=True)
         profile_path = self.folder / PROFILES / f"{name}.json"
         profile_digest = self._write(profile_path, _json(profile))

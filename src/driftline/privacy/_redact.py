@@ -159,6 +159,45 @@ class Redactor:
             return [self.document(v) for v in obj]
         return self.scan(obj)
 
+    def profile(self, profile: Mapping[str, Any]) -> dict[str, Any]:
+        """A saved profile (``Profile.to_dict``) whose category names and sample are safe.
+
+        A category that is personal becomes its keyed hash rather than ``[EMAIL]``:
+        two people's addresses stay two categories, so profiles still merge.
+        """
+        out = dict(profile)
+        columns = []
+        for column in profile.get("columns", []):
+            column = dict(column)
+            name = str(column.get("name"))
+            for key in ("categories", "known"):
+                if column.get(key) is not None:
+                    column[key] = self._cells(name, column[key])
+            columns.append(column)
+        out["columns"] = columns
+        reservoir = profile.get("reservoir")
+        if isinstance(reservoir, Mapping) and isinstance(reservoir.get("values"), Mapping):
+            reservoir = dict(reservoir)
+            reservoir["values"] = {
+                n: self._cells(n, v, pseudonym=False) for n, v in reservoir["values"].items()
+            }
+            out["reservoir"] = reservoir
+        return out
+
+    def _cells(self, column: str, obj: Any, *, pseudonym: bool = True) -> Any:
+        if isinstance(obj, list | tuple):
+            return [self._cells(column, v, pseudonym=pseudonym) for v in obj]
+        if isinstance(obj, Mapping):
+            return {k: self._cells(column, v, pseudonym=pseudonym) for k, v in obj.items()}
+        if not isinstance(obj, str):
+            new = self.value(column, obj)
+            return None if new is _DROP else new
+        action = self.policy.action(column)
+        if action == "scan" and pseudonym:
+            return self.hash(obj) if self.detector.find(obj) else obj
+        new = self.value(column, obj)
+        return None if new is _DROP else new
+
     def field(self, name: str, text: str) -> str | None:
         """A text field of a message (a JSON object of columns, or one column's value).
 
