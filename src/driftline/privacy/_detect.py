@@ -44,7 +44,7 @@ _CANDIDATE = re.compile(
     r"(?P<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})"
     r"|(?P<ipv6>(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:]))"
     r"|(?P<ipv4>(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d))"
-    r"|(?P<lettered>(?<![\w])(?:[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]){11,30}"
+    r"|(?P<lettered>(?<![\w])(?:[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}|[a-z]{2}\d{2}[a-z0-9]{11,30}"
     r"|[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]"
     r"|[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]"
     r"|[XYZxyz]?\d{7,8}-?[A-Za-z])(?![\w]))"
@@ -97,12 +97,14 @@ class Detector:
         kind = _checks.lettered_kind(raw)
         if kind is not None:
             return [Finding(kind, start, start + len(raw))]
-        # An IBAN followed by capitals ("... 0130 00 TO") swallowed them: drop words from the end.
+        # An IBAN's shape swallowed the capitals after it ("... 0130 00 TO", "AB123456C OK"):
+        # drop words from the end until what is left is something.
         words = raw.split(" ")
         for end in range(len(words) - 1, 0, -1):
             part = " ".join(words[:end])
-            if _checks.lettered_kind(part) == "IBAN":
-                return [Finding("IBAN", start, start + len(part))]
+            kind = _checks.lettered_kind(part)
+            if kind is not None:
+                return [Finding(kind, start, start + len(part))]
         return []
 
     def _digits(self, raw: str, start: int) -> list[Finding]:

@@ -170,9 +170,20 @@ class Redactor:
         for column in profile.get("columns", []):
             column = dict(column)
             name = str(column.get("name"))
-            for key in ("categories", "known"):
-                if column.get(key) is not None:
-                    column[key] = self._cells(name, column[key])
+            action = self.policy.action(name)
+            moments = column.get("moments")
+            if isinstance(moments, Mapping) and action != "keep":
+                # The extremes are values of a row: a card number in a number column, say.
+                moments = dict(moments)
+                for key in ("min", "max"):
+                    if moments.get(key) is not None and (
+                        action != "scan" or self.scan(moments[key]) is None
+                    ):
+                        moments[key] = None
+                column["moments"] = moments
+            # "known" holds hashes already (a sketch of values seen), never the values.
+            if column.get("categories") is not None:
+                column["categories"] = self._cells(name, column["categories"])
             columns.append(column)
         out["columns"] = columns
         reservoir = profile.get("reservoir")
