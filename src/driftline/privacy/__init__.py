@@ -16,12 +16,16 @@ Every path that writes what a caller sent goes through a :class:`Redactor`:
   outcomes and failures, ``batch --log``, ``stream --log`` and edge ingest;
   compaction to Parquet and ``forget`` read back what was already redacted;
 * batch rejects files (``driftline.batch``: rows that broke the signature, with
-  the reason, which quotes the value);
+  the reason, which quotes the value) and the per-partition profiles beside the
+  output (their category names, extremes and sample are rows' values);
 * stream dead letters (``driftline.stream``: the reason and the held fields);
-* alerts (``driftline.monitor`` and ``driftline.loop``: the stored sentence);
+* monitoring windows' stored drift and quality findings (they quote values,
+  and a window can read a file rather than the log) and alerts
+  (``driftline.monitor`` and ``driftline.loop``: the stored sentence);
 * HTML reports written by the CLI (``driftline drift``, ``data check``,
   ``gate``, ``evaluate`` with ``--html``);
-* crash files (``driftline.cli``: the traceback quotes the failing call's values).
+* crash files (``driftline.cli``: the traceback quotes the failing call's values);
+* ``forget`` (``driftline.governance``) looks for what the policy stored.
 
 Signature validation errors quote the offending value back to the caller (in
 the HTTP response or on the terminal, which is theirs); where such a message is
