@@ -35,6 +35,7 @@ _OWN_FIELDS = frozenset(
 # Fields that identify a request: a personal value in one is hashed whole, so joins hold.
 _ID_FIELDS = frozenset({"request_id", "request_key"})
 _DROP = object()
+_MAYBE = re.compile(r"[0-9@]").search  # the detector's prefilter: nothing without these
 _TAGS = re.compile(r"(<[^>]*>)")
 _ATTRIBUTE = re.compile(r'="([^"]*)"')
 
@@ -233,7 +234,8 @@ class Redactor:
         for name, value in row.items():
             if name not in columns:
                 # The common case, inlined: numbers and short words cost a type check.
-                if type(value) is float and abs(value) < 1e12:
+                kind = type(value)
+                if (kind is float and abs(value) < 1e12) or (kind is str and not _MAYBE(value)):
                     out[name] = value
                     continue
                 new = self.scan(value)
