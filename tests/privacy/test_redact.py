@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -175,3 +176,24 @@ def test_the_secret_can_come_from_the_environment_instead_of_a_file(tmp_path: Pa
     with pytest.raises(ConfigError, match="at least 32 hex digits"):
         Redactor.from_settings(short).hash("v")
     assert "DRIFTLINE_SECRET" not in repr(given) and SECRET.hex() not in repr(given)
+
+
+def test_a_message_field_is_redacted_as_columns_when_it_is_a_json_object() -> None:
+    r = redactor(personal=["customer"], columns={"ssn": "drop"})
+    held = r.field("data", '{"customer": "c-1", "note": "ring 415-555-2671", "ssn": "x"}')
+    assert held is not None
+    assert json.loads(held) == {"customer": keyed_hash(SECRET, "c-1"), "note": "ring [PHONE]"}
+    assert r.field("contact", "{broken ann@example.org") == "{broken [EMAIL]"
+    assert r.field("ssn", "536-22-8726") is None
+
+
+def test_a_stored_document_is_redacted_in_its_keys_and_values() -> None:
+    found = {"unseen": {"ann@example.org": 3, "Paris": 1}, "rows": [4111111111111111, 7]}
+    assert redactor().document(found) == {"unseen": {"[EMAIL]": 3, "Paris": 1}, "rows": [None, 7]}
+
+
+def test_forget_looks_for_what_the_policy_stored() -> None:
+    r = redactor(personal=["customer"])
+    assert r.stored("customer", "c-1") == keyed_hash(SECRET, "c-1")
+    assert r.stored("request_key", "ann@example.org") == keyed_hash(SECRET, "ann@example.org")
+    assert r.stored("request_key", "cust-7") == "cust-7"
