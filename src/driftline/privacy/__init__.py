@@ -31,8 +31,11 @@ Signature validation errors quote the offending value back to the caller (in
 the HTTP response or on the terminal, which is theirs); where such a message is
 written (a rejects file, a dead letter, a failure record), it is redacted there.
 Not covered: what a user writes themselves (batch output files, which carry
-their own columns to the place they name), and the training data a model is
-registered with (its signature's categories and its reference profile).
+their own key column to the place they name), the training data a model is
+registered with (its signature's categories and its reference profile), the
+feature values materialized into the online store from the user's own tables,
+and the log an exported edge runner keeps on its device (redacted when
+ingested).
 """
 
 from driftline.privacy._detect import KINDS, Detector, Finding
