@@ -278,3 +278,8 @@ def test_a_hashed_column_and_hashed_request_ids_still_join(ws: Workspace, serve:
     # The personal column is the keyed hash of what was sent: join your own table by it.
     sent = {redactor.hash(row(values, i)["customer_id"]) for i in range(20)}
     assert {r["customer_id"] for r in table} == sent
+    # Monitoring leaves the hashed column out: against the raw training data it would drift.
+    from driftline import monitor
+
+    windows = monitor.run(ws.context, "loan@champion").windows
+    assert windows and {w.columns for w in windows} == {4}

@@ -251,6 +251,11 @@ def run(
         source = DatasetSource(dataset, time_column)
     present = set(source.names)
     columns = [c for c in mv.signature.names if c in present]
+    if data is None:
+        # The log holds a hash (or nothing) of a column the privacy policy does not keep as
+        # sent: against the raw training data it would always look drifted.
+        policy = Redactor.from_settings(ctx.settings).policy
+        columns = [c for c in columns if policy.action(c) in ("scan", "keep")]
     if not columns:
         raise InputError(
             f"the prediction log has none of {mv.ref}'s input columns "
