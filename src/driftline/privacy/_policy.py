@@ -18,6 +18,8 @@ A column with no entry is scanned: text for every kind the detector knows,
 numbers for payment card numbers; what is found is redacted (``detected =
 "hash"`` puts a keyed hash in its place instead, ``"keep"`` turns scanning off).
 The same names apply to the log's ``request_key`` and ``label`` fields.
+Monitoring leaves out of drift the columns not kept as sent (``hash``,
+``redact``, ``drop``): against the raw training data they would always drift.
 """
 
 from __future__ import annotations
