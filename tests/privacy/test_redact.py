@@ -197,3 +197,24 @@ def test_forget_looks_for_what_the_policy_stored() -> None:
     assert r.stored("customer", "c-1") == keyed_hash(SECRET, "c-1")
     assert r.stored("request_key", "ann@example.org") == keyed_hash(SECRET, "ann@example.org")
     assert r.stored("request_key", "cust-7") == "cust-7"
+
+
+def test_writers_starting_together_agree_on_one_whole_secret(tmp_path: Path) -> None:
+    import threading
+
+    from driftline.privacy import workspace_secret
+
+    keys: list[bytes] = []
+    start = threading.Barrier(16)
+
+    def read() -> None:
+        start.wait()
+        keys.append(workspace_secret(tmp_path))
+
+    threads = [threading.Thread(target=read) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(keys) == 16 and len(set(keys)) == 1 and len(keys[0]) == 32
+    assert [p.name for p in tmp_path.iterdir()] == [SECRET_FILE]

@@ -13,6 +13,7 @@ share it by copying the file (keeping its mode) or setting the variable.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -42,17 +43,8 @@ def workspace_secret(home: Path, *, given: str | None = None) -> bytes:
             )
         return key
     path = home / SECRET_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise StorageError(f"cannot create the workspace secret {path}: {exc.strerror}") from exc
-    else:
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+    if not path.exists():
+        _create(path)
     _check_mode(path)
     try:
         text = path.read_text(encoding="ascii").strip()
@@ -62,6 +54,24 @@ def workspace_secret(home: Path, *, given: str | None = None) -> bytes:
             f"the workspace secret {path} cannot be read ({exc}); restore it from a backup: "
             "without it, keyed hashes already recorded cannot be matched again"
         ) from exc
+
+
+def _create(path: Path) -> None:
+    """Write a new secret whole, then link it into place: two servers starting together
+    agree on one, and neither ever reads a file the other has not finished writing."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(FileExistsError):  # another process put its secret there first
+            os.link(temp, path)
+    except OSError as exc:
+        raise StorageError(f"cannot create the workspace secret {path}: {exc.strerror}") from exc
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def _check_mode(path: Path) -> None:
