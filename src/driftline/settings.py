@@ -13,6 +13,9 @@ Everything else receives a :class:`Settings` object as an argument.
 | ``DRIFTLINE_LOG_URL`` | ``log_url`` | fsspec URL of the compacted inference log; default ``<home>/log/parquet``, or ``<artifacts_url>/log`` when the artifacts are elsewhere, so hosts sharing them share the log |
 | ``DRIFTLINE_LOG_COMPACT_SECONDS`` | ``log_compact_seconds`` | how often a server compacts its log segments; default 600, 0 never |
 | ``DRIFTLINE_ONLINE_STORE_URL`` | ``online_store_url`` | where served feature values live: ``sqlite:///path`` (default ``<home>/features/online.db``) or ``redis://host:port/db`` |
+| ``DRIFTLINE_SECRET`` | (none: never in a file others read) | the workspace secret as 64 hex digits, instead of the file ``keyed-hash.secret`` (mode 0600) in the workspace |
+| ``DRIFTLINE_PRIVACY_REGION`` | ``region`` in ``[privacy]`` | the country (ISO 3166 code) whose phone numbers may be written without ``+country``; default ``US`` |
+| (none) | the ``[privacy]`` table | what is written of each column: ``personal``, ``columns``, ``detected`` (see :mod:`driftline.privacy`) |
 
 Precedence: explicit arguments, then environment, then ``driftline.toml``, then defaults.
 """
@@ -60,6 +63,9 @@ class Settings:
     log_url: str = ""
     log_compact_seconds: float = 600.0
     online_store_url: str = ""
+    # The [privacy] table of driftline.toml, read by driftline.privacy.PrivacyPolicy.
+    privacy: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+    secret: str | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(
@@ -77,6 +83,9 @@ class Settings:
         root = Path(home or env.get(f"{ENV_PREFIX}HOME") or DEFAULT_HOME).expanduser().absolute()
         values: dict[str, Any] = {}
         values.update(_read_toml(root / CONFIG_FILE))
+        privacy = dict(_read_privacy(root / CONFIG_FILE))
+        if env.get(f"{ENV_PREFIX}PRIVACY_REGION"):
+            privacy["region"] = env[f"{ENV_PREFIX}PRIVACY_REGION"]
         for name in _FIELDS:
             raw = env.get(ENV_PREFIX + name.upper())
             if raw:
@@ -108,6 +117,8 @@ class Settings:
             log_compact_seconds=_seconds(values.get("log_compact_seconds", 600.0)),
             online_store_url=values.get("online_store_url")
             or f"sqlite:///{root / 'features' / 'online.db'}",
+            privacy=privacy,
+            secret=env.get(f"{ENV_PREFIX}SECRET") or None,
         )
 
 
@@ -137,6 +148,20 @@ def _read_toml(path: Path) -> dict[str, Any]:
             f"{path}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(_FIELDS)}"
         )
     return {k: section[k] for k in _FIELDS if k in section}
+
+
+def _read_privacy(path: Path) -> dict[str, Any]:
+    """The ``[privacy]`` table (checked by ``driftline.privacy``), or nothing."""
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    table = data.get("privacy", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [privacy] must be a table, got {table!r}")
+    return table
 
 
 def _os_user() -> str:

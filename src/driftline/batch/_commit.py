@@ -27,6 +27,7 @@ from driftline.stats import Profile
 
 if TYPE_CHECKING:
     from driftline.batch._partition import Scored
+    from driftline.privacy import Redactor
     from driftline.store import InferenceLog
 
 __all__ = ["PROFILE", "Committer"]
@@ -46,8 +47,10 @@ class Committer:
         *,
         rejects: Path | None = None,
         log: InferenceLog | None = None,
+        redactor: Redactor | None = None,
     ) -> None:
         self.folder = folder
+        self.redactor = redactor  # the rejects' personal values, redacted before they are written
         self.manifest = manifest
         self.fmt = manifest.job.fmt
         self.rejects = rejects if rejects is not None else folder / REJECTS
@@ -74,13 +77,18 @@ class Committer:
         if scored.rejects is not None:
             self.rejects.mkdir(parents=True, exist_ok=True)
             path = self.rejects / f"{name}.{ext}"
-            rejects_digest = self._write(path, table_bytes(scored.rejects, self.fmt))  # type: ignore[arg-type]
+            rejects = scored.rejects
+            if self.redactor is not None:
+                rejects = self.redactor.table(rejects)
+            rejects_digest = self._write(path, table_bytes(rejects, self.fmt))  # type: ignore[arg-type]
             rejects_file = (
                 str(path.relative_to(self.folder))
                 if path.is_relative_to(self.folder)
                 else str(path)
             )
         profile = scored.profile.to_dict() if scored.profile is not None else None
+        if profile is not None and self.redactor is not None:
+            profile = self.redactor.profile(profile)  # its categories and sample are the rows'
         (self.folder / PROFILES).mkdir(exist_ok=True)
         profile_path = self.folder / PROFILES / f"{name}.json"
         profile_digest = self._write(profile_path, _json(profile))

@@ -31,6 +31,7 @@ from driftline.batch._result import BatchRun, Progress
 from driftline.batch._words import changed_job, summary
 from driftline.errors import ConflictError, InputError, SchemaError
 from driftline.io import open_table, rebatch, table_rows
+from driftline.privacy import Redactor
 from driftline.registry import ModelRuntime, ModelVersion
 from driftline.store import Context, InferenceLog
 
@@ -160,6 +161,7 @@ def _run(
     """Score and commit every pending partition on ``engine``; the merged profile's path."""
     run_id = f"batch-{committer.manifest.job.input[7:19]}"
     committer.log = InferenceLog.open(ctx.settings) if log else None
+    committer.redactor = Redactor.from_settings(ctx.settings)
     try:
         if engine == "ray":
             from driftline.batch._ray import run_on_ray

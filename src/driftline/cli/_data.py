@@ -67,7 +67,20 @@ def _reading(path: Path | None) -> Iterator[None]:
 def _write_html(report: Any, out: Path, quiet: bool, **profiles: Any) -> None:
     from driftline.report import render_html
 
-    write_output(out, render_html(report, **profiles), "HTML report", quiet)
+    page = render_html(report, redactor=report_redactor(), **profiles)
+    write_output(out, page, "HTML report", quiet)
+
+
+def report_redactor() -> Any:
+    """The redactor of the workspace the command runs in (``--home`` or the default)."""
+    import click
+
+    from driftline.privacy import Redactor
+    from driftline.settings import Settings
+
+    current = click.get_current_context(silent=True)
+    home = getattr(current.find_root().obj, "home", None) if current is not None else None
+    return Redactor.from_settings(Settings.load(home))
 
 
 def _model_reference(ctx: typer.Context, model: str, need_profile: bool) -> tuple[Any, Any]:

@@ -91,6 +91,7 @@ def _save_traceback(exc: BaseException, args: Sequence[str]) -> Path | None:
             *(mask_url(line) for line in traceback.format_exception(exc)),
         ]
     )
+    text = _redacted(text, args)
     for folder in _crash_folders(args):
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -100,6 +101,19 @@ def _save_traceback(exc: BaseException, args: Sequence[str]) -> Path | None:
             continue
         return path
     return None
+
+
+def _redacted(text: str, args: Sequence[str]) -> str:
+    """The traceback with the personal values its frames quote redacted (the workspace's policy)."""
+    from driftline.privacy import PrivacyPolicy, Redactor
+
+    try:
+        from driftline.settings import Settings
+
+        redactor = Redactor.from_settings(Settings.load(_home_argument(args)))
+    except Exception:  # a broken setting must not lose the traceback: redact by the defaults
+        redactor = Redactor(PrivacyPolicy())
+    return redactor.text(text)
 
 
 def _crash_folders(args: Sequence[str]) -> list[Path]:

@@ -76,8 +76,11 @@ def gate_command(
     if out is not None:
         write_output(out, json.dumps(decision.to_dict(), indent=2) + "\n", "decision", as_json)
     if html is not None:
+        from driftline.cli._data import report_redactor
         from driftline.report import render_html
 
-        write_output(html, render_html(decision), "HTML report", as_json)
+        write_output(
+            html, render_html(decision, redactor=report_redactor()), "HTML report", as_json
+        )
     if not decision.passed:
         raise typer.Exit(1)

@@ -18,6 +18,7 @@ from driftline import audit
 from driftline.errors import InputError
 from driftline.governance._retention import check_model
 from driftline.governance._words import forget_sentence, pending_sentence
+from driftline.privacy import Redactor
 from driftline.store import Forgotten, InferenceLog, Subject, keyed_hash, workspace_secret
 
 if TYPE_CHECKING:
@@ -96,8 +97,11 @@ def forget(
     name = check_model(model)
     digest = subject_hash(ctx, value)
     log = InferenceLog.open(ctx.settings)
+    # The log holds what the privacy policy made of the value (a keyed hash of a personal
+    # column, say): look for that.
+    stored = Redactor.from_settings(ctx.settings).stored(column or "request_key", value)
     try:
-        done = log.forget(Subject(value, column), model=name)
+        done = log.forget(Subject(str(stored), column), model=name)
     finally:
         log.close()
     with ctx.db.write() as s:

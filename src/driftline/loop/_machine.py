@@ -25,6 +25,7 @@ from driftline.loop._retrain import evaluation_data, labelled_traffic, retrain
 from driftline.loop._routing import CANDIDATE, PREVIOUS, deployment, drop_alias, point, route
 from driftline.loop._traffic import Estimators, read_step
 from driftline.loop._words import gate_sentence, promoted_sentence, retrain_failed_sentence
+from driftline.privacy import Redactor
 from driftline.store import AlertRow, EvaluationRow, LoopRunRow
 
 if TYPE_CHECKING:
@@ -382,7 +383,7 @@ def end_canary(
             rule="rollout-rollback",
             severity="critical",
             status="open",
-            message=reason,
+            message=Redactor.from_settings(ctx.settings).text(reason),
             metric=culprit.name,
             value=float(culprit.canary if culprit.canary is not None else 0.0),
             threshold=float(culprit.rule.margin),

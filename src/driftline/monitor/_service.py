@@ -38,6 +38,7 @@ from driftline.monitor._words import (
     run_headline,
     window_sentence,
 )
+from driftline.privacy import Redactor
 from driftline.quality import Finding, check_quality
 from driftline.store import AlertRow, MonitorWindowRow, as_utc
 
@@ -314,6 +315,11 @@ def run(
         source = DatasetSource(dataset, time_column)
     present = set(source.names)
     columns = [c for c in mv.signature.names if c in present]
+    if data is None:
+        # The log holds a hash (or nothing) of a column the privacy policy does not keep as
+        # sent: against the raw training data it would always look drifted.
+        policy = Redactor.from_settings(ctx.settings).policy
+        columns = [c for c in columns if policy.action(c) in ("scan", "keep")]
     if not columns:
         raise InputError(
             f"the prediction log has none of {mv.ref}'s input columns "
@@ -378,6 +384,9 @@ def _store_window(
     report: dict[str, Any] | None,
     quality: dict[str, Any] | None,
 ) -> None:
+    # Findings quote values (an unseen category), and a window can read a file, not the log.
+    redactor = Redactor.from_settings(ctx.settings)
+    report, quality = redactor.document(report), redactor.document(quality)
     with ctx.db.write() as s:
         s.execute(
             delete(MonitorWindowRow).where(
@@ -412,6 +421,7 @@ def _judge(
 ) -> tuple[list[Alert], list[Alert]]:
     opened: list[Alert] = []
     resolved: list[Alert] = []
+    redactor = Redactor.from_settings(ctx.settings)
     with ctx.db.write() as s:
         # Judged by these rules: an alert another part opened (the loop's rollback, at the
         # moment it acted) says nothing of which windows monitoring has looked at.
@@ -440,7 +450,7 @@ def _judge(
                         rule=rule.name,
                         severity=rule.severity,
                         status="open",
-                        message=alert_sentence(rule, mv.ref, result, value),
+                        message=redactor.text(alert_sentence(rule, mv.ref, result, value)),
                         metric=rule.metric,
                         value=value,
                         threshold=rule.threshold,

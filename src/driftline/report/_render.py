@@ -18,6 +18,7 @@ import markupsafe
 
 from driftline._version import __version__
 from driftline.errors import InputError
+from driftline.privacy import Redactor
 
 # Imported for their registrations: each adds its report type to build_page.
 from driftline.report import (  # noqa: F401
@@ -61,6 +62,7 @@ def render_html(
     reference: Profile | None = None,
     current: Profile | None = None,
     title: str | None = None,
+    redactor: Redactor | None = None,
 ) -> str:
     """One self-contained HTML page (inline CSS and SVG, no script, no links) for a report.
 
@@ -68,7 +70,8 @@ def render_html(
     :class:`~driftline.quality.QualityReport`. With the ``reference`` and
     ``current`` profiles (``current`` built with ``reference=``), columns
     also get a chart of both distributions: every column of a drift report,
-    the flagged columns of a quality report.
+    the flagged columns of a quality report. With a ``redactor``, personal
+    values in the page's text are redacted by the workspace's policy.
 
     Example::
 
@@ -86,4 +89,6 @@ def render_html(
     if title:
         page.title = title
     template = _environment().get_template(page.template)
-    return template.render(page=page, version=__version__, **page.context)
+    html = template.render(page=page, version=__version__, **page.context)
+    # A report quotes values (categories, findings): personal ones go before the page is written.
+    return html if redactor is None else redactor.html(html)

@@ -3,6 +3,7 @@
 Knows nothing of statistics or models; services compose it.
 """
 
+from driftline.privacy import keyed_hash, workspace_secret
 from driftline.store._artifacts import ArtifactStore, BlobState, key_digest
 from driftline.store._compact import Compaction
 from driftline.store._context import Context
@@ -32,7 +33,6 @@ from driftline.store._schema import (
     MonitorWindowRow,
     TokenRow,
 )
-from driftline.store._secret import keyed_hash, workspace_secret
 from driftline.store._verify import BlobCheck, BlobReport, verify_blobs
 
 __all__ = [

@@ -23,6 +23,11 @@ compact into Parquet partitioned by model and day in the log store
 artifacts on S3 or any fsspec URL when they are there, shared by every host.
 Monitoring reads the store and what is not compacted yet (``_logread``).
 Labels posted later are log records too, joined to predictions by request id.
+
+Every record passes the log's :class:`~driftline.privacy.Redactor` before it
+is encoded (``InferenceLog.open`` builds the workspace's): this is the one
+place serving, ``batch --log``, ``stream --log`` and edge ingest write through,
+so what the segments, the Parquet files and every reader see is redacted.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from typing import Any
 import pyarrow as pa
 
 from driftline.errors import StorageError
+from driftline.privacy import Redactor
 from driftline.settings import Settings
 from driftline.store._compact import META_COLUMNS, Compaction, compact, concat
 from driftline.store._forget import Forgotten, Subject, forget
@@ -103,6 +109,7 @@ class InferenceLog:
         segment_bytes: int = 64 * 1024 * 1024,
         max_group: int = 4096,
         wait_for: str = "write",
+        redactor: Redactor | None = None,
     ) -> None:
         if wait_for not in ("write", "fsync"):
             raise ValueError(f"wait_for must be 'write' or 'fsync', got {wait_for!r}")
@@ -114,6 +121,7 @@ class InferenceLog:
         self.segment_bytes = segment_bytes
         self.max_group = max_group
         self.wait_for = wait_for
+        self.redactor = redactor
         self._closed = False
         # The open segment; _lock guards it, the counters and the hand-over to the syncer.
         # Only the syncer fsyncs and closes files, so nothing holds _lock during disk waits.
@@ -144,7 +152,7 @@ class InferenceLog:
             raise StorageError("the inference log is closed")
         self._start_writer()
         future: Future[None] = Future()
-        self._queue.put((encode(record), future))
+        self._queue.put((self._encode(record), future))
         return future
 
     def write(self, record: dict[str, Any]) -> None:
@@ -164,10 +172,13 @@ class InferenceLog:
         if group is None:
             group = self._loop_groups[loop] = _LoopGroup(loop)
             loop.call_soon(self._flush_loop_group, loop)
-        group.lines.extend(encode(r) for r in records)
+        group.lines.extend(self._encode(r) for r in records)
         waiter: asyncio.Future[None] = loop.create_future()
         group.waiters.append(waiter)
         await waiter
+
+    def _encode(self, record: dict[str, Any]) -> bytes:
+        return encode(record if self.redactor is None else self.redactor.record(record))
 
     def _flush_loop_group(self, loop: asyncio.AbstractEventLoop, *, from_loop: bool = True) -> None:
         group = self._loop_groups.pop(loop, None)
@@ -334,7 +345,11 @@ class InferenceLog:
 
     @classmethod
     def open(cls, settings: Settings, **options: Any) -> InferenceLog:
-        """The workspace's log: segments in its folder, compacted into ``settings.log_url``."""
+        """The workspace's log: segments in its folder, compacted into ``settings.log_url``.
+
+        Records are redacted by the workspace's ``[privacy]`` policy on their way in.
+        """
+        options.setdefault("redactor", Redactor.from_settings(settings))
         return cls(settings.home / "log", store=LogStore.from_settings(settings), **options)
 
     def records(self, *, closed_only: bool = False) -> Iterator[dict[str, Any]]:

@@ -31,6 +31,7 @@ import pandas as pd
 
 from driftline.errors import SchemaError
 from driftline.io import json_safe
+from driftline.privacy import Redactor
 from driftline.registry import ModelRuntime, Prediction
 from driftline.stream._words import (
     bad_json,
@@ -42,7 +43,16 @@ from driftline.stream._words import (
     unexpected_inputs,
 )
 
-__all__ = ["Entry", "Letter", "Valid", "answers", "decode", "held_fields", "letter_fields"]
+__all__ = [
+    "Entry",
+    "Letter",
+    "Valid",
+    "answers",
+    "decode",
+    "held_fields",
+    "letter_fields",
+    "redact_letter",
+]
 
 # An entry as redis-py returns it: the id, and the fields (empty once deleted from the stream).
 Entry = tuple[bytes, dict[bytes, bytes] | None]
@@ -197,6 +207,19 @@ def held_fields(letter: Letter) -> bytes:
         k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in letter.fields.items()
     }
     return json.dumps(held, ensure_ascii=False).encode()
+
+
+def redact_letter(redactor: Redactor, letter: Letter) -> Letter:
+    """``letter`` with its reason and held fields passed through the workspace's redactor."""
+    fields = None
+    if letter.fields:
+        fields = {}
+        for k, v in letter.fields.items():
+            name = k.decode("utf-8", "replace")
+            kept = redactor.field(name, v.decode("utf-8", "replace"))
+            if kept is not None:
+                fields[k] = kept.encode()
+    return dataclasses.replace(letter, reason=redactor.text(letter.reason), fields=fields)
 
 
 def letter_fields(letter: Letter, stream: str) -> list[bytes | str]:

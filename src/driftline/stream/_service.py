@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from driftline.privacy import Redactor
 from driftline.registry import ModelRuntime
 from driftline.store import Context, InferenceLog
 from driftline.stream._address import StreamAddress
@@ -56,7 +57,14 @@ def run(
     runtime = ModelRuntime.load(ctx, ref)
     inference_log = InferenceLog.open(ctx.settings) if log else None
     try:
-        worker = StreamWorker(runtime, address, target, options, log=inference_log)
+        worker = StreamWorker(
+            runtime,
+            address,
+            target,
+            options,
+            log=inference_log,
+            redactor=Redactor.from_settings(ctx.settings),
+        )
         guard = stop_on_signals(worker) if handle_signals else contextlib.nullcontext()
         with guard:
             return worker.run()

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from driftline.errors import ConfigError, UnavailableError
+from driftline.privacy import Redactor
 from driftline.registry import ModelRuntime, Prediction
 from driftline.store import InferenceLog
 from driftline.stream import _words as words
@@ -45,6 +46,7 @@ from driftline.stream._messages import (
     decode,
     held_fields,
     letter_fields,
+    redact_letter,
 )
 from driftline.stream._record import log_answers
 
@@ -113,6 +115,7 @@ class StreamWorker:
         *,
         log: InferenceLog | None = None,
         client: Any = None,
+        redactor: Redactor | None = None,
     ) -> None:
         options = options or StreamOptions()
         options.check()
@@ -133,6 +136,8 @@ class StreamWorker:
         self.client = client or connect(source, timeout=options.block + 10.0)
         self.consumer = Consumer(self.client, source, sink, self.dead_letter, self.group, self.name)
         self.log = log
+        # Dead letters keep the message for a replay, but not the personal values in it.
+        self.redactor = redactor
         self.stats = StreamStats()
         self._stop = threading.Event()
         self._why = ""
@@ -288,6 +293,8 @@ class StreamWorker:
             predictions,
             probabilities,
         )
+        if self.redactor is not None:
+            valid.letters = [redact_letter(self.redactor, letter) for letter in valid.letters]
         letters = [
             (letter.id, letter.reason.encode(), held_fields(letter)) for letter in valid.letters
         ]
