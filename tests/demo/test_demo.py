@@ -94,9 +94,8 @@ def test_the_audit_chain_verifies(story: Story) -> None:
     assert story.audit_ok, story.audit_sentence
 
 
-@pytest.mark.xfail(strict=True, reason="lands with the privacy branch")
 def test_no_planted_personal_value_is_on_disk(story: Story) -> None:
-    assert story.privacy
+    assert story.planted
     assert [f for f in story.planted if f.files] == []
 
 
@@ -116,8 +115,8 @@ def test_the_dashboard_is_served_with_a_token_to_sign_in(story: Story) -> None:
 
 
 def test_the_story_is_told_in_words(told: tuple[Story, str]) -> None:
-    story, text = told
+    _, text = told
     assert "what happened, when, how fast it was noticed" in text
     assert "The audit record is intact" in text
     assert "month 5 (shift): 300 applications; the monitor sees inputs moved:" in text
-    assert "skipped: this install has no" in text or story.privacy
+    assert "skipped" not in text

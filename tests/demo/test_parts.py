@@ -52,7 +52,6 @@ def _story(tmp_path: Path, planted: list[Found]) -> Story:
         3,
         first,
         Audit("no finding", True, 0, 0, 0, 1000),
-        False,
         "http://127.0.0.1:1/ui",
         Replay([]),
         planted,
@@ -69,7 +68,6 @@ def test_the_closing_lines_say_where_planted_values_were_found(tmp_path: Path) -
     )
     leaky = dataclasses.replace(clean, planted=[Found("a@example.org", ("log/seg.open",))])
     assert closing(leaky)[0] == (
-        "1 of the 1 personal values planted in the notes are on disk, in 1 file "
-        "(e.g. log/seg.open): redaction is not in this install yet"
+        "1 of the 1 personal values planted in the notes are on disk, in 1 file (e.g. log/seg.open)"
     )
     assert closing(leaky)[-1].startswith(f"told in 61 s; the workspace stays in {tmp_path}")

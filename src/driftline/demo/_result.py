@@ -21,7 +21,6 @@ class Story:
     window_seconds: int
     first: First
     audit: Audit
-    privacy: bool
     dashboard: str  # its URL; sign in with ``dashboard_token``
     year: Replay
     planted: list[Found]

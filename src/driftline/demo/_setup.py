@@ -7,7 +7,6 @@ points the way a user's own code would.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -239,11 +238,3 @@ output = {{ max_shift = 0.3 }}
     path = folder / f"{MODEL}.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def importable(module: str) -> bool:
-    """Whether this install has ``module`` (a step of a colleague's work may not be here yet)."""
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False

@@ -162,7 +162,6 @@ def closing(story: Story) -> list[str]:
         lines.append(
             f"{len(leaked)} of the {n} personal values planted in the notes are on disk, in "
             f"{count(len(where), 'file')} (e.g. {where[0]})"
-            + ("" if story.privacy else ": redaction is not in this install yet")
         )
     lines.append(story.audit_sentence)
     lines.append(dashboard_line(story.dashboard, story.dashboard_token))
