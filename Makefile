@@ -12,16 +12,16 @@ $(BIN)/python:
 	$(PIP) install --quiet --upgrade pip
 
 # Stamp files make re-runs cheap: reinstall only when pyproject.toml changes.
-$(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(PIP) install --quiet -e .
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) install --quiet -c constraints.txt -e .
 	touch $@
 
 # torch first, from the local CPU wheel, so the deep extra never pulls a CUDA build.
 # The KServe client last, without its dependencies: the file says why.
 KSERVE_REQUIREMENTS := tests/serving/requirements-kserve.txt
-$(VENV)/.installed-test: $(BIN)/python pyproject.toml $(KSERVE_REQUIREMENTS)
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml constraints.txt $(KSERVE_REQUIREMENTS)
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[test,deep,text,edge]'
+	$(PIP) install --quiet -c constraints.txt -e '.[test,deep,text,edge]'
 	$(PIP) install --quiet --no-deps -r $(KSERVE_REQUIREMENTS)
 	touch $@
 
