@@ -75,7 +75,10 @@ def test_concept_drift_is_found_by_labels_while_inputs_look_the_same(story: Stor
 
 def test_the_loop_promotes_a_retrained_model_and_rolls_back_a_bad_one(story: Story) -> None:
     year = story.year
-    assert (year.promoted, year.promoted_month) == (2, 7)
+    # The canary's month depends on how the wall-clock windows fall (months are paced in real
+    # seconds): promoted in month 7 on most runs, month 8 on some. Both tell the story: after
+    # the shift is found and before the hurried third version is judged.
+    assert year.promoted == 2 and year.promoted_month in (7, 8)
     assert (year.bad_candidate, year.rolled_back) == (3, 3)
     assert year.rollback_reason.startswith("loans is back on version 2 alone: version 3 was")
     with Workspace.open(story.home, create=False) as ws:
