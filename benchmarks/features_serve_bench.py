@@ -20,7 +20,6 @@ Writes its section of RESULTS.md.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -140,20 +139,7 @@ def check(url: str, fx: sb.Fixture, body_list: list[str]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 s warm-up, 3 s per point")
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument(
-        "--concurrency", type=lambda s: sorted({int(x) for x in s.split(",")}), default=[1, 8]
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    if args.quick:
-        args.warmup, args.duration = 1, 3
-    if not shutil.which("wrk"):
-        sys.exit("wrk is needed: apt-get install -y wrk")
+    args = sb.wrk_args(__doc__)
     load_avg = "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
     server_pin, load_pin, pinning = sb.cores()
     load = sb.Load("wrk", load_pin, args.warmup, args.duration)

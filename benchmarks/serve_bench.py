@@ -415,6 +415,25 @@ end
 """
 
 
+def wrk_args(doc: str | None) -> argparse.Namespace:
+    """The command line the serving benchmarks built on this one share (wrk, concurrency, time)."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1 s warm-up, 3 s per point")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--concurrency", type=lambda s: sorted({int(x) for x in s.split(",")}), default=[1, 8]
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.warmup, args.duration = 1, 3
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install -y wrk")
+    return args
+
+
 def write_lua(path: Path, bodies: list[str]) -> Path:
     for b in bodies:
         assert "]==]" not in b
