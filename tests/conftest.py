@@ -12,10 +12,11 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -261,3 +262,35 @@ def redis_url(redis_server: str) -> str:
     with redis.Redis.from_url(redis_server) as client:
         client.flushdb()
     return redis_server
+
+
+# -- the command line, as a user runs it ------------------------------------------------
+
+
+def cli_command() -> list[str]:
+    """The ``driftline`` command of this environment (its script, or the module where absent)."""
+    script = Path(sys.executable).with_name("driftline")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from driftline.cli._app import _entry; _entry()"]
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``driftline ARGS`` in a process of its own, with no ``DRIFTLINE_*`` of the test run."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
+    return subprocess.run(
+        [*cli_command(), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**clean, **(env or {})},
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """:func:`run_cli`; packages with a command line of their own shape override it."""
+    return run_cli

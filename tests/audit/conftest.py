@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,30 +68,8 @@ def _rewrite_chain(
         )
 
 
-def _run_cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """``driftline ARGS`` as a user runs it: a process of its own, its own environment."""
-    script = Path(sys.executable).with_name("driftline")
-    command = (
-        [str(script)]
-        if script.exists()
-        else [sys.executable, "-c", "from driftline.cli._app import _entry; _entry()"]
-    )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
-    return subprocess.run(
-        [*command, *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**clean, **(env or {})},
-        timeout=120,
-    )
-
-
 Sql = Callable[..., None]
 Forge = Callable[[Workspace, Callable[[list[dict[str, Any]]], list[dict[str, Any]]]], None]
-Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
@@ -109,8 +83,3 @@ def forge_chain() -> Forge:
     """Rewrite every event and the head into a consistent chain, as an attacker with the
     database would."""
     return _rewrite_chain
-
-
-@pytest.fixture
-def cli() -> Cli:
-    return _run_cli

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +14,6 @@ import pytest
 from driftline import Workspace
 from driftline.store import InferenceLog, LogStore
 from driftline.store._segments import decode, segment_files
-
-Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def prediction(
@@ -94,31 +90,6 @@ def inventory(ws: Workspace) -> Counter[tuple[str, str, str]]:
                 kind = f"{record.get('kind', 'prediction')}s"
                 found[(kind, str(record.get("model") or "_any"), record["request_id"])] += 1
     return found
-
-
-def _run_cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("driftline")
-    command = (
-        [str(script)]
-        if script.exists()
-        else [sys.executable, "-c", "from driftline.cli._app import _entry; _entry()"]
-    )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLINE_")}
-    return subprocess.run(
-        [*command, *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**clean, **(env or {})},
-        timeout=timeout,
-    )
-
-
-@pytest.fixture
-def cli() -> Cli:
-    return _run_cli
 
 
 def cli_command() -> list[str]:
