@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 PY_DIRS := $(wildcard src tests benchmarks examples)
+# Two test processes (pytest-xdist): each starts its own servers, or takes a Redis
+# database of its own on the shared one. `make test PYTEST_WORKERS=0` runs in one.
+PYTEST_WORKERS ?= 2
+PYTEST_ARGS ?= -n $(PYTEST_WORKERS)
 
 .PHONY: demo test lint format install clean
 

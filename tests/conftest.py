@@ -210,12 +210,24 @@ def workspace(tmp_path: Path, database_url: str) -> Iterator[object]:
 # -- Redis ---------------------------------------------------------------------
 
 
+def worker_database(url: str) -> str:
+    """``url`` on a Redis database of this test process's own.
+
+    Under ``pytest -n`` the workers share CI's one server, and ``redis_url``
+    empties its database before each test: each worker takes the number after
+    its name (gw0 → 1, gw1 → 2), so one never empties another's.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    number = int(worker[2:]) + 1 if worker.startswith("gw") else 0
+    return f"{url.rstrip('/').rsplit('/', 1)[0]}/{number}"
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[str]:
     """The URL of a running Redis server: CI's (``DRIFTLINE_TEST_REDIS_URL``) or one started here."""
     url = os.environ.get("DRIFTLINE_TEST_REDIS_URL")
     if url:
-        yield url
+        yield worker_database(url)
         return
     try:
         import redis

@@ -1,9 +1,8 @@
 """A real redis-server, a workspace with two registered models, and workers to run on them.
 
-The server is the one ``.ci/run`` started (``DRIFTLINE_TEST_REDIS_URL``) or one
-started here on a free port; without either the tests skip, except under
-``DRIFTLINE_REQUIRE_SERVICES=1``, where they fail. Each test gets streams of
-its own names, so tests never see each other's messages.
+The server is the root conftest's ``redis_server``: the one ``.ci/run`` started
+(``DRIFTLINE_TEST_REDIS_URL``) or one started here on a free port. Each test
+gets streams of its own names, so tests never see each other's messages.
 
 - ``credit``: logistic regression over numbers a, b, c (the matrix path);
 - ``shop``: a pipeline over a category ``colour`` and an integer ``size``
@@ -13,11 +12,7 @@ its own names, so tests never see each other's messages.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -31,12 +26,6 @@ import pandas as pd
 import pytest
 
 from driftline import Workspace
-
-
-def unavailable(reason: str) -> None:
-    if os.environ.get("DRIFTLINE_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason} (DRIFTLINE_REQUIRE_SERVICES=1 requires it)")
-    pytest.skip(reason)
 
 
 def wait_until(condition: Callable[[], Any], *, timeout: float, what: str) -> Any:
@@ -53,63 +42,7 @@ def wait_until(condition: Callable[[], Any], *, timeout: float, what: str) -> An
         delay = min(delay * 2, 0.1)
 
 
-# -- the server ----------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[str]:
-    """``redis://127.0.0.1:PORT/0`` of a running redis-server."""
-    try:
-        import redis
-    except ImportError:
-        unavailable("redis-py is not installed (pip install 'driftline[redis]')")
-        return
-    url = os.environ.get("DRIFTLINE_TEST_REDIS_URL")
-    if url:
-        yield url
-        return
-    exe = shutil.which("redis-server")
-    if exe is None:
-        unavailable("redis-server is not installed (apt-get install redis-server)")
-        return
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    folder = tempfile.mkdtemp(prefix="driftline-redis-")
-    proc = subprocess.Popen(
-        [
-            exe,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            folder,
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-
-    def answers() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.ConnectionError:
-            if proc.poll() is not None:
-                pytest.fail(f"redis-server exited with {proc.returncode}")
-            return False
-
-    try:
-        wait_until(answers, timeout=20, what="redis-server to answer")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        client.close()
-        proc.terminate()
-        proc.wait(timeout=20)
-        shutil.rmtree(folder, ignore_errors=True)
+# -- the streams ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
