@@ -186,7 +186,7 @@ def features(ws: Workspace, paths: dict[str, Path]) -> tuple[int, Any]:
 def policy(folder: Path, *, period: int, month_rows: int) -> Path:
     """The loop's policy for the demo's clock: one monitoring window per simulated month."""
     (folder / "hooks.py").write_text(HOOK, encoding="utf-8")
-    canary = max(20, month_rows // 5)
+    canary = max(20, month_rows // 6)  # under the 30% share's rows in the month it runs
     text = f"""\
 cooldown = "1h"
 

@@ -71,12 +71,16 @@ class Stage:
         deployed = self.app.state.driftline.deployments[self.model]
         return float(deployed.spec.canary_percent), dict(deployed.versions)
 
-    def predict(self, records: list[dict[str, Any]]) -> dict[str, Any]:
-        response = self.http.post(f"/v1/models/{self.model}/predict", json={"records": records})
+    def predict(self, records: list[dict[str, Any]], *, key: str | None = None) -> dict[str, Any]:
+        """Score ``records``; the same ``key`` always lands on the same side of a canary."""
+        body: dict[str, Any] = {"records": records}
+        if key is not None:
+            body["key"] = key
+        response = self.http.post(f"/v1/models/{self.model}/predict", json=body)
         if response.status_code != 200:
             raise DriftlineError(f"the server refused a request: {response.text}")
-        body: dict[str, Any] = response.json()
-        return body
+        answer: dict[str, Any] = response.json()
+        return answer
 
     def labels(self, pairs: list[tuple[str, int]]) -> None:
         for start in range(0, len(pairs), 500):

@@ -118,7 +118,8 @@ def replay(
             owed = []
             for lo in range(0, len(frame), REQUEST_ROWS):
                 part = frame.iloc[lo : lo + REQUEST_ROWS]
-                body = stage.predict(_requests(part))
+                # Keyed by the application: the canary's share is the same on every run.
+                body = stage.predict(_requests(part), key=str(part["application_id"].iloc[0]))
                 key = f"{body['route']} v{body['version']}"
                 month.served[key] = month.served.get(key, 0) + len(part)
                 owed += list(zip(body["request_ids"], part[TARGET].astype(int), strict=True))
