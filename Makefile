@@ -5,9 +5,11 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 PY_DIRS := $(wildcard src tests benchmarks examples)
 # Two test processes (pytest-xdist): each starts its own servers, or takes a Redis
-# database of its own on the shared one. `make test PYTEST_WORKERS=0` runs in one.
+# database of its own on the shared one; a module stays whole on one process, so a
+# fixture shared by its tests (the demo's story, a year of windows) is built once.
+# `make test PYTEST_WORKERS=0` runs in one.
 PYTEST_WORKERS ?= 2
-PYTEST_ARGS ?= -n $(PYTEST_WORKERS)
+PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --dist loadscope
 
 .PHONY: demo test lint format install clean
 
