@@ -56,8 +56,9 @@ _MAX_DIMS = 32
 _MAX_ELEMENTS = 2**62
 _NUMERIC_KINDS = ("integer", "number", "boolean")
 # orjson reads integers beyond 64 bits as floats, losing digits a range error must show;
-# a run of 19 digits or more sends the body to Python's exact reader instead.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}").search
+# an integer of 19 digits or more sends the body to Python's exact reader instead.
+# (Digits after a point or before an exponent belong to a float: both read it alike.)
+_LONG_DIGITS = re.compile(rb"(?<![0-9.])[0-9]{19,}(?![0-9.eE])").search
 
 
 @dataclasses.dataclass(frozen=True)
