@@ -705,3 +705,30 @@ def test_model_metadata_describes_signature() -> None:
     regression = model_metadata("spend", [], "onnx_onnxv1", NUMERIC_SIG)
     assert regression["outputs"] == [{"name": "predict", "datatype": "FP64", "shape": [-1]}]
     json.dumps(meta)
+
+
+@pytest.mark.parametrize(
+    "number", [2**64 + 1, -(2**63) - 3, 10**25 + 7, 18446744073709551615, -(2**63)]
+)
+def test_long_integers_keep_every_digit(number: int) -> None:
+    # orjson reads integers past 64 bits as floats; such bodies take the exact reader.
+    body = json.dumps(
+        {"inputs": [{"name": "x", "shape": [2], "datatype": "FP64", "data": [number, 0.5]}]}
+    ).encode()
+    (tensor,) = decode_infer_request(body, None).inputs
+    assert tensor.data.tolist() == [float(number), 0.5]
+    int_body = body.replace(b'"FP64"', b'"INT64"').replace(b", 0.5", b", 1")
+    if -(2**63) <= number < 2**63:
+        assert decode_infer_request(int_body, None).inputs[0].data.tolist() == [number, 1]
+    else:
+        with pytest.raises(InputError, match=f"got {number}$"):
+            decode_infer_request(int_body, None)
+
+
+def test_floats_read_alike_whichever_reader_takes_them() -> None:
+    data = [0.0012345678901234567, -1.2345678901234567e-05, 1e308, 12345678901234567890.5, 3]
+    body = json.dumps(
+        {"inputs": [{"name": "x", "shape": [5], "datatype": "FP64", "data": data}]}
+    ).encode()
+    (tensor,) = decode_infer_request(body, None).inputs
+    assert tensor.data.tolist() == [float(v) for v in data]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -245,11 +245,29 @@ class Redactor:
                 out[name] = new
         return out
 
-    def record(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """A log record (prediction, label, outcome, failure) ready to be written."""
+    def keeps_numbers(self, names: Sequence[str], matrix: Any) -> bool:
+        """Whether :meth:`row` keeps every row of this float matrix (columns ``names``) whole.
+
+        True when no column has an action of its own and every value is a number
+        under 1e12 in size, which :meth:`row` keeps without a scan: one check of
+        the whole matrix instead of one per value.
+        """
+        if self.policy.columns and not self.policy.columns.keys().isdisjoint(names):
+            return False
+        return (
+            matrix.dtype.kind == "f"
+            and matrix.size > 0
+            and bool(abs(matrix).max() < 1e12)  # NaN is not below: those rows are scanned
+        )
+
+    def record(self, record: Mapping[str, Any], *, inputs_checked: bool = False) -> dict[str, Any]:
+        """A log record (prediction, label, outcome, failure) ready to be written.
+
+        ``inputs_checked`` says that :meth:`keeps_numbers` held for the inputs.
+        """
         out: dict[str, Any] = {}
         for key, value in record.items():
-            if key in _OWN_FIELDS or value is None:
+            if key in _OWN_FIELDS or value is None or (key == "inputs" and inputs_checked):
                 out[key] = value
             elif key == "inputs" and isinstance(value, Mapping):
                 out[key] = self.row(value)

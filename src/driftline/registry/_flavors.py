@@ -208,7 +208,9 @@ def _as_onnx(arr: np.ndarray, onnx_type: str) -> np.ndarray:
     if "float" in onnx_type and "double" not in onnx_type:
         if arr.dtype.kind == "f" and arr.size:
             # A finite float64 beyond float32's range would silently become inf.
-            big = np.abs(np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0)) > _FLOAT32_MAX
+            big = np.abs(arr) > _FLOAT32_MAX  # NaN compares False
+            if big.any():
+                big &= np.isfinite(arr)
             if big.any():
                 value = arr[np.nonzero(big)][0]
                 raise InputError(

@@ -7,6 +7,7 @@ workspaces never depend on Python import paths.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -153,10 +154,32 @@ class Signature:
                 f"expected {len(self.columns)} columns ({', '.join(self.names)}), "
                 f"got shape {list(matrix.shape)}"
             )
+        if self._matrix_passes(matrix):
+            return
         for j, spec in enumerate(self.columns):
             column = matrix[:, j]
             if not _numeric_fast(spec, column):
                 _check_column(spec, pd.Series(column, name=spec.name))
+
+    def _matrix_passes(self, matrix: np.ndarray) -> bool:
+        """The usual case in one pass over the whole matrix: finite floats for number columns.
+
+        False leaves the verdict (and the message) to the per-column checks.
+        """
+        kinds = self._kinds
+        if matrix.dtype.kind != "f" or not kinds <= {"number", "integer"}:
+            return False
+        if not np.isfinite(matrix).all():
+            return False
+        return all(
+            _numeric_fast(spec, matrix[:, j])
+            for j, spec in enumerate(self.columns)
+            if spec.kind == "integer"
+        )
+
+    @functools.cached_property
+    def _kinds(self) -> frozenset[str]:
+        return frozenset(c.kind for c in self.columns)
 
     def to_dict(self) -> dict[str, Any]:
         return {

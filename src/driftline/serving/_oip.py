@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from driftline.errors import InputError, SchemaError
@@ -53,6 +55,10 @@ HEADER_LENGTH = "Inference-Header-Content-Length"
 _MAX_DIMS = 32
 _MAX_ELEMENTS = 2**62
 _NUMERIC_KINDS = ("integer", "number", "boolean")
+# orjson reads integers beyond 64 bits as floats, losing digits a range error must show;
+# an integer of 19 digits or more sends the body to Python's exact reader instead.
+# (Digits after a point or before an exponent belong to a float: both read it alike.)
+_LONG_DIGITS = re.compile(rb"(?<![0-9.])[0-9]{19,}(?![0-9.eE])").search
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,8 +191,16 @@ def decode_infer_request(body: bytes, header_length: int | None) -> InferRequest
 
 
 def _load_json(header: bytes) -> Any:
+    # orjson first (several times faster); what it refuses (NaN and Infinity, which
+    # Python reads and validation then names by column and row; bad UTF-8; deep
+    # nesting) goes to Python's reader, whose errors the messages below word.
+    if not _LONG_DIGITS(header):
+        try:
+            return orjson.loads(header)
+        except orjson.JSONDecodeError:
+            pass
     try:
-        return json.loads(header.decode("utf-8"))
+        return json.loads(bytes(header).decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise InputError(
             f"the inference request header is not UTF-8 JSON; if the body carries binary "
@@ -494,7 +508,7 @@ def encode_infer_response(
             entry["data"] = encode_json(o.data, o.datatype, where)
         tensors.append(entry)
     doc["outputs"] = tensors
-    header = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    header = orjson.dumps(doc)
     if not binary:
         return header, {"Content-Type": "application/json"}
     return b"".join([header, *chunks]), {

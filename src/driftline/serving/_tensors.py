@@ -8,6 +8,7 @@ side, and 4-byte little-endian length-prefixed on the wire.
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 from collections.abc import Sequence
@@ -78,6 +79,14 @@ def _flatten(data: Any, where: str) -> list[Any]:
     """Row-major elements of a flat or nested JSON array, without recursion."""
     if not isinstance(data, list):
         raise InputError(f"{where} 'data' must be a JSON array, got {_json_type(data)}")
+    # The usual shapes, in C: flat already, or rows of scalars.
+    kinds = set(map(type, data))
+    if list not in kinds:
+        return data
+    if kinds == {list}:
+        flat = list(itertools.chain.from_iterable(data))
+        if list not in set(map(type, flat)):
+            return flat
     out: list[Any] = []
     stack: list[Any] = [iter(data)]
     while stack:

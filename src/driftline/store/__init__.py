@@ -14,6 +14,7 @@ from driftline.store._health import Check, HealthReport, check_stores, diagnose
 from driftline.store._log import META_COLUMNS, InferenceLog
 from driftline.store._logread import LogReader, join_outcomes
 from driftline.store._logstore import NO_MODEL, LogStore
+from driftline.store._predictions import Predictions
 from driftline.store._retention import Partition
 from driftline.store._schema import (
     AlertRow,
@@ -67,6 +68,7 @@ __all__ = [
     "ModelVersionRow",
     "MonitorWindowRow",
     "Partition",
+    "Predictions",
     "Subject",
     "TokenRow",
     "as_utc",

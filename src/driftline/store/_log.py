@@ -55,6 +55,7 @@ from driftline.store._compact import META_COLUMNS, Compaction, compact, concat
 from driftline.store._forget import Forgotten, Subject, forget
 from driftline.store._logread import LogReader, join_labels
 from driftline.store._logstore import LogStore
+from driftline.store._predictions import Predictions
 from driftline.store._retention import Partition, prune
 from driftline.store._segments import (
     NEW,
@@ -75,12 +76,17 @@ _Done = Callable[[BaseException | None], None]
 
 
 class _LoopGroup:
-    """Records of the requests finishing in one turn of one event loop."""
+    """Records of the requests finishing in one turn of one event loop.
+
+    ``pending`` holds what requests handed over raw (``Predictions``), made into
+    lines when the group is written.
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.lines: list[bytes] = []
         self.waiters: list[asyncio.Future[None]] = []
+        self.pending: list[tuple[Predictions, asyncio.Future[None]]] = []
 
     def settle(self, error: BaseException | None) -> None:
         """Release the waiters (in the loop's thread)."""
@@ -177,6 +183,23 @@ class InferenceLog:
         group.waiters.append(waiter)
         await waiter
 
+    async def commit_predictions(self, predictions: Predictions) -> None:
+        """Like :meth:`commit`, for one request's predictions handed over raw.
+
+        The records are built, redacted and encoded when the group is written,
+        before anything of it reaches the file.
+        """
+        if self._closed:
+            raise StorageError("the inference log is closed")
+        loop = asyncio.get_running_loop()
+        group = self._loop_groups.get(loop)
+        if group is None:
+            group = self._loop_groups[loop] = _LoopGroup(loop)
+            loop.call_soon(self._flush_loop_group, loop)
+        waiter: asyncio.Future[None] = loop.create_future()
+        group.pending.append((predictions, waiter))
+        await waiter
+
     def _encode(self, record: dict[str, Any]) -> bytes:
         return encode(record if self.redactor is None else self.redactor.record(record))
 
@@ -184,9 +207,24 @@ class InferenceLog:
         group = self._loop_groups.pop(loop, None)
         if group is None:
             return
+        if group.pending:
+            self._encode_pending(group)
         error = self._commit(group.lines, group.settle_threadsafe)
         if error is not None or self.wait_for == "write":
             (group.settle if from_loop else group.settle_threadsafe)(error)
+
+    def _encode_pending(self, group: _LoopGroup) -> None:
+        """Turn the group's raw predictions into lines; a request whose records fail hears why."""
+        timestamp = dt.datetime.now(dt.UTC).isoformat()  # once for the group: one moment
+        for predictions, waiter in group.pending:
+            try:
+                group.lines.extend(predictions.lines(timestamp, self.redactor))
+            except Exception as exc:  # that request fails alone, as when it encoded its own
+                if not waiter.done():
+                    waiter.get_loop().call_soon_threadsafe(_fail, waiter, exc)
+            else:
+                group.waiters.append(waiter)
+        group.pending = []
 
     def _start_writer(self) -> None:
         if self._thread is None:
@@ -419,6 +457,11 @@ class InferenceLog:
             return pa.table({"request_id": pa.array([], pa.string())})
         table = concat(tables)
         return join_labels(table, reader.labels(table.column("request_id"), since=""))
+
+
+def _fail(waiter: asyncio.Future[None], error: BaseException) -> None:
+    if not waiter.done():
+        waiter.set_exception(error)
 
 
 def _settle(futures: list[Future[None]], error: BaseException | None) -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "closed_segments",
     "decode",
     "encode",
+    "frame_line",
     "lock_exclusive",
     "segment_files",
     "segment_started",
@@ -43,7 +44,11 @@ logger = logging.getLogger("driftline.log")
 
 
 def encode(record: dict[str, Any]) -> bytes:
-    body = _JSON.encode(record).encode("utf-8")
+    return frame_line(_JSON.encode(record).encode("utf-8"))
+
+
+def frame_line(body: bytes) -> bytes:
+    """A segment line for one record's JSON: its checksum, the JSON, a newline."""
     return b"%08x %s\n" % (zlib.crc32(body), body)
 
 
