@@ -12,18 +12,17 @@ import pyarrow as pa
 from driftline.errors import InputError, SchemaError
 from driftline.io import TableSource, open_table, rebatch
 from driftline.stats._bins import Bins, learn_bins
-from driftline.stats._column import ColumnProfile, category_codes
+from driftline.stats._column import ColumnProfile
+from driftline.stats._encoded import EncodedColumn
 from driftline.stats._kinds import (
     Kind,
-    arrow_indices,
     arrow_numpy,
     is_numeric_kind,
     kind_of,
     numeric_values,
-    string_values,
 )
 from driftline.stats._known import UnseenCounter
-from driftline.stats._reservoir import Reservoir, chunk_keys
+from driftline.stats._reservoir import Reservoir, chunk_keys, digest_rows
 
 __all__ = ["FORMAT", "Profile"]
 
@@ -305,6 +304,7 @@ def _accumulate(
     for chunk in chunks:
         values: dict[str, Any] = {}
         digest: list[np.ndarray] = []
+        sampled = digest_rows(chunk.num_rows)
         for name, col in columns.items():
             column = chunk.column(name)
             if col.kind == "numeric" and _countable(column):
@@ -318,16 +318,16 @@ def _accumulate(
                 values[name] = (
                     numeric_values(name, column, col.kind) if column.null_count else integers
                 )
-                digest.append(values[name])
+                digest.append(values[name][sampled])
             elif is_numeric_kind(col.kind):
                 values[name] = numeric_values(name, column, col.kind)
                 columns[name] = col.observe(values[name])
-                digest.append(values[name])
+                digest.append(values[name][sampled])
             else:
-                values[name] = string_values(chunk.column(name))
-                codes, unseen = category_codes(values[name], col.categories, counters.get(name))
-                columns[name] = col.observe(codes, unseen)
-                digest.append(codes)
+                values[name] = encoded = EncodedColumn.of(column)
+                counted = encoded.count(col.categories, counters.get(name))
+                columns[name] = col.observe_counts(counted.found, counted.missing, counted.unseen)
+                digest.append(counted.codes_at(sampled))
         if reservoir_size:
             keys = chunk_keys(seed, n_rows, chunk.num_rows, digest)
             reservoir = _offer(reservoir, keys, values)
@@ -353,5 +353,5 @@ def _offer(reservoir: Reservoir, keys: np.ndarray, values: dict[str, Any]) -> Re
         if isinstance(column, np.ndarray):
             taken[name] = column[candidates].astype(np.float64, copy=False)
         else:
-            taken[name] = np.array(column.take(arrow_indices(candidates)).to_pylist(), dtype=object)
+            taken[name] = column.take(candidates)
     return reservoir.add(keys[candidates], taken)
