@@ -127,3 +127,28 @@ def test_frames_convert_as_arrow_converts_them() -> None:
         assert ours.column(name).to_pylist() == arrow.column(name).to_pylist(), name
         assert ours.column(name).null_count == arrow.column(name).null_count, name
     assert ours.column("n").type.ordered
+
+
+def test_a_file_that_fits_is_read_once_and_profiled_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import driftline.stats._profile as profile_module
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"x": rng.normal(size=5000), "c": rng.choice(["a", "b", "c"], 5000)})
+    path = tmp_path / "ref.parquet"
+    pq.write_table(pa.Table.from_pandas(frame), path, row_group_size=700)
+    reads: list[int] = []
+    chunks = profile_module._chunks
+
+    def counted(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        reads.append(1)
+        return chunks(*args, **kwargs)
+
+    monkeypatch.setattr(profile_module, "_chunks", counted)
+    once = Profile.build(path, chunk_size=1000)
+    assert len(reads) == 1
+    monkeypatch.setattr(profile_module, "HELD_BYTES", 10_000)  # too small: read again
+    twice = Profile.build(path, chunk_size=1000)
+    assert len(reads) == 3
+    _same(once, twice)

@@ -26,6 +26,9 @@ from driftline.stats._reservoir import Reservoir, chunk_keys, digest_rows
 
 __all__ = ["FORMAT", "Profile"]
 
+# A file whose chunks (as Arrow holds them) fit in this many bytes is read once: its first
+# pass, which learns the bins, keeps them for the second, which counts.
+HELD_BYTES = 64 * 1024 * 1024
 # Format 2 adds each categorical column's known values and unseen count; format 1
 # profiles still load, with other not split.
 FORMAT = 2
@@ -269,7 +272,12 @@ def _learn(
     if source.access == "memory" and source.table is not None:
         return learn([source.table.select(names)], True), _chunks(source, names, chunk_size)
     if source.access == "file":
-        learned = learn(_chunks(source, names, chunk_size), False)
+        # The chunks read to learn are kept for counting while they fit in HELD_BYTES:
+        # a file of a few hundred thousand rows is read (and decoded) once, not twice.
+        held = _Held()
+        learned = learn(held.keep(_chunks(source, names, chunk_size)), False)
+        if held.chunks is not None:
+            return learned, iter(held.chunks)
         return learned, _chunks(source, names, chunk_size)
     chunks = _chunks(source, names, chunk_size)
     first = next(chunks, None)
@@ -280,6 +288,24 @@ def _learn(
     learned = learn([first], True, second is None)
     read = [first] if second is None else [first, second]
     return learned, itertools.chain(read, chunks)
+
+
+class _Held:
+    """The chunks passed through :meth:`keep`, or None once they outgrew ``HELD_BYTES``."""
+
+    def __init__(self) -> None:
+        self.chunks: list[pa.Table] | None = []
+        self._bytes = 0
+
+    def keep(self, chunks: Iterable[pa.Table]) -> Iterator[pa.Table]:
+        for chunk in chunks:
+            if self.chunks is not None:
+                self._bytes += chunk.nbytes
+                if self._bytes <= HELD_BYTES:
+                    self.chunks.append(chunk)
+                else:
+                    self.chunks = None  # read the file again instead: memory stays bounded
+            yield chunk
 
 
 def _accumulate(
