@@ -30,7 +30,7 @@ from driftline.stats._kinds import (
 )
 from driftline.stats._known import UnseenCounter
 
-__all__ = ["CategoryCounts", "EncodedColumn"]
+__all__ = ["CategoryCounts", "CategoryIndex", "EncodedColumn"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,34 @@ class CategoryCounts:
     def codes_at(self, rows: slice) -> np.ndarray:
         """These rows' indices in ``found`` (-1 when missing), as the reservoir's keys read them."""
         return self.entry[self.indices[rows]]
+
+
+class CategoryIndex:
+    """A column's category list, and where each value of a dictionary falls in it.
+
+    The chunks of one column mostly share their dictionary (slices of one
+    table, row groups of one file): the last dictionary's answer is kept.
+    """
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self._value_set = arrow_strings(names)
+        self._last: tuple[pa.Array, np.ndarray] | None = None
+
+    def entries(self, values: pa.Array) -> np.ndarray:
+        """Each value's index in the categories (``len(names)``: other; -1: missing), then -1.
+
+        The last entry is the slot of missing rows (see :class:`EncodedColumn`).
+        """
+        if self._last is not None and self._last[0].equals(values):
+            return self._last[1]
+        k = len(self.names)
+        entry = filled(pc.index_in(values, value_set=self._value_set), k)
+        if values.null_count:
+            entry[arrow_numpy(values.is_null())] = -1
+        entry = np.append(entry, -1)
+        self._last = (values, entry)
+        return entry
 
 
 class EncodedColumn:
@@ -78,7 +106,11 @@ class EncodedColumn:
         if not pa.types.is_dictionary(column.type):
             column = pc.dictionary_encode(column)
         values = string_values(column.dictionary)
-        return cls(values, filled(column.indices, len(values)))
+        indices = column.indices
+        if indices.null_count or pa.types.is_uint64(indices.type):
+            return cls(values, filled(indices, len(values)))
+        # No missing row: the indices as Arrow holds them (int8 for most), no int64 copy.
+        return cls(values, arrow_numpy(indices))
 
     def __len__(self) -> int:
         return int(self.indices.size)
@@ -92,16 +124,10 @@ class EncodedColumn:
         kept = self.values.filter(arrow_mask(present)).to_pylist()
         return list(zip(kept, rows[present].tolist(), strict=True))
 
-    def count(self, categories: tuple[str, ...], unseen: UnseenCounter | None) -> CategoryCounts:
-        """The rows counted against ``categories``; with ``unseen``, the rows never seen.
-
-        As :func:`~driftline.stats.category_codes` counts them, from the same values.
-        """
-        k = len(categories)
-        entry = filled(pc.index_in(self.values, value_set=arrow_strings(categories)), k)
-        if self.values.null_count:
-            entry[arrow_numpy(self.values.is_null())] = -1
-        entry = np.append(entry, -1)  # the slot of missing rows
+    def count(self, categories: CategoryIndex, unseen: UnseenCounter | None) -> CategoryCounts:
+        """The rows counted against ``categories``; with ``unseen``, the rows never seen."""
+        k = len(categories.names)
+        entry = categories.entries(self.values)
         valid = entry >= 0
         found = np.bincount(entry[valid], weights=self.rows[valid], minlength=k + 1)
         found = np.rint(found).astype(np.int64)
@@ -119,7 +145,7 @@ class EncodedColumn:
 
     def take(self, rows: np.ndarray) -> np.ndarray:
         """The values of these rows as Python strings (None when missing), for a row sample."""
-        at = self.indices[rows]
+        at = self.indices[rows].astype(np.intp)
         missing = at == len(self.values)
         taken = np.full(at.size, None, dtype=object)
         if not missing.all():

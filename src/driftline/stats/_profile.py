@@ -13,7 +13,7 @@ from driftline.errors import InputError, SchemaError
 from driftline.io import TableSource, open_table, rebatch
 from driftline.stats._bins import Bins, learn_bins
 from driftline.stats._column import ColumnProfile
-from driftline.stats._encoded import EncodedColumn
+from driftline.stats._encoded import CategoryIndex, EncodedColumn
 from driftline.stats._kinds import (
     Kind,
     arrow_numpy,
@@ -27,8 +27,11 @@ from driftline.stats._reservoir import Reservoir, chunk_keys, digest_rows
 __all__ = ["FORMAT", "Profile"]
 
 # A file whose chunks (as Arrow holds them) fit in this many bytes is read once: its first
-# pass, which learns the bins, keeps them for the second, which counts.
-HELD_BYTES = 64 * 1024 * 1024
+# pass, which learns the bins, keeps them for the second, which counts. Small, so that a
+# large file (read twice all the same) does not peak higher while its first chunks are
+# held: at 64 MiB a file of a million rows peaked 47 MiB higher. A real table of 280,000
+# rows of 16 dictionary-encoded columns takes under 2 MiB.
+HELD_BYTES = 4 * 1024 * 1024
 # Format 2 adds each categorical column's known values and unseen count; format 1
 # profiles still load, with other not split.
 FORMAT = 2
@@ -321,6 +324,11 @@ def _accumulate(
         for name, col in columns.items()
         if count_unseen and col.known is not None
     }
+    indexes = {
+        name: CategoryIndex(col.categories)
+        for name, col in columns.items()
+        if not is_numeric_kind(col.kind)
+    }
     empty = {
         name: np.empty(0, dtype=float if col.is_numeric else object)
         for name, col in columns.items()
@@ -351,7 +359,7 @@ def _accumulate(
                 digest.append(values[name][sampled])
             else:
                 values[name] = encoded = EncodedColumn.of(column)
-                counted = encoded.count(col.categories, counters.get(name))
+                counted = encoded.count(indexes[name], counters.get(name))
                 columns[name] = col.observe_counts(counted.found, counted.missing, counted.unseen)
                 digest.append(counted.codes_at(sampled))
         if reservoir_size:
@@ -368,10 +376,7 @@ def _countable(column: pa.ChunkedArray) -> bool:
 
 def _offer(reservoir: Reservoir, keys: np.ndarray, values: dict[str, Any]) -> Reservoir:
     # Only rows that could enter are materialized: strings cost a Python object each.
-    if keys.size > reservoir.size:
-        candidates = np.sort(np.argpartition(keys, reservoir.size)[: reservoir.size])
-    else:
-        candidates = np.arange(keys.size)
+    candidates = _smallest(keys, reservoir.size)
     if len(reservoir) == reservoir.size and reservoir.size:
         candidates = candidates[keys[candidates] < reservoir.keys[-1]]
     taken: dict[str, np.ndarray] = {}
@@ -381,3 +386,22 @@ def _offer(reservoir: Reservoir, keys: np.ndarray, values: dict[str, Any]) -> Re
         else:
             taken[name] = column.take(candidates)
     return reservoir.add(keys[candidates], taken)
+
+
+def _smallest(keys: np.ndarray, k: int) -> np.ndarray:
+    """Positions (ascending) of the ``k`` smallest keys, uniform in [0, 1).
+
+    The keys below a bound a little above ``k / n`` hold the ``k`` smallest
+    (when there are at least ``k`` of them): partitioning those few rather than
+    all ``n`` keys of the chunk gives the same rows for a tenth of the work.
+    """
+    n = keys.size
+    if n <= k:
+        return np.arange(n)
+    bound = (k + 4.0 * np.sqrt(k) + 8.0) / n
+    below = np.flatnonzero(keys < bound) if bound < 1.0 else np.arange(n)
+    if below.size < k:
+        below = np.arange(n)  # an unlucky chunk: partition every key
+    if below.size > k:
+        below = below[np.argpartition(keys[below], k)[:k]]
+    return np.sort(below)
