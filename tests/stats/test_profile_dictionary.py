@@ -152,3 +152,15 @@ def test_a_file_that_fits_is_read_once_and_profiled_the_same(
     twice = Profile.build(path, chunk_size=1000)
     assert len(reads) == 3
     _same(once, twice)
+
+
+@pytest.mark.parametrize(("n", "k"), [(100_000, 1000), (5000, 1000), (1001, 1000), (999, 1000)])
+def test_reservoir_candidates_are_the_k_smallest_keys(n: int, k: int) -> None:
+    from driftline.stats._profile import _smallest
+
+    keys = np.random.default_rng(n).random(n)
+    expected = np.sort(np.argsort(keys)[:k])
+    np.testing.assert_array_equal(_smallest(keys, k), expected)
+    # Keys that crowd above the bound: every key is partitioned, the answer the same.
+    skewed = np.sort(keys)[::-1] ** 0.01
+    np.testing.assert_array_equal(_smallest(skewed, k), np.sort(np.argsort(skewed)[:k]))
