@@ -14,10 +14,13 @@ Two pairs of tables, each written to Parquet once in benchmarks/_data/:
 For each pair it measures, in the same run:
 
 1. the command a user types, ``driftline drift ref.parquet cur.parquet``, as a
-   whole process (start, imports, reading both files, the report), against the
-   same job done by a short Evidently script (read both files with pandas, run
-   ``DataDriftPreset``, print the drifted columns): median wall and CPU time of
-   ``--runs`` runs, each process's own resource usage;
+   whole process (start, imports, reading both files, the report; both files
+   first written to a temporary folder, a new process each run, bytecode
+   written as an installed package has it), against the same job done by a
+   short Evidently script (read both files with pandas, run
+   ``DataDriftPreset``, print the drifted columns), and against the floor of
+   any such command, ``python -c "import numpy, pyarrow.parquet"``: median wall
+   and CPU time of ``--runs`` runs, each process's own resource usage;
 2. warm ``drift()`` on DataFrames and on the Parquet paths, Evidently's
    ``DataDriftPreset`` and NannyML's ``UnivariateDriftCalculator`` on the same
    DataFrames, each in a process of its own (``_worker.py``, as drift_bench.py);
@@ -25,9 +28,10 @@ For each pair it measures, in the same run:
    first ``drift()`` on numeric frames adds.
 
 Then driftline alone on census-shaped Parquet files of 1/10 and all of
-``--stream-rows`` rows a side, for memory that stays flat. Set
-``PYTHONPATH=<checkout>/src`` to measure another checkout's driftline the same
-way. Writes benchmarks/RESULTS.md under "## Drift at the cost of one read (issue 19)".
+``--stream-rows`` rows a side, for memory that stays flat. ``--before SRC``
+measures the command and the warm calls of another checkout's driftline
+(its ``src`` folder) in the same run, as the before of a change. Writes
+benchmarks/RESULTS.md under "## Drift at the cost of one read (issue 19)".
 """
 
 from __future__ import annotations
@@ -36,10 +40,14 @@ import argparse
 import os
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -88,7 +96,18 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
     return wall, usage.ru_utime + usage.ru_stime, proc.returncode
 
 
+def installed_env(**extra: str) -> dict[str, str]:
+    """This environment as an installed package meets it: bytecode written once, then read.
+
+    With PYTHONDONTWRITEBYTECODE set (as in some shells and CI), every process
+    compiles from source each module it imports: 50 ms of the command's start.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, **extra}
+
+
 def whole_command(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> dict[str, float]:
+    env = env if env is not None else installed_env()
     timed(cmd, env)  # warm-up: the files in the page cache, the bytecode compiled
     walls, cpus = [], []
     for _ in range(runs):
@@ -126,6 +145,20 @@ def import_figures() -> dict[str, float]:
     }
 
 
+@contextmanager
+def python_path(src: str) -> Iterator[None]:
+    """Workers started inside see driftline from ``src`` (another checkout's)."""
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = src
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
+
+
 def driftline_cli(ref: Path, cur: Path) -> list[str]:
     # What the console script runs, with this interpreter (and any PYTHONPATH given).
     entry = "import sys; from driftline.cli._app import _entry; sys.argv[0] = 'driftline'; _entry()"
@@ -160,6 +193,7 @@ def main() -> None:
     parser.add_argument("--skip-peers", action="store_true")
     parser.add_argument("--timeout", type=float, default=1200)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--before", default="", help="another checkout's src folder")
     args = parser.parse_args()
     if args.quick:
         args.runs, args.repeat, args.stream_rows = 3, 3, 1_000_000
@@ -174,24 +208,42 @@ def main() -> None:
     if peers:
         pairs["employment"] = employment_tables(peers)
     me = sys.executable
+    log(f"the floor of any such command, {args.runs} runs")
+    floor = whole_command([me, "-c", "import numpy, pyarrow.parquet"], args.runs)
+    before = " | before: wall / CPU (s)" if args.before else ""
     blocks = [
-        "| table | rows (ref / cur) | driftline command: wall / CPU (s) | Evidently script: "
-        "wall / CPU (s) | x Evidently (wall) |",
-        "| --- | --- | ---: | ---: | ---: |",
+        f"| table | rows (ref / cur) | driftline command: wall / CPU (s){before} | Evidently "
+        "script: wall / CPU (s) | x Evidently (wall) | x Evidently (CPU) |",
+        "| --- | --- | ---: | ---: | ---: | ---: |" + (" ---: |" if args.before else ""),
     ]
     warm: list[tuple[str, Run]] = []
     for name, (ref, cur) in pairs.items():
         rows = f"{_rows(ref):,} / {_rows(cur):,}"
         log(f"{name}: the whole command, {args.runs} runs")
-        ours = whole_command(driftline_cli(ref, cur), args.runs)
-        theirs = {"wall": float("nan"), "cpu": float("nan")}
-        if peers:
-            env = {**os.environ, **PEER_ENV}
-            env.pop("PYTHONPATH", None)
-            theirs = whole_command([peers, str(PEER_CLI), str(ref), str(cur)], args.runs, env)
+        with tempfile.TemporaryDirectory() as folder:
+            # Both files written anew before the command: none of it is cached by driftline.
+            ref_copy = Path(shutil.copy(ref, Path(folder) / "ref.parquet"))
+            cur_copy = Path(shutil.copy(cur, Path(folder) / "cur.parquet"))
+            ours = whole_command(driftline_cli(ref_copy, cur_copy), args.runs)
+            old = ""
+            if args.before:
+                was = whole_command(
+                    driftline_cli(ref_copy, cur_copy),
+                    args.runs,
+                    installed_env(PYTHONPATH=args.before),
+                )
+                old = f" | {was['wall']:.2f} / {was['cpu']:.2f}"
+            theirs = {"wall": float("nan"), "cpu": float("nan")}
+            if peers:
+                env = {**installed_env(), **PEER_ENV}
+                env.pop("PYTHONPATH", None)
+                theirs = whole_command(
+                    [peers, str(PEER_CLI), str(ref_copy), str(cur_copy)], args.runs, env
+                )
         blocks.append(
-            f"| {name} | {rows} | {ours['wall']:.2f} / {ours['cpu']:.2f} | "
-            f"{theirs['wall']:.2f} / {theirs['cpu']:.2f} | {theirs['wall'] / ours['wall']:.1f} |"
+            f"| {name} | {rows} | {ours['wall']:.2f} / {ours['cpu']:.2f}{old} | "
+            f"{theirs['wall']:.2f} / {theirs['cpu']:.2f} | {theirs['wall'] / ours['wall']:.1f} "
+            f"| {theirs['cpu'] / ours['cpu']:.1f} |"
         )
         runs = [
             Run("driftline drift(), DataFrames", "driftline", "frames", 0, me, args.repeat, ref, cur),
@@ -205,25 +257,38 @@ def main() -> None:
         for run in runs:
             measure(run, args.timeout)
             warm.append((name, run))
+        if args.before:
+            with python_path(args.before):
+                for input_ in ("frames", "parquet"):
+                    label = f"before: drift(), {'DataFrames' if input_ == 'frames' else 'Parquet paths'}"
+                    run = Run(label, "driftline", input_, 0, me, args.repeat, ref, cur)
+                    measure(run, args.timeout)
+                    warm.append((name, run))
+    blocks += [
+        "",
+        f'The floor of any such command (`python -c "import numpy, pyarrow.parquet"`): '
+        f"{floor['wall']:.2f} s wall, {floor['cpu']:.2f} s CPU.",
+    ]
     blocks += [
         "",
         "Warm calls (imports, reading into DataFrames and a 2,000-row warm-up not counted; "
         "each tool in a process of its own; median of the runs):",
         "",
-        "| table | tool | time (s) | CPU (s) | x driftline DataFrames (time) | peak RSS (MiB) "
-        "| columns flagged |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+        "| table | tool | time (s) | CPU (s) | x driftline DataFrames (time) | x driftline "
+        "DataFrames (CPU) | peak RSS (MiB) | columns flagged |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for name, run in warm:
-        base = next(r for n, r in warm if n == name and r.input == "frames")
+        base = next(r for n, r in warm if n == name and r.label.startswith("driftline drift()"))
         if not run.result:
-            blocks.append(f"| {name} | {run.label} | {run.error} | | | | |")
+            blocks.append(f"| {name} | {run.label} | {run.error} | | | | | |")
             continue
         r = run.result
         ratio = r["median_s"] / base.result["median_s"] if base.result else float("nan")
+        cpu = r["median_cpu_s"] / base.result["median_cpu_s"] if base.result else float("nan")
         blocks.append(
             f"| {name} | {run.label} | {r['median_s']:.3f} | {r['median_cpu_s']:.3f} | "
-            f"{ratio:.1f} | {r['peak_mib']:.0f} | {len(r['drifted'])} |"
+            f"{ratio:.1f} | {cpu:.1f} | {r['peak_mib']:.0f} | {len(r['drifted'])} |"
         )
     figures = import_figures()
     blocks += [

@@ -180,3 +180,69 @@ def test_help_documents_exit_codes(capsys) -> None:
     for command in (["drift", "--help"], ["data", "check", "--help"]):
         code, out, _ = run(capsys, *command)
         assert code == 0 and "Exit code: 0" in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    ("ref", "cur", "extra"),
+    [
+        ("train", "today", []),
+        ("train", "shifted", []),
+        ("train", "shifted", ["--json"]),
+        ("train", "missing.csv", []),
+        ("train", "broken", []),
+        ("empty", "today", ["--json"]),
+    ],
+)
+def test_plain_drift_line_answers_as_the_full_command_does(
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    ref: str,
+    cur: str,
+    extra: list[str],
+) -> None:
+    # `driftline drift REF CUR [--json]` skips building the command tree; `--home .` before
+    # it takes the full path through Typer: both must answer alike.
+    from driftline.cli import _app
+
+    monkeypatch.chdir(files["train"].parent)
+    paths = [str(files.get(name, name)) for name in (ref, cur)]
+    assert _app._plain_drift(["drift", *paths, *extra]) is not None
+    plain = run(capsys, "drift", *paths, *extra)
+    full = run(capsys, "--home", ".", "drift", *paths, *extra)
+    assert plain == full
+    assert plain[0] in (0, 1, 2)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["drift", "a.csv"],
+        ["drift", "a.csv", "b.csv", "c.csv"],
+        ["drift", "a.csv", "b.csv", "--columns", "x"],
+        ["drift", "--help", "a.csv"],
+        ["drift", "a.csv", "-b.csv"],
+        ["data", "check", "a.csv", "b.csv"],
+    ],
+)
+def test_other_drift_lines_go_through_typer(args: list[str]) -> None:
+    from driftline.cli import _app
+
+    assert _app._plain_drift(args) is None
+
+
+def test_plain_drift_line_imports_no_pydantic(files: dict[str, Path]) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from driftline.cli._app import main; "
+        "code = main(sys.argv[1:]); print('pydantic' in sys.modules, code)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "drift", str(files["train"]), str(files["today"]), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip().splitlines()[-1] == "False 0"

@@ -269,3 +269,28 @@ def test_report_alpha_is_the_callers_whatever_level_the_columns_got() -> None:
     report = drift(_mixed(rng, 100), _mixed(rng, 100), alpha=0.1)
     assert report.alpha == 0.1
     assert report.multivariate[0].alpha in (0.05, 0.1)
+
+
+def test_category_codes_of_the_kernel_test_are_numpys_unique() -> None:
+    from driftline.drift._multivariate import _label_codes
+
+    rng = np.random.default_rng(3)
+    values = np.array(rng.choice(["b", "a", "é", "a b", "10", "9"], 500), dtype=object)
+    values[rng.random(500) < 0.1] = None
+    labels = np.array(["\0missing" if v is None else v for v in values], dtype=object)
+    _, codes, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    ours, our_counts = _label_codes(values)
+    np.testing.assert_array_equal(ours, codes)
+    np.testing.assert_array_equal(our_counts, counts)
+
+
+def test_the_kernel_tests_relabelings_are_uniform_subsets() -> None:
+    from driftline.drift._multivariate import _mmd_permutation
+
+    # Two rows apart from the rest: the statistic is largest when both are on one side,
+    # which a uniform relabeling does with probability n(n-1)/(N(N-1)) + m(m-1)/(N(N-1)).
+    z = np.zeros((12, 1))
+    z[:2, 0] = 10.0
+    _, p_value, _ = _mmd_permutation(z, 6, n_permutations=4000, seed=1)
+    same_side = 2 * (6 * 5) / (12 * 11)
+    assert abs(p_value - same_side) < 0.03

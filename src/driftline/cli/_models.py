@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.markdown import Markdown
 from rich.table import Table
 
 from driftline.cli._context import Context, console, echo_json, examples, write_output
@@ -84,6 +83,9 @@ def show(
         return
     out = console()
     if full is not None:  # the card as regenerated now, as `driftline models card` writes it
+        # Imported here: rich.markdown (and markdown-it) is a fifth of the CLI's start-up.
+        from rich.markdown import Markdown
+
         out.print(Markdown(full.markdown(front_matter=False)))
         return
     head = Table.grid(padding=(0, 2))

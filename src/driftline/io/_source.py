@@ -158,6 +158,9 @@ def _to_table(data: Any, what: str) -> pa.Table:
 def _from_pandas(frame: pd.DataFrame, what: str) -> pa.Table:
     if not all(isinstance(c, str) for c in frame.columns):
         frame = frame.rename(columns=str)
+    plain = _plain_columns(frame)
+    if plain is not None:
+        return plain
     try:
         return pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
@@ -165,6 +168,56 @@ def _from_pandas(frame: pd.DataFrame, what: str) -> pa.Table:
             f"{what} has a column Arrow cannot read ({exc}); give every column one "
             f"type, e.g. df[col] = df[col].astype(str) for mixed text and numbers"
         ) from exc
+
+
+def _plain_columns(frame: pd.DataFrame) -> pa.Table | None:
+    """Numbers, booleans and categories column by column; None when any other column is there.
+
+    What ``pa.Table.from_pandas`` makes of them (NaN as missing, a category as
+    an Arrow dictionary of its codes), without the pandas metadata, the thread
+    pool and the per-column checks that cost it a third of a warm ``drift()``
+    on a frame of 16 category columns.
+    """
+    import pandas as pd
+
+    if frame.columns.has_duplicates:
+        return None
+    arrays = []
+    for name in frame.columns:
+        series = frame[name]
+        dtype = series.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            categories = dtype.categories
+            if categories.dtype.kind not in "iufO" and str(categories.dtype) != "str":
+                return None
+            codes = np.ascontiguousarray(series.array.codes)
+            indices = _with_validity(codes, codes >= 0)
+            dictionary = pa.array(categories.to_numpy(), from_pandas=True)
+            # pandas keeps its codes within the categories (-1, missing, is masked): no check.
+            arrays.append(
+                pa.DictionaryArray.from_arrays(
+                    indices, dictionary, ordered=dtype.ordered, safe=False
+                )
+            )
+        elif isinstance(dtype, np.dtype) and dtype.kind == "f":
+            values = np.ascontiguousarray(series.to_numpy())
+            arrays.append(_with_validity(values, ~np.isnan(values)))
+        elif isinstance(dtype, np.dtype) and dtype.kind in "iub":
+            arrays.append(pa.array(series.to_numpy()))
+        else:
+            return None
+    return pa.Table.from_arrays(arrays, names=list(frame.columns))
+
+
+def _with_validity(values: np.ndarray, valid: np.ndarray) -> pa.Array:
+    """A numeric numpy array as Arrow over the same memory, null where ``valid`` is false.
+
+    From buffers: ``pa.array(values, mask=...)`` and ``from_pandas=True`` spent
+    more time checking every value than the profile spends counting them.
+    """
+    validity = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    type_ = pa.from_numpy_dtype(values.dtype)
+    return pa.Array.from_buffers(type_, len(values), [validity, pa.py_buffer(values)])
 
 
 def _from_numpy(array: np.ndarray, what: str) -> pa.Table:

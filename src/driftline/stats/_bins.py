@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from driftline.stats._kinds import Kind, arrow_numpy, numeric_values, string_values
+from driftline.stats._encoded import EncodedColumn
+from driftline.stats._kinds import Kind, arrow_numpy, numeric_values
 from driftline.stats._known import KnownValues
 
 __all__ = ["BinLearner", "Bins"]
@@ -125,7 +125,7 @@ class BinLearner:
             elif kind in ("numeric", "datetime"):
                 self._observe_numeric(name, numeric_values(name, column, kind))
             elif kind == "categorical":
-                self._observe_strings(name, string_values(column))
+                self._observe_strings(name, EncodedColumn.of(column))
 
     def _observe_numeric(self, name: str, values: np.ndarray) -> None:
         values = values[~np.isnan(values)]
@@ -176,13 +176,9 @@ class BinLearner:
         counts[old_low - start : old_low - start + old.size] += old
         self._counted[name] = (start, counts)
 
-    def _observe_strings(self, name: str, values: pa.Array) -> None:
+    def _observe_strings(self, name: str, values: EncodedColumn) -> None:
         counts = self._counts[name]
-        found = pc.value_counts(values.drop_null())
-        # Two flat lists rather than a dict per distinct value (StructArray.to_pylist).
-        for value, n in zip(
-            found.field("values").to_pylist(), found.field("counts").to_pylist(), strict=True
-        ):
+        for value, n in values.value_counts():
             counts[value] = counts.get(value, 0) + n
         if len(counts) > self._cap:
             kept = top_categories(counts, self._cap // 2)

@@ -204,6 +204,10 @@ class ColumnProfile:
             histogram = _histogram(present, self.edges)
         return self._plus(missing, Moments.of(present), histogram, counts)
 
+    def observe_counts(self, found: np.ndarray, missing: int, unseen: int = 0) -> ColumnProfile:
+        """This categorical profile plus a chunk already counted by category (and ``other``)."""
+        return self._plus(missing, Moments(), None, found.astype(np.int64), unseen)
+
     def observe_integers(self, values: np.ndarray, missing: int) -> ColumnProfile:
         """This profile plus a chunk of integers (missing ones removed, ``missing`` of them).
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from driftline.io import json_number
 
-__all__ = ["Reservoir", "chunk_keys"]
+__all__ = ["Reservoir", "chunk_keys", "digest_rows"]
 
 DIGEST_ROWS = 4096
 
@@ -88,8 +88,17 @@ class Reservoir:
         return cls(int(d["size"]), np.asarray(d["keys"], dtype=float), values)
 
 
+def digest_rows(n: int) -> slice:
+    """The rows of an ``n``-row chunk its digest reads: about ``DIGEST_ROWS``, evenly spaced."""
+    return slice(None, None, max(1, n // DIGEST_ROWS))
+
+
 def chunk_keys(seed: int, offset: int, n: int, digest_of: Sequence[np.ndarray]) -> np.ndarray:
-    """Independent uniform keys for the ``n`` rows of a chunk starting at ``offset``."""
+    """Independent uniform keys for the ``n`` rows of a chunk starting at ``offset``.
+
+    ``digest_of`` holds each column's values at :func:`digest_rows` ``(n)``
+    only, so a column need not be converted whole for its digest.
+    """
     # CRC-32 rather than a cryptographic hash: it only has to tell partitions apart, and
     # at several GB/s it costs a fraction of what blake2b did on every chunk of every column.
     # Of about DIGEST_ROWS rows, evenly spaced: hashing every row was a tenth of a warm
@@ -97,8 +106,7 @@ def chunk_keys(seed: int, offset: int, n: int, digest_of: Sequence[np.ndarray]) 
     # ordered by their rows, see merge).
     digest = 0
     for array in digest_of:
-        step = max(1, len(array) // DIGEST_ROWS)
-        digest = zlib.crc32(np.ascontiguousarray(array[::step]).data, digest)
+        digest = zlib.crc32(np.ascontiguousarray(array).data, digest)
     rng = np.random.default_rng([seed, offset, digest])
     return rng.random(n)
 
