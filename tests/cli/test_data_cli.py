@@ -193,7 +193,7 @@ def test_help_documents_exit_codes(capsys) -> None:
         ("empty", "today", ["--json"]),
     ],
 )
-def test_plain_drift_line_answers_as_the_full_command_does(
+def test_a_line_answers_alike_from_its_command_alone_and_from_the_whole_tree(
     files: dict[str, Path],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -201,43 +201,54 @@ def test_plain_drift_line_answers_as_the_full_command_does(
     cur: str,
     extra: list[str],
 ) -> None:
-    # `driftline drift REF CUR [--json]` skips building the command tree; `--home .` before
-    # it takes the full path through Typer: both must answer alike.
+    # `main` builds only the command a line names; the whole tree must answer the same.
     from driftline.cli import _app
 
     monkeypatch.chdir(files["train"].parent)
-    paths = [str(files.get(name, name)) for name in (ref, cur)]
-    assert _app._plain_drift(["drift", *paths, *extra]) is not None
-    plain = run(capsys, "drift", *paths, *extra)
-    full = run(capsys, "--home", ".", "drift", *paths, *extra)
-    assert plain == full
-    assert plain[0] in (0, 1, 2)
+    args = ["drift", *(str(files.get(name, name)) for name in (ref, cur)), *extra]
+    alone = run(capsys, *args)
+    monkeypatch.setattr(_app, "_named", lambda args: None)
+    whole = run(capsys, *args)
+    assert alone == whole
+    assert alone[0] in (0, 1, 2)
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "named"),
     [
-        ["drift", "a.csv"],
-        ["drift", "a.csv", "b.csv", "c.csv"],
-        ["drift", "a.csv", "b.csv", "--columns", "x"],
-        ["drift", "--help", "a.csv"],
-        ["drift", "a.csv", "-b.csv"],
-        ["data", "check", "a.csv", "b.csv"],
+        (["drift", "a.csv", "b.csv"], "drift"),
+        (["--home", "drift", "data", "check", "a.csv"], "data"),
+        (["--debug", "--home=x", "models", "list"], "models"),
+        (["--help"], None),
+        (["no-such-command", "drift"], None),
+        ([], None),
     ],
 )
-def test_other_drift_lines_go_through_typer(args: list[str]) -> None:
+def test_the_command_a_line_names(args: list[str], named: str | None) -> None:
     from driftline.cli import _app
 
-    assert _app._plain_drift(args) is None
+    assert _app._named(args) == named
 
 
-def test_plain_drift_line_imports_no_pydantic(files: dict[str, Path]) -> None:
+def test_every_command_of_the_table_is_in_the_whole_tree() -> None:
+    from typer.main import get_command
+
+    from driftline.cli import _app, app
+
+    whole = get_command(app)
+    assert set(_app.COMMANDS) | {"init"} == set(whole.commands)  # type: ignore[attr-defined]
+    for name in _app.COMMANDS:
+        alone = get_command(_app.build(name))
+        assert set(alone.commands) == {"init", name}  # type: ignore[attr-defined]
+
+
+def test_a_drift_line_imports_no_other_command(files: dict[str, Path]) -> None:
     import subprocess
     import sys
 
     code = (
-        "import sys; from driftline.cli._app import main; "
-        "code = main(sys.argv[1:]); print('pydantic' in sys.modules, code)"
+        "import sys; from driftline.cli._app import main; code = main(sys.argv[1:]); "
+        "print(sorted(m for m in sys.modules if m.startswith('driftline.cli.')), code)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, "drift", str(files["train"]), str(files["today"]), "--json"],
@@ -245,4 +256,7 @@ def test_plain_drift_line_imports_no_pydantic(files: dict[str, Path]) -> None:
         text=True,
         check=True,
     )
-    assert out.stdout.strip().splitlines()[-1] == "False 0"
+    assert out.stdout.strip().splitlines()[-1] == (
+        "['driftline.cli._app', 'driftline.cli._context', 'driftline.cli._data', "
+        "'driftline.cli._errors'] 0"
+    )

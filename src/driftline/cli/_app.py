@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
 
 import typer
 
@@ -14,84 +13,55 @@ try:  # typer >= 0.22 vendors click privately; its exceptions are not click's
 except ImportError:  # pragma: no cover - older typer
     from click import exceptions as cli_errors  # type: ignore[no-redef]
 
-from driftline.cli import (
-    _audit,
-    _batch,
-    _calibrate,
-    _data,
-    _data_audit,
-    _demo,
-    _doctor,
-    _edge,
-    _estimate,
-    _evaluate,
-    _features,
-    _gate,
-    _log,
-    _loop,
-    _models,
-    _monitor,
-    _serve,
-    _stream,
-    _ui,
-    _verify,
-)
 from driftline.cli._context import Context, console, echo_json, examples
 from driftline.cli._errors import exit_code, report_bug, say_error
 from driftline.errors import DriftlineError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "build", "main"]
 
-app = typer.Typer(
-    name="driftline",
-    help="Run machine-learning models in production and keep them honest.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    add_completion=False,
-    epilog=examples(
-        "driftline init",
-        _models.REGISTER,
-        "driftline gate churn --data labelled.csv --target churned",
-        "driftline monitor run churn@champion --window 1h",
-    ),
-)
-app.add_typer(_models.models_app, name="models")
-app.add_typer(_models.alias_app, name="alias")
-app.add_typer(_audit.audit_app, name="audit")
-app.command("verify", epilog=_verify.EXAMPLES)(_verify.verify_command)
-app.add_typer(_data.data_app, name="data")
-_data.data_app.command("audit", epilog=_data_audit.EXAMPLES)(_data_audit.audit_command)
-app.command("drift", epilog=_data.DRIFT_EXAMPLES)(_data.drift_command)
-app.add_typer(_monitor.monitor_app, name="monitor")
-app.add_typer(_monitor.alerts_app, name="alerts")
-app.add_typer(_log.log_app, name="log")
-app.add_typer(_batch.batch_app, name="batch")
-app.command("forget", epilog=_log.FORGET_EXAMPLES)(_log.forget_command)
-app.add_typer(_serve.token_app, name="token")
-app.command("deploy", epilog=_serve.DEPLOY_EXAMPLES)(_serve.deploy)
-app.command("undeploy", epilog=_serve.UNDEPLOY_EXAMPLES)(_serve.undeploy)
-app.command("serve", epilog=_serve.SERVE_EXAMPLES)(_serve.serve)
-app.command("evaluate", epilog=_evaluate.EVALUATE_EXAMPLES)(_evaluate.evaluate_command)
-app.add_typer(_evaluate.evaluations_app, name="evaluations")
-app.command("gate", epilog=_gate.EXAMPLES)(_gate.gate_command)
-app.command("calibrate", epilog=_calibrate.EXAMPLES)(_calibrate.calibrate_command)
-app.command("estimate", epilog=_estimate.EXAMPLES)(_estimate.estimate_command)
-app.command("doctor", epilog=_doctor.EXAMPLES)(_doctor.doctor_command)
-app.add_typer(_stream.stream_app, name="stream")
-app.add_typer(_loop.policy_app, name="policy")
-app.add_typer(_loop.loop_app, name="loop")
-app.add_typer(_loop.rollout_app, name="rollout")
-app.command("approve", epilog=_loop.APPROVE_EXAMPLES)(_loop.approve_command)
-app.command("reject", epilog=_loop.REJECT_EXAMPLES)(_loop.reject_command)
-app.command("rollback", epilog=_loop.ROLLBACK_EXAMPLES)(_loop.rollback_command)
-app.command("export", epilog=_edge.EXPORT_EXAMPLES)(_edge.export_command)
-app.command("ingest", epilog=_edge.INGEST_EXAMPLES)(_edge.ingest_command)
-app.command("distill", epilog=_edge.DISTILL_EXAMPLES)(_edge.distill_command)
-app.command("bench", epilog=_edge.BENCH_EXAMPLES)(_edge.bench_command)
-app.add_typer(_features.features_app, name="features")
-app.command("ui", epilog=_ui.EXAMPLES)(_ui.ui_command)
-app.command("demo", epilog=_demo.EXAMPLES)(_demo.demo_command)
+app: typer.Typer  # the whole command line, built on first use (see __getattr__ below)
+
+# Every command after ``init``, in the order ``--help`` lists them: its name, the module
+# under driftline.cli that holds it, the attribute, and the attribute of its examples
+# (None for a group of subcommands). A run builds only the command it names, so it
+# neither imports the other modules nor pays for Typer to build their parameters.
+COMMANDS: dict[str, tuple[str, str, str | None]] = {
+    "models": ("_models", "models_app", None),
+    "alias": ("_models", "alias_app", None),
+    "audit": ("_audit", "audit_app", None),
+    "verify": ("_verify", "verify_command", "EXAMPLES"),
+    "data": ("_data_audit", "data_app", None),  # `data audit` joins the group there
+    "drift": ("_data", "drift_command", "DRIFT_EXAMPLES"),
+    "monitor": ("_monitor", "monitor_app", None),
+    "alerts": ("_monitor", "alerts_app", None),
+    "log": ("_log", "log_app", None),
+    "batch": ("_batch", "batch_app", None),
+    "forget": ("_log", "forget_command", "FORGET_EXAMPLES"),
+    "token": ("_serve", "token_app", None),
+    "deploy": ("_serve", "deploy", "DEPLOY_EXAMPLES"),
+    "undeploy": ("_serve", "undeploy", "UNDEPLOY_EXAMPLES"),
+    "serve": ("_serve", "serve", "SERVE_EXAMPLES"),
+    "evaluate": ("_evaluate", "evaluate_command", "EVALUATE_EXAMPLES"),
+    "evaluations": ("_evaluate", "evaluations_app", None),
+    "gate": ("_gate", "gate_command", "EXAMPLES"),
+    "calibrate": ("_calibrate", "calibrate_command", "EXAMPLES"),
+    "estimate": ("_estimate", "estimate_command", "EXAMPLES"),
+    "doctor": ("_doctor", "doctor_command", "EXAMPLES"),
+    "stream": ("_stream", "stream_app", None),
+    "policy": ("_loop", "policy_app", None),
+    "loop": ("_loop", "loop_app", None),
+    "rollout": ("_loop", "rollout_app", None),
+    "approve": ("_loop", "approve_command", "APPROVE_EXAMPLES"),
+    "reject": ("_loop", "reject_command", "REJECT_EXAMPLES"),
+    "rollback": ("_loop", "rollback_command", "ROLLBACK_EXAMPLES"),
+    "export": ("_edge", "export_command", "EXPORT_EXAMPLES"),
+    "ingest": ("_edge", "ingest_command", "INGEST_EXAMPLES"),
+    "distill": ("_edge", "distill_command", "DISTILL_EXAMPLES"),
+    "bench": ("_edge", "bench_command", "BENCH_EXAMPLES"),
+    "features": ("_features", "features_app", None),
+    "ui": ("_ui", "ui_command", "EXAMPLES"),
+    "demo": ("_demo", "demo_command", "EXAMPLES"),
+}
 
 
 def _version(value: bool) -> None:
@@ -102,7 +72,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     ctx: typer.Context,
     home: Path | None = typer.Option(
@@ -120,7 +89,6 @@ def _root(
     ctx.obj = Context(home=home, debug=debug)
 
 
-@app.command(epilog=examples("driftline init", "driftline --home team-workspace init"))
 def init(
     ctx: typer.Context,
     home: Path | None = typer.Option(None, "--home", help="Where to create the workspace."),
@@ -158,17 +126,70 @@ def init(
         console().print(f"workspace ready at [bold]{info['home']}[/] ({info['database']})")
 
 
+def build(only: str | None = None) -> typer.Typer:
+    """The command line with every command, or with ``init`` and the one named ``only``."""
+    import importlib
+
+    names = list(COMMANDS) if only is None else [only]
+    epilog = None
+    if only is None:
+        from driftline.cli._models import REGISTER
+
+        epilog = examples(
+            "driftline init",
+            REGISTER,
+            "driftline gate churn --data labelled.csv --target churned",
+            "driftline monitor run churn@champion --window 1h",
+        )
+    root = typer.Typer(
+        name="driftline",
+        help="Run machine-learning models in production and keep them honest.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        add_completion=False,
+        epilog=epilog,
+    )
+    root.callback()(_root)
+    root.command(epilog=examples("driftline init", "driftline --home team-workspace init"))(init)
+    for name in names:
+        module_name, attribute, examples_attribute = COMMANDS[name]
+        module = importlib.import_module(f"driftline.cli.{module_name}")
+        if examples_attribute is None:
+            root.add_typer(getattr(module, attribute), name=name)
+        else:
+            epilog = getattr(module, examples_attribute)
+            root.command(name, epilog=epilog)(getattr(module, attribute))
+    return root
+
+
+def _named(args: Sequence[str]) -> str | None:
+    """The command a line names, when it is one of COMMANDS (else None: build them all)."""
+    values = iter(args)
+    for arg in values:
+        if arg == "--home":
+            next(values, None)
+        elif not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the whole command line, built when first asked for (tests, the docs)."""
+    if name == "app":
+        whole = build()
+        globals()["app"] = whole
+        return whole
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code instead of raising."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        plain = _plain_drift(args)
-        if plain is not None:
-            plain()
-            return 0
         # Without standalone mode, click returns (not raises) the code of typer.Exit.
-        result = app(args=args, prog_name="driftline", standalone_mode=False)
+        result = build(_named(args))(args=args, prog_name="driftline", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -202,30 +223,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         report_bug(exc, args)
         return 1
     return result if isinstance(result, int) else 0
-
-
-def _plain_drift(args: list[str]) -> Callable[[], None] | None:
-    """``driftline drift REF CUR [--json]`` as a call of its command; None for any other line.
-
-    Typer builds every command's parameters (each through a pydantic type
-    adapter, pydantic imported for it) on every run: about a fifth of the
-    0.6 s the comparison of two files may take from start to report. The
-    plain form of the command needs none of it; any other argument (an
-    option, ``--help``, a path starting with a dash) goes through Typer.
-    """
-    if not args or args[0] != "drift":
-        return None
-    paths = [arg for arg in args[1:] if arg != "--json"]
-    if len(paths) != 2 or any(path.startswith("-") for path in paths):
-        return None
-    ref, cur = (Path(path) for path in paths)
-    as_json = "--json" in args
-
-    def run() -> None:
-        # The command reads the click context only for --model and --html.
-        _data.drift_command(cast(typer.Context, None), ref, cur, None, None, as_json, None)
-
-    return run
 
 
 def _entry() -> None:  # pragma: no cover - console script shim

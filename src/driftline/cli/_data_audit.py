@@ -7,10 +7,10 @@ from pathlib import Path
 import typer
 
 from driftline.cli._context import Context, console, echo_json, examples
-from driftline.cli._data import JSON_OPTION
+from driftline.cli._data import JSON_OPTION, data_app
 from driftline.errors import InputError, NotFoundError
 
-__all__ = ["EXAMPLES", "audit_command"]
+__all__ = ["EXAMPLES", "audit_command", "data_app"]
 
 EXAMPLES = examples(
     "driftline data audit train.csv --target churned",
@@ -88,3 +88,8 @@ def audit_command(
         console().print(report)
     if not report.passed:
         raise typer.Exit(1)
+
+
+# `driftline data audit` sits in the data group beside `data check`: the group as the
+# command line adds it, with this command in it.
+data_app.command("audit", epilog=EXAMPLES)(audit_command)
