@@ -49,11 +49,17 @@ def _drift(effects: np.ndarray, drifted: np.ndarray) -> dict[str, Any]:
 
 
 def write_year(
-    ctx: Any, model: str, *, version: int = 1, seed: int = 0, windows: int = WINDOWS
+    ctx: Any,
+    model: str,
+    *,
+    version: int = 1,
+    seed: int = 0,
+    windows: int = WINDOWS,
+    end: dt.datetime | None = None,
 ) -> dt.datetime:
-    """Write ``windows`` hourly windows ending at the current hour; returns the first start."""
+    """Write ``windows`` hourly windows ending at ``end`` (the current hour); returns the first start."""
     rng = np.random.default_rng(seed)
-    end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    end = end or dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     first = end - dt.timedelta(hours=windows)
     drift_from = max(windows - 30 * 24, windows // 2)
     now = dt.datetime.now(dt.UTC)
