@@ -8,6 +8,7 @@ read again when a late file arrives for it.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -32,12 +33,12 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     ws.close()
 
 
-def _records(ws: Workspace, kind: str) -> pa.Table:
+def _records(ws: Workspace, kind: str, model: str = "m") -> pa.Table:
     store = LogStore.from_settings(ws.settings)
     return pa.concat_tables(
         store.read(path)
-        for day in store.days(kind, "m")
-        for path in store.files(kind, "m", day).values()
+        for day in store.days(kind, model)
+        for path in store.files(kind, model, day).values()
     )
 
 
@@ -181,3 +182,23 @@ def test_the_api_offers_a_year_and_no_more(dashboard) -> None:
     assert too_far.status_code == 400 and "366" in too_far.json()["error"]
     assert 'data-src="/v1/models/shop/traffic?days=365"' in page
     assert "Requests and failures, last year" in page
+
+
+def test_the_warm_up_keeps_the_year(tmp_path) -> None:
+    from driftline.ui import _traffic
+
+    ws = Workspace.init(tmp_path / "ws", actor="maker")
+    try:
+        write_year_log(ws.context, "w", days=20, per_hour=5)
+        InferenceLog.open(ws.settings).close()  # the log's folder, as a server makes it
+        _traffic.warm(ws.context, "w")
+        deadline = time.monotonic() + 60
+        while ("w" not in {k[1] for k in _traffic._kept}) or _traffic._warming:
+            assert time.monotonic() < deadline, "the warm-up did not finish within 60 s"
+            time.sleep(0.02)
+        kept = sorted(k[2] for k in _traffic._kept if k[1] == "w")
+        assert len(kept) >= 18  # every settled day (the last two are read on each request)
+        body = traffic(ws.context, "w", days=365)
+        assert body["total"]["requests"] == _records(ws, "predictions", "w").num_rows
+    finally:
+        ws.close()

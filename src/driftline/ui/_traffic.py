@@ -11,6 +11,10 @@ its files and a read of the last two days. Up to a month is shown hour by
 hour, a longer range day by day. Up to a week, the totals' percentiles are
 exact, from every request; beyond, a range's percentiles are left out, as
 they would need every request's latency at once.
+
+The first year after a start reads every day of it; the model page starts
+that in the background (:func:`warm`), and a year asked meanwhile waits for
+it rather than reading the same days again.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ class _Day:
 
 
 _kept: OrderedDict[tuple[str, str, str], tuple[tuple[Any, ...], _Day]] = OrderedDict()
-_warming: set[tuple[str, str]] = set()
+_warming: dict[tuple[str, str], threading.Event] = {}  # set when that warm-up ends
 _lock = threading.Lock()
 
 
@@ -188,7 +192,12 @@ def traffic(
 ) -> dict[str, Any]:
     """Requests, failures and latency (median and 95th percentile, ms) of the last ``days`` days:
     hour by hour up to a month, day by day beyond."""
-    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    if days > HOURLY_DAYS:
+        _await_warm_up(ctx, model)
+    return _read(ctx, model, days, (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC))
+
+
+def _read(ctx: Context, model: str, days: int, now: dt.datetime) -> dict[str, Any]:
     end = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
     last = (end - dt.timedelta(microseconds=1)).date()
     hourly = days <= HOURLY_DAYS
@@ -261,20 +270,31 @@ def warm(ctx: Context, model: str) -> None:
     kept and the answer costs a listing, not a year of reads.
     """
     key = (ctx.settings.log_url, model)
+    if not (ctx.settings.home / "log").is_dir():
+        return  # nothing was ever logged here
     with _lock:
         if key in _warming:
             return
-        _warming.add(key)
+        done = _warming[key] = threading.Event()
 
     def run() -> None:
         try:
-            traffic(ctx, model, days=max(RANGES))
+            _read(ctx, model, max(RANGES), dt.datetime.now(dt.UTC))
         except Exception:
             # Only a head start: a request that finds no summary reads the log itself,
             # and says why if that fails.
             pass
         finally:
             with _lock:
-                _warming.discard(key)
+                del _warming[key]
+            done.set()
 
     threading.Thread(target=run, name=f"driftline-traffic-{model}", daemon=True).start()
+
+
+def _await_warm_up(ctx: Context, model: str) -> None:
+    """A year asked while the model page's warm-up reads it waits for it, not reads it twice."""
+    with _lock:
+        done = _warming.get((ctx.settings.log_url, model))
+    if done is not None:
+        done.wait(timeout=30)
