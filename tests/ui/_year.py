@@ -49,11 +49,17 @@ def _drift(effects: np.ndarray, drifted: np.ndarray) -> dict[str, Any]:
 
 
 def write_year(
-    ctx: Any, model: str, *, version: int = 1, seed: int = 0, windows: int = WINDOWS
+    ctx: Any,
+    model: str,
+    *,
+    version: int = 1,
+    seed: int = 0,
+    windows: int = WINDOWS,
+    end: dt.datetime | None = None,
 ) -> dt.datetime:
-    """Write ``windows`` hourly windows ending at the current hour; returns the first start."""
+    """Write ``windows`` hourly windows ending at ``end`` (the current hour); returns the first start."""
     rng = np.random.default_rng(seed)
-    end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    end = end or dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     first = end - dt.timedelta(hours=windows)
     drift_from = max(windows - 30 * 24, windows // 2)
     now = dt.datetime.now(dt.UTC)
@@ -116,3 +122,68 @@ def write_year(
     with ctx.db.write() as s:
         s.add_all(objects)
     return first
+
+
+def write_year_log(
+    ctx: Any,
+    model: str,
+    *,
+    days: int = 365,
+    per_hour: int = 150,
+    seed: int = 0,
+    end: dt.datetime | None = None,
+) -> int:
+    """Publish ``days`` of ``model``'s served requests ending at ``end`` (the current hour) as
+    the log's compaction does, one Parquet file a day; one request in 500 failed. Returns how
+    many requests answered."""
+    import pyarrow as pa
+
+    from driftline.store import LogStore
+
+    store = LogStore.from_settings(ctx.settings)
+    rng = np.random.default_rng(seed)
+    end = end or dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    answered = 0
+    for d in range(days):
+        day = (end - dt.timedelta(days=days - d)).replace(hour=0)
+        n = per_hour * 24
+        seconds = np.sort(rng.uniform(0, 86400, n))
+        times = pa.array(
+            [day + dt.timedelta(seconds=float(s)) for s in seconds], pa.timestamp("us", tz="UTC")
+        )
+        slow = 1.0 + (d % 30 == 0)  # one day a month is slow
+        latency = 3 + rng.gamma(2.0, 2.0, n) * slow
+        failed = rng.random(n) < 1 / 500
+        predictions = pa.table(
+            {
+                "request_id": [f"{model}-{d}-{i}" for i in range(n)],
+                "timestamp": times,
+                "version": pa.array(np.full(n, 1)),
+                "route": pa.array(["champion"] * n),
+                "latency_ms": pa.array(latency),
+                "prediction": pa.array(rng.integers(0, 2, n)),
+                **{c: pa.array(rng.normal(size=n)) for c in COLUMNS},
+            }
+        ).filter(pa.array(~failed))
+        answered += predictions.num_rows
+        name = day.date().isoformat()
+        store.publish_table(
+            f"{store.partition('predictions', model, name)}/s{d:04d}.parquet", predictions
+        )
+        if not failed.any():
+            continue
+        failures = pa.table(
+            {
+                "request_id": [f"{model}-{d}-{i}" for i in np.flatnonzero(failed)],
+                "timestamp": times.filter(pa.array(failed)),
+                "version": pa.array(np.full(int(failed.sum()), 1)),
+                "route": pa.array(["champion"] * int(failed.sum())),
+                "rows": pa.array(np.full(int(failed.sum()), 1)),
+                "error": pa.array(["TimeoutError"] * int(failed.sum())),
+                "latency_ms": pa.array(np.full(int(failed.sum()), 10.0)),
+            }
+        )
+        store.publish_table(
+            f"{store.partition('failures', model, name)}/s{d:04d}.parquet", failures
+        )
+    return answered

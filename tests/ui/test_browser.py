@@ -133,6 +133,27 @@ def test_operator_reads_rolls_back_and_sees_it_recorded(
     page.context.close()
 
 
+def test_the_traffic_charts_change_range(browser: Any, dashboard: Dashboard, shots: Path) -> None:
+    page = _sign_in(browser, dashboard, dashboard.world.viewer)
+    page.goto(f"{dashboard.url}/ui/models/shop")
+    ranges = page.get_by_role(
+        "navigation", name="Time range of the request and response-time charts"
+    )
+    assert ranges.locator("[aria-current]").inner_text() == "last 7 days"
+    ranges.get_by_role("link", name="last year").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/ui/models/shop?traffic=365#charts-h")
+    _charts_drawn(page)
+    assert ranges.locator("[aria-current]").inner_text() == "last year"
+    traffic = page.locator("figure.chart[data-chart=traffic]")
+    assert "Requests and failures, last year" in traffic.locator("h3").inner_text()
+    assert "each day" in traffic.locator("figcaption p").inner_text()
+    assert traffic.locator("canvas").count() == 1  # two days of requests, drawn day by day
+    page.screenshot(path=shots / "model-year.png", full_page=True)
+    _axe(page, "model, a year of traffic")
+    page.context.close()
+
+
 def test_viewer_has_no_buttons_and_is_refused(
     browser: Any, dashboard: Dashboard, shots: Path
 ) -> None:

@@ -9,6 +9,7 @@ from driftline.store._compact import Compaction
 from driftline.store._context import Context
 from driftline.store._db import Database, as_utc
 from driftline.store._db_faults import mask_url
+from driftline.store._figures import lead_metric, window_figures
 from driftline.store._forget import Forgotten, Subject
 from driftline.store._health import Check, HealthReport, check_stores, diagnose
 from driftline.store._log import META_COLUMNS, InferenceLog
@@ -77,7 +78,9 @@ __all__ = [
     "join_outcomes",
     "key_digest",
     "keyed_hash",
+    "lead_metric",
     "mask_url",
     "verify_blobs",
+    "window_figures",
     "workspace_secret",
 ]

@@ -107,6 +107,10 @@ class LogReader:
             self._known_days = sorted(set(published) | set(self._predictions))
         return self._known_days
 
+    def local_days(self) -> set[str]:
+        """Days with records of the model (predictions or failures) in segments not yet compacted."""
+        return set(self._predictions) | set(self._posted["failure"])
+
     def columns(self, day: str) -> list[str]:
         """Column names of one day's predictions, read from one file's footer."""
         files = self.store.files("predictions", self.model, day)
@@ -125,8 +129,13 @@ class LogReader:
         version: int | None = None,
         start: dt.datetime | None = None,
         end: dt.datetime | None = None,
+        columns: Sequence[str] | None = None,
     ) -> pa.Table | None:
-        """One day's predictions (of ``version``, in ``[start, end)``), or None when there are none."""
+        """One day's predictions (of ``version``, in ``[start, end)``), or None when there are none.
+
+        With ``columns``, only those are read (each must be a column every record has,
+        such as the meta columns).
+        """
         condition = None
         if version is not None:
             condition = pads.field("version") == version
@@ -137,12 +146,16 @@ class LogReader:
             before = pads.field("timestamp") < pa.scalar(end, pa.timestamp("us", tz="UTC"))
             condition = before if condition is None else condition & before
         files = self.store.files("predictions", self.model, day)
-        tables = [self.store.read(path, filters=condition) for path in files.values()]
+        names = list(columns) if columns is not None else None
+        tables = [
+            self.store.read(path, columns=names, filters=condition) for path in files.values()
+        ]
         for segment, records in self._predictions.get(day, {}).items():
             # A segment with a file here was compacted since the scan: the file has its rows.
             if segment not in files:
                 local = records_table(records, "prediction")
-                tables.append(local.filter(condition) if condition is not None else local)
+                local = local.filter(condition) if condition is not None else local
+                tables.append(local.select(names) if names is not None else local)
         tables = [t for t in tables if t.num_rows]
         return concat(tables) if tables else None
 

@@ -9,13 +9,18 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from driftline.store._figures import window_figures
 
 
 class Base(DeclarativeBase):
@@ -102,6 +107,22 @@ class AuditHeadRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+# The monitoring window columns a chart over time reads (all but the effect sizes).
+CHART_COLUMNS = (
+    "model",
+    "window_start",
+    "window_end",
+    "rows",
+    "drift_share",
+    "lead_metric",
+    "estimated",
+    "estimated_low",
+    "estimated_high",
+    "realized",
+    "reference",
+)
+
+
 class MonitorWindowRow(Base):
     """What monitoring found in one time window of one model version's traffic."""
 
@@ -110,6 +131,9 @@ class MonitorWindowRow(Base):
         UniqueConstraint(
             "model", "version", "window_start", "window_end", name="uq_monitor_window"
         ),
+        # Charts read a model's windows over a time range, of every version, and need
+        # only these columns: the index holds them all, so the wide rows are not read.
+        Index("ix_monitor_windows_chart", *CHART_COLUMNS),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -123,6 +147,25 @@ class MonitorWindowRow(Base):
     drift: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     quality: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     computed_at: Mapped[dt.datetime]
+    # What charts draw, copied from metrics and drift as the row is written (_figures.py):
+    # a chart over a year aggregates these in the database instead of parsing the JSON.
+    drift_share: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lead_metric: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    estimated: Mapped[float | None] = mapped_column(Float, nullable=True)
+    estimated_low: Mapped[float | None] = mapped_column(Float, nullable=True)
+    estimated_high: Mapped[float | None] = mapped_column(Float, nullable=True)
+    realized: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reference: Mapped[float | None] = mapped_column(Float, nullable=True)
+    effects: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+
+
+@event.listens_for(MonitorWindowRow, "before_insert")
+@event.listens_for(MonitorWindowRow, "before_update")
+def _copy_figures(_mapper: Any, _connection: Any, row: MonitorWindowRow) -> None:
+    # Filled here rather than by each writer, so that no writer can store a window whose
+    # chart columns disagree with its documents.
+    for name, value in window_figures(row.metrics, row.drift).items():
+        setattr(row, name, value)
 
 
 class AlertRow(Base):

@@ -97,8 +97,17 @@ def history(
 
 
 @router.get("/models/{name}/traffic")
-def traffic(request: Request, name: str, days: int = Query(7, ge=1, le=31)) -> Response:
-    """Requests, failures and latency hour by hour, from the inference log."""
+def traffic(
+    request: Request,
+    name: str,
+    days: int = Query(
+        7,
+        ge=1,
+        le=_traffic.MAX_DAYS,
+        description=f"Days back; up to {_traffic.HOURLY_DAYS} hour by hour, beyond day by day",
+    ),
+) -> Response:
+    """Requests, failures and latency over the last days, from the inference log."""
 
     def build(ctx: Any) -> dict[str, Any]:
         from driftline import registry

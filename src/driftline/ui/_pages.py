@@ -43,19 +43,22 @@ def signin(request: Request, next: str = "/ui/", failed: str = "") -> Response:
 
 
 @router.get("/models/{name}")
-def model(request: Request, name: str, done: str = "") -> Response:
+def model(request: Request, name: str, done: str = "", traffic: int = 7) -> Response:
     state = ui(request)
     session = state.session(request)
     if session is None:
         return signin_redirect(request)
-    from driftline.ui import _views
+    from driftline.ui import _traffic, _views
 
     try:
         view = _views.model_view(state.ctx, name)
     except DriftlineError as exc:
         return state.failure(request, exc, session)
+    _traffic.warm(state.ctx, name)  # the year's summaries, before someone asks for them
     said = ACTIONS[done][1] if done in ACTIONS else ""
-    return state.render(request, "model.html", session, done=said, **view)
+    days = traffic if traffic in _traffic.RANGES else 7  # a link's choice, not typed input
+    ranges = _traffic.RANGES
+    return state.render(request, "model.html", session, done=said, days=days, ranges=ranges, **view)
 
 
 @router.get("/models/{name}/compare")

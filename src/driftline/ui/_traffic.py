@@ -1,28 +1,66 @@
-"""Requests, failures and latency of the last days, hour by hour, from the inference log.
+"""Requests, failures and latency over time, from the inference log.
 
 Monitoring windows keep how many predictions each window held, not how long
 they took or how many failed: those live in the log, one record a request.
-Reading a week of it a day at a time (only the timestamp and latency
-columns are used) keeps the answer to what an on-call person asks: is it
-slow or failing right now?
+The log is read a day at a time, the timestamp and latency columns only,
+and each day is summed up hour by hour and as a whole (requests, failures,
+median and 95th percentile latency). A day two days old gets no new
+traffic, so its summary is kept while its files stay the same (a late
+segment compacted adds a file): a month or a year then costs a listing of
+its files and a read of the last two days. Up to a month is shown hour by
+hour, a longer range day by day. Up to a week, the totals' percentiles are
+exact, from every request; beyond, a range's percentiles are left out, as
+they would need every request's latency at once.
+
+The first year after a start reads every day of it; the model page starts
+that in the background (:func:`warm`), and a year asked meanwhile waits for
+it rather than reading the same days again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
-from driftline.store import InferenceLog
+from driftline.store import InferenceLog, LogReader, LogStore
 
 if TYPE_CHECKING:
     from driftline.store import Context
 
-__all__ = ["traffic"]
+__all__ = ["HOURLY_DAYS", "MAX_DAYS", "RANGES", "traffic", "warm"]
 
-_HOUR = 3600
+_HOUR, _DAY = 3600, 86400
+HOURLY_DAYS = 31  # up to this many days, a point an hour; beyond, a point a day
+MAX_DAYS = 366
+_EXACT_DAYS = 7  # up to this many days, the totals' percentiles come from every request
+# A day's summary is kept once the day is this old and none of it waits in a segment.
+_SETTLED = dt.timedelta(days=2)
+_KEPT = 4000  # day summaries kept: about eleven model-years, 1 kB each
+_QS = [50, 95]
+# The ranges the model page offers: the days back, and how they are named.
+RANGES = {7: "last 7 days", 30: "last 30 days", 365: "last year"}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Day:
+    """One day of one model's traffic: index 0-23 the hours, 24 the whole day."""
+
+    requests: np.ndarray
+    failures: np.ndarray
+    p50: np.ndarray  # NaN where nothing was answered
+    p95: np.ndarray
+
+
+_kept: OrderedDict[tuple[str, str, str], tuple[tuple[Any, ...], _Day]] = OrderedDict()
+_warming: dict[tuple[str, str], threading.Event] = {}  # set when that warm-up ends
+_lock = threading.Lock()
 
 
 def _seconds(table: pa.Table) -> np.ndarray:
@@ -30,68 +68,233 @@ def _seconds(table: pa.Table) -> np.ndarray:
     return times.to_numpy(zero_copy_only=False) / 1e6
 
 
+def percentiles(groups: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """The median and 95th percentile of ``values`` in each of ``count`` groups (as numpy's
+    default, linear between the nearest ranks), shape (2, count); NaN for an empty group."""
+    known = ~np.isnan(values)
+    groups, values = groups[known], values[known]
+    order = np.lexsort((values, groups))
+    groups, values = groups[order], values[order]
+    n = np.bincount(groups, minlength=count)
+    starts = np.concatenate(([0], np.cumsum(n)[:-1]))
+    out = np.full((len(_QS), count), np.nan)
+    has = n > 0
+    for i, q in enumerate(_QS):
+        at = starts[has] + (n[has] - 1) * q / 100
+        lo, hi = np.floor(at).astype(np.int64), np.ceil(at).astype(np.int64)
+        out[i, has] = values[lo] + (values[hi] - values[lo]) * (at - lo)
+    return out
+
+
+def _summary(times: np.ndarray, ms: np.ndarray, failed: np.ndarray, rows: np.ndarray) -> _Day:
+    """A day's summary from its requests (seconds into the day, latency) and failures."""
+    hour = np.clip(times // _HOUR, 0, 23).astype(np.int64)
+    requests = np.bincount(hour, minlength=24)
+    failures = np.bincount(np.clip(failed // _HOUR, 0, 23).astype(np.int64), rows, minlength=24)
+    hourly = percentiles(hour, ms, 24)
+    whole = percentiles(np.zeros(len(ms), dtype=np.int64), ms, 1)
+    return _Day(
+        requests=np.append(requests, requests.sum()),
+        failures=np.append(failures, failures.sum()).astype(np.int64),
+        p50=np.append(hourly[0], whole[0]),
+        p95=np.append(hourly[1], whole[1]),
+    )
+
+
+def _failure_rows(table: pa.Table | None) -> tuple[np.ndarray, np.ndarray]:
+    if table is None or not table.num_rows:
+        return np.array([]), np.array([])
+    rows = (
+        table.column("rows").to_numpy(zero_copy_only=False).astype(float)
+        if "rows" in table.column_names
+        else np.ones(table.num_rows)
+    )
+    return _seconds(table), np.nan_to_num(rows, nan=1.0)
+
+
+def _from_files(store: LogStore, day: str, files: tuple[dict[str, str], dict[str, str]]) -> _Day:
+    """A settled day's summary from its Parquet files alone."""
+    base = dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp()
+    answered = [store.read_present(p, ["timestamp", "latency_ms"]) for p in files[0].values()]
+    failed = [store.read_present(p, ["timestamp", "rows"]) for p in files[1].values()]
+    times = [_seconds(t) for t in answered]
+    ms = [t.column("latency_ms").to_numpy(zero_copy_only=False) for t in answered]
+    f = [_failure_rows(t) for t in failed]
+    return _summary(
+        np.concatenate(times) - base if times else np.array([]),
+        np.concatenate(ms).astype(float) if ms else np.array([]),
+        np.concatenate([x[0] for x in f]) - base if f else np.array([]),
+        np.concatenate([x[1] for x in f]) if f else np.array([]),
+    )
+
+
+def _from_reader(reader: LogReader, day: str) -> _Day:
+    """A recent day's summary through the reader: compacted files and segments alike."""
+    base = dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp()
+    table = reader.day(day, columns=["timestamp", "latency_ms"])
+    failed, rows = _failure_rows(reader.posted("failure", first=day, last=day))
+    if table is None:
+        return _summary(np.array([]), np.array([]), failed - base, rows)
+    ms = table.column("latency_ms").to_numpy(zero_copy_only=False).astype(float)
+    return _summary(_seconds(table) - base, ms, failed - base, rows)
+
+
+def _days(
+    ctx: Context, reader: LogReader, model: str, dates: list[dt.date], now: dt.datetime
+) -> dict[str, _Day]:
+    """The summaries of ``dates`` that saw traffic: kept ones reused, the others read."""
+    store = reader.store
+    served = set(reader.days()) | set(store.days("failures", model))
+    local = reader.local_days()
+    settled = (now - _SETTLED).date()
+    found: dict[str, _Day] = {}
+    files: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+    for date in (d for d in dates if d < settled):
+        day = date.isoformat()
+        if day in served and day not in local:
+            files[day] = (
+                store.files("predictions", model, day),
+                store.files("failures", model, day),
+            )
+            with _lock:
+                hit = _kept.get((ctx.settings.log_url, model, day))
+            if hit is not None and hit[0] == _stamp(files[day]):
+                found[day] = hit[1]
+    # Settled days are read from their files a few at once (a log on S3 waits on the
+    # network); the last two through the reader, which adds what is not compacted yet.
+    cold = [d for d in files if d not in found]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found.update(
+            zip(cold, pool.map(lambda d: _from_files(store, d, files[d]), cold), strict=True)
+        )
+    for date in dates:
+        day = date.isoformat()
+        if (date >= settled or day in local) and (day in served or day in local):
+            found[day] = _from_reader(reader, day)
+    with _lock:
+        for day in cold:
+            _kept[(ctx.settings.log_url, model, day)] = (_stamp(files[day]), found[day])
+        while len(_kept) > _KEPT:
+            _kept.popitem(last=False)
+    return found
+
+
+def _stamp(files: tuple[dict[str, str], dict[str, str]]) -> tuple[Any, ...]:
+    return tuple(sorted(files[0])), tuple(sorted(files[1]))
+
+
+def _plain(values: np.ndarray) -> list[float | None]:
+    return [None if v != v else v for v in np.round(values, 2).tolist()]
+
+
 def traffic(
     ctx: Context, model: str, *, days: int = 7, now: dt.datetime | None = None
 ) -> dict[str, Any]:
-    """Hourly requests, failures and latency (median and 95th percentile, ms) of ``days`` days."""
-    now = now or dt.datetime.now(dt.UTC)
+    """Requests, failures and latency (median and 95th percentile, ms) of the last ``days`` days:
+    hour by hour up to a month, day by day beyond."""
+    if days > HOURLY_DAYS:
+        _await_warm_up(ctx, model)
+    return _read(ctx, model, days, (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC))
+
+
+def _read(ctx: Context, model: str, days: int, now: dt.datetime) -> dict[str, Any]:
     end = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
-    start = end - dt.timedelta(days=days)
+    last = (end - dt.timedelta(microseconds=1)).date()
+    hourly = days <= HOURLY_DAYS
+    if hourly:
+        start = end - dt.timedelta(days=days)
+    else:
+        start = dt.datetime.combine(last - dt.timedelta(days=days - 1), dt.time(), dt.UTC)
+    first = start.date()
+    dates = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     log = InferenceLog.open(ctx.settings)
     try:
         reader = log.reader(model, since=start, until=end)
-        first = start.date().isoformat()
-        times, latency = [], []
-        for day in (d for d in reader.days() if d >= first):
-            table = reader.day(day, start=start, end=end)
-            if table is not None and "latency_ms" in table.column_names:
-                times.append(_seconds(table))
-                latency.append(table.column("latency_ms").to_numpy(zero_copy_only=False))
-        failed = reader.posted("failure", first=first)
+        found = _days(ctx, reader, model, dates, now)
+        exact = _exact(reader, start, end) if days <= _EXACT_DAYS else (None, None)
     finally:
         log.close()
-    hours = days * 24
+    empty = _summary(np.array([]), np.array([]), np.array([]), np.array([]))
+    rows = [found.get(d.isoformat(), empty) for d in dates]
+    if hourly:
+        skip = (start - dt.datetime.combine(first, dt.time(), dt.UTC)) // dt.timedelta(hours=1)
+        take = slice(skip, skip + days * 24)
+        requests = np.concatenate([r.requests[:24] for r in rows])[take]
+        failures = np.concatenate([r.failures[:24] for r in rows])[take]
+        p50 = np.concatenate([r.p50[:24] for r in rows])[take]
+        p95 = np.concatenate([r.p95[:24] for r in rows])[take]
+        width = _HOUR
+    else:
+        requests = np.array([r.requests[24] for r in rows])
+        failures = np.array([r.failures[24] for r in rows])
+        p50, p95 = np.array([r.p50[24] for r in rows]), np.array([r.p95[24] for r in rows])
+        width = _DAY
     base = start.timestamp()
-    out: dict[str, Any] = {
+    return {
         "model": model,
-        "t": [round(base + h * _HOUR) for h in range(hours)],
-        "requests": [0] * hours,
-        "failures": [0] * hours,
-        "p50_ms": [None] * hours,
-        "p95_ms": [None] * hours,
-        "total": {"requests": 0, "failures": 0, "median_ms": None, "p95_ms": None},
+        "days": days,
+        "bucket_hours": width // _HOUR,
+        "t": [round(base + i * width) for i in range(len(requests))],
+        "requests": requests.astype(int).tolist(),
+        "failures": failures.astype(int).tolist(),
+        "p50_ms": _plain(p50),
+        "p95_ms": _plain(p95),
+        "total": {
+            "requests": int(requests.sum()),
+            "failures": int(failures.sum()),
+            "median_ms": exact[0],
+            "p95_ms": exact[1],
+        },
     }
-    if times:
-        at = np.concatenate(times)
-        ms = np.concatenate(latency).astype(float)
-        slot = ((at - base) // _HOUR).astype(int)
-        keep = (slot >= 0) & (slot < hours)
-        slot, ms = slot[keep], ms[keep]
-        if ms.size:
-            median, p95 = np.percentile(ms, [50, 95])
-            out["total"].update(
-                requests=int(ms.size),
-                median_ms=round(float(median), 2),
-                p95_ms=round(float(p95), 2),
-            )
-        order = np.argsort(slot, kind="stable")
-        slot, ms = slot[order], ms[order]
-        bounds = np.searchsorted(slot, np.arange(hours + 1))
-        for h in range(hours):
-            part = ms[bounds[h] : bounds[h + 1]]
-            if part.size:
-                out["requests"][h] = int(part.size)
-                p50, p95 = np.percentile(part, [50, 95])
-                out["p50_ms"][h], out["p95_ms"][h] = round(float(p50), 2), round(float(p95), 2)
-    if failed is not None and failed.num_rows:
-        slot = ((_seconds(failed) - base) // _HOUR).astype(int)
-        rows = (
-            failed.column("rows").to_numpy(zero_copy_only=False)
-            if "rows" in failed.column_names
-            else np.ones(len(slot))
-        )
-        for h, n in zip(slot, rows, strict=True):
-            if 0 <= h < hours:
-                out["failures"][int(h)] += int(n)
-                out["total"]["failures"] += int(n)
-    return out
+
+
+def _exact(
+    reader: LogReader, start: dt.datetime, end: dt.datetime
+) -> tuple[float | None, float | None]:
+    """The median and 95th percentile latency of every request in ``[start, end)``."""
+    first, last = start.date().isoformat(), end.date().isoformat()
+    parts = []
+    for day in (d for d in reader.days() if first <= d <= last):
+        table = reader.day(day, start=start, end=end, columns=["latency_ms"])
+        if table is not None:
+            parts.append(table.column(0).to_numpy(zero_copy_only=False).astype(float))
+    ms = np.concatenate(parts) if parts else np.array([])
+    p = percentiles(np.zeros(len(ms), dtype=np.int64), ms, 1)[:, 0]
+    return (None, None) if p[0] != p[0] else (round(float(p[0]), 2), round(float(p[1]), 2))
+
+
+def warm(ctx: Context, model: str) -> None:
+    """Summarize ``model``'s last year in the background, once per process at a time.
+
+    The model page calls it: by the time someone asks for the year, its days are
+    kept and the answer costs a listing, not a year of reads.
+    """
+    key = (ctx.settings.log_url, model)
+    if not (ctx.settings.home / "log").is_dir():
+        return  # nothing was ever logged here
+    with _lock:
+        if key in _warming:
+            return
+        done = _warming[key] = threading.Event()
+
+    def run() -> None:
+        try:
+            _read(ctx, model, max(RANGES), dt.datetime.now(dt.UTC))
+        except Exception:
+            # Only a head start: a request that finds no summary reads the log itself,
+            # and says why if that fails.
+            pass
+        finally:
+            with _lock:
+                del _warming[key]
+            done.set()
+
+    threading.Thread(target=run, name=f"driftline-traffic-{model}", daemon=True).start()
+
+
+def _await_warm_up(ctx: Context, model: str) -> None:
+    """A year asked while the model page's warm-up reads it waits for it, not reads it twice."""
+    with _lock:
+        done = _warming.get((ctx.settings.log_url, model))
+    if done is not None:
+        done.wait(timeout=30)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from driftline import audit, governance, loop, monitor, registry
 from driftline.errors import DriftlineError, NotFoundError
-from driftline.ui._history import lead_metric, recent_windows
+from driftline.store import lead_metric
+from driftline.ui._history import recent_windows
 from driftline.ui._traffic import traffic
 from driftline.ui._words import LIGHTS, health_sentence, loop_sentence
 

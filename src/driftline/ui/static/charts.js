@@ -40,14 +40,14 @@
 
   const BUILD = {
     traffic(d) {
-      return { data: [d.t, d.requests, d.failures], y: "requests per hour",
+      return { data: [d.t, d.requests, d.failures], y: d.bucket_hours > 1 ? "requests per day" : "requests per hour",
         series: [series("predictions", COLOURS[0]), series("failures", COLOURS[1])],
-        none: d.requests.every((v) => !v) ? "No requests were logged in the last 7 days." : null };
+        none: d.requests.every((v) => !v) ? "No requests were logged in the last " + d.days + " days." : null };
     },
     latency(d) {
       return { data: [d.t, d.p50_ms, d.p95_ms], y: "milliseconds",
         series: [series("median", COLOURS[0]), series("95th percentile", COLOURS[4], { dash: [6, 4] })],
-        none: d.p50_ms.every((v) => v === null) ? "No requests were logged in the last 7 days." : null };
+        none: d.p50_ms.every((v) => v === null) ? "No requests were logged in the last " + d.days + " days." : null };
     },
     requests(d) {
       return { data: [d.t, d.requests_per_hour || []], y: "predictions per hour",
