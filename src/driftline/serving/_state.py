@@ -117,6 +117,7 @@ class ServerState:
                 await route.batcher.stop()
         await self.log_upkeep.stop()
         self.log.close()
+        self.guards.close()
 
     async def reload(self) -> None:
         """Load what changed in the deployments (see ``_reload``)."""
