@@ -132,6 +132,9 @@ class ServerState:
         task.add_done_callback(self._background.discard)
 
     def _batcher_for(self, route: str, runtime: ModelRuntime) -> Batcher:
+        if self.log.redactor is not None:  # before its first answer is logged
+            self.log.redactor.mark_personal(runtime.signature.personal)
+
         def record(runtime: ModelRuntime, stats: BatchStats) -> None:
             self.metrics.batch_rows.labels(runtime.name, route).observe(stats.rows)
             for waited in stats.queue_seconds:
