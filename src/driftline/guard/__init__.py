@@ -15,11 +15,21 @@ from driftline.guard._harden import harden
 from driftline.guard._limits import Buckets, LocalBuckets, RateLimiter
 from driftline.guard._policy import MODES, GuardPolicy
 from driftline.guard._shared import RedisBuckets, SqliteBuckets, open_buckets
-from driftline.guard._sweep import SweepFinding, SweepWatch
+from driftline.guard._sweep import (
+    GRID_DISTINCT,
+    NEAR,
+    SWEEP_SHARE,
+    SweepFinding,
+    SweepWatch,
+    typical_distance,
+)
 
 __all__ = [
+    "GRID_DISTINCT",
     "MODES",
+    "NEAR",
     "SWEEP_RULE",
+    "SWEEP_SHARE",
     "Buckets",
     "Guard",
     "GuardPolicy",
@@ -33,4 +43,5 @@ __all__ = [
     "harden",
     "open_buckets",
     "open_sweep_alert",
+    "typical_distance",
 ]
