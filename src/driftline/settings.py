@@ -13,6 +13,7 @@ Everything else receives a :class:`Settings` object as an argument.
 | ``DRIFTLINE_LOG_URL`` | ``log_url`` | fsspec URL of the compacted inference log; default ``<home>/log/parquet``, or ``<artifacts_url>/log`` when the artifacts are elsewhere, so hosts sharing them share the log |
 | ``DRIFTLINE_LOG_COMPACT_SECONDS`` | ``log_compact_seconds`` | how often a server compacts its log segments; default 600, 0 never |
 | ``DRIFTLINE_ONLINE_STORE_URL`` | ``online_store_url`` | where served feature values live: ``sqlite:///path`` (default ``<home>/features/online.db``) or ``redis://host:port/db`` |
+| ``DRIFTLINE_LIMITS_URL`` | ``limits_url`` | where serving's rate limits count, shared by its workers: ``sqlite:///path`` (default ``<home>/limits.db``: the workers of one host), ``redis://host:port/db`` (every host using it; the default when the online store is a Redis) or ``memory`` (each worker alone) |
 | ``DRIFTLINE_SECRET`` | (none: never in a file others read) | the workspace secret as 64 hex digits, instead of the file ``keyed-hash.secret`` (mode 0600) in the workspace |
 | ``DRIFTLINE_PRIVACY_REGION`` | ``region`` in ``[privacy]`` | the country (ISO 3166 code) whose phone numbers may be written without ``+country``; default ``US`` |
 | (none) | the ``[privacy]`` table | what is written of each column: ``personal``, ``columns``, ``detected`` (see :mod:`driftline.privacy`) |
@@ -47,6 +48,7 @@ _FIELDS = (
     "log_url",
     "log_compact_seconds",
     "online_store_url",
+    "limits_url",
 )
 
 
@@ -63,6 +65,7 @@ class Settings:
     log_url: str = ""
     log_compact_seconds: float = 600.0
     online_store_url: str = ""
+    limits_url: str = ""
     # The [privacy] table of driftline.toml, read by driftline.privacy.PrivacyPolicy.
     privacy: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
     secret: str | None = dataclasses.field(default=None, repr=False, compare=False)
@@ -106,6 +109,11 @@ class Settings:
             if artifacts_url
             else str(root / "log" / "parquet")
         )
+        online_store_url = (
+            values.get("online_store_url") or f"sqlite:///{root / 'features' / 'online.db'}"
+        )
+        # Rate limits count where the workspace already keeps a Redis, else on this host.
+        shared_redis = online_store_url.startswith(("redis://", "rediss://", "unix://"))
         return cls(
             home=root,
             database_url=values.get("database_url") or f"sqlite:///{root / 'driftline.db'}",
@@ -115,8 +123,9 @@ class Settings:
             trusted_types=tuple(trusted),
             log_url=log_url,
             log_compact_seconds=_seconds(values.get("log_compact_seconds", 600.0)),
-            online_store_url=values.get("online_store_url")
-            or f"sqlite:///{root / 'features' / 'online.db'}",
+            online_store_url=online_store_url,
+            limits_url=values.get("limits_url")
+            or (online_store_url if shared_redis else f"sqlite:///{root / 'limits.db'}"),
             privacy=privacy,
             secret=env.get(f"{ENV_PREFIX}SECRET") or None,
         )

@@ -139,6 +139,7 @@ class Workspace:
         trust: bool = False,
         actor: str | None = None,
         lineage: Mapping[str, Any] | None = None,
+        personal: Mapping[str, str] | None = None,
     ) -> ModelVersion:
         """Register a new version; see :func:`driftline.registry.register`."""
         return registry.register(
@@ -157,6 +158,7 @@ class Workspace:
             trust=trust,
             actor=actor,
             lineage=lineage,
+            personal=personal,
         )
 
     def get(self, ref: str) -> ModelVersion:

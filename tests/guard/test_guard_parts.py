@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from driftline.errors import ConfigError
-from driftline.guard import GuardPolicy, RateLimiter, SweepWatch, harden
+from driftline.guard import GuardPolicy, RateLimiter, SweepWatch, harden, typical_distance
 from driftline.guard._words import limited_sentence, sweep_sentence, unlike_sentence
 from driftline.registry import Prediction
 
@@ -100,3 +100,17 @@ def test_sentences_carry_their_numbers_and_what_to_do() -> None:
         "hold a median of 4 distinct values; this is how a model is copied or probed: check "
         "who holds it, and revoke it (driftline token revoke ID) or lower its rate limit"
     )
+
+
+def test_exact_repeats_are_not_near_duplicates_and_do_not_hide_real_ones() -> None:
+    rng = np.random.default_rng(1)
+    watch = SweepWatch(window=100, near_distance=0.05)
+    customers = rng.normal(size=(20, 4))  # a service scoring its own 20 customers, again
+    again = customers[rng.permutation(np.tile(np.arange(20), 5))]
+    assert watch.observe("rescoring", again, again) is None
+    nudged = again + rng.normal(scale=0.001, size=again.shape)  # each nudged a little
+    found = watch.observe("prober", nudged, nudged)
+    assert found is not None and found.near_duplicates == 100
+    # The training rows' typical distance is between different rows: repeats are skipped.
+    reference = np.repeat(np.arange(50, dtype=float)[:, None], 3, axis=0)
+    assert typical_distance(reference) == 1.0

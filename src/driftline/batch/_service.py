@@ -160,8 +160,10 @@ def _run(
 ) -> str | None:
     """Score and commit every pending partition on ``engine``; the merged profile's path."""
     run_id = f"batch-{committer.manifest.job.input[7:19]}"
-    committer.log = InferenceLog.open(ctx.settings) if log else None
     committer.redactor = Redactor.from_settings(ctx.settings)
+    if mv.signature is not None:  # the columns this model's signature marks personal
+        committer.redactor.mark_personal(mv.signature.personal)
+    committer.log = InferenceLog.open(ctx.settings, redactor=committer.redactor) if log else None
     try:
         if engine == "ray":
             from driftline.batch._ray import run_on_ray

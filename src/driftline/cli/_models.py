@@ -173,11 +173,25 @@ def _parse_metrics(items: list[str]) -> dict[str, float]:
     return out
 
 
+def _parse_personal(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        column, sep, action = item.partition("=")
+        if not sep or not column.strip():
+            raise InputError(
+                f"--personal takes COLUMN=hash, COLUMN=redact or COLUMN=drop, got {item!r}"
+            )
+        out[column.strip()] = action.strip()
+    return out
+
+
 @models_app.command(
     "register",
     epilog=examples(
         REGISTER,
         "driftline models register churn --artifact model.onnx --metric auc=0.91 --parent churn:2",
+        "driftline models register churn --artifact model.skops --train train.csv --target churned "
+        "--personal email=hash --personal notes=redact",
     ),
 )
 def register(
@@ -192,6 +206,11 @@ def register(
     target: str | None = typer.Option(None, "--target", help="Label column in the training data."),
     description: str = typer.Option("", "--description", help="What the model is for."),
     metric: list[str] = typer.Option([], "--metric", help="NAME=VALUE, repeatable."),
+    personal: list[str] = typer.Option(
+        [],
+        "--personal",
+        help="COLUMN=hash|redact|drop: an input never written in clear (repeatable).",
+    ),
     parent: str | None = typer.Option(None, "--parent", help="Version this one derives from."),
     alias: str | None = typer.Option(None, "--alias", help="Point this alias at the new version."),
     trust_pickle: bool = typer.Option(
@@ -204,6 +223,7 @@ def register(
     """Register a model file as a new version."""
     obj: Context = ctx.obj
     metrics = _parse_metrics(metric)
+    marked = _parse_personal(personal)
     from driftline.io import read_frame
 
     # Read as `driftline drift` and the data checks read it, so the signature and the
@@ -221,6 +241,7 @@ def register(
             metrics=metrics,
             parent=parent,
             trust=trust_pickle,
+            personal=marked or None,
         )
         if alias:
             mv = ws.set_alias(name, mv.version, alias)

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from driftline import audit, registry
 from driftline.errors import InputError, RateLimitedError, UnlikeTrainingError
 from driftline.guard._harden import harden
-from driftline.guard._limits import RateLimiter
+from driftline.guard._limits import Buckets, RateLimiter
 from driftline.guard._policy import GuardPolicy
 from driftline.guard._sweep import NEAR, SWEEP_SHARE, SweepFinding, SweepWatch, typical_distance
 from driftline.guard._words import limited_sentence, sweep_sentence, unlike_sentence
@@ -53,16 +53,25 @@ class Scores:
 class Guard:
     """The guard of one deployed model, for the policy given at deployment."""
 
-    def __init__(self, ctx: Context, model: str, policy: GuardPolicy) -> None:
+    def __init__(
+        self, ctx: Context, model: str, policy: GuardPolicy, *, buckets: Buckets | None = None
+    ) -> None:
+        """``buckets``: where the rate limits count (default: this process alone)."""
         self.ctx = ctx
         self.model = model
         self.policy = policy
         self._scorers: dict[int, FrozenOutlierScorer | None] = {}
         self._tokens = (
-            RateLimiter(policy.token_rate, policy.burst) if policy.token_rate is not None else None
+            RateLimiter(
+                policy.token_rate, policy.burst, buckets=buckets, scope=f"{model}\x1ftoken\x1f"
+            )
+            if policy.token_rate is not None
+            else None
         )
         self._addresses = (
-            RateLimiter(policy.address_rate, policy.burst)
+            RateLimiter(
+                policy.address_rate, policy.burst, buckets=buckets, scope=f"{model}\x1faddress\x1f"
+            )
             if policy.address_rate is not None
             else None
         )

@@ -6,6 +6,11 @@ something else: the same point nudged again and again (near-duplicates), or a
 grid, where each input changes a single column of the one before and the
 columns hold few distinct values. Each caller's last ``window`` inputs are
 kept and judged every quarter window, in one vectorized pass.
+
+An exact repeat is not a near-duplicate: it teaches the caller nothing it was
+not told already, and ordinary clients send them (a service scoring its own
+customers again each hour). Measured in ``benchmarks/sweep_bench.py``, where
+counting them made every such client look like a sweep.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import dataclasses
 
 import numpy as np
 
-__all__ = ["NEAR", "SWEEP_SHARE", "SweepFinding", "SweepWatch", "typical_distance"]
+__all__ = ["GRID_DISTINCT", "NEAR", "SWEEP_SHARE", "SweepFinding", "SweepWatch", "typical_distance"]
 
 # A sweep when at least this share of a window's inputs show one of its signs.
 SWEEP_SHARE = 0.5
@@ -24,6 +29,8 @@ GRID_DISTINCT = 0.25
 # Near-duplicates: closer than this share of the training rows' own typical
 # distance to their nearest neighbour.
 NEAR = 0.25
+# Squared distances below this are the same input sent again (rounding aside).
+_REPEAT = 1e-9
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,15 +94,17 @@ class SweepWatch:
             norms = np.einsum("ij,ij->i", z, z)
             squared = norms[:, None] + norms[None, :] - 2.0 * (z @ z.T)
             np.fill_diagonal(squared, np.inf)
+            squared[squared <= _REPEAT] = np.inf  # exact repeats
             near = int((squared.min(axis=1) < self.near_distance**2).sum())
         finding = SweepFinding(caller, n, single, near, distinct)
         return finding if finding.value >= SWEEP_SHARE else None
 
 
 def typical_distance(reference: np.ndarray) -> float:
-    """The median distance of a reference row to its nearest other reference row."""
+    """The median distance of a reference row to its nearest other, different reference row."""
     z = reference[:1000]
     norms = np.einsum("ij,ij->i", z, z)
     squared = norms[:, None] + norms[None, :] - 2.0 * (z @ z.T)
     np.fill_diagonal(squared, np.inf)
+    squared[squared <= _REPEAT] = np.inf  # as the watch does: a repeat is no neighbour
     return float(np.sqrt(max(np.median(squared.min(axis=1)), 0.0)))

@@ -11,6 +11,11 @@ lineage says how many rows that is, which versions answered them, and how
 often the label equals the answer, so whoever reads the candidate's card
 knows how much of what it learned the model decided.
 
+When the model's policy says ``[audit] require = "clean"``, the loop audits
+the rows it is about to learn from (``driftline data audit``, recorded in the
+audit chain as a person's audit is) before training on them: rows that fail
+end the retraining with the audit's own sentence, and nothing is registered.
+
 Registering is the step's one lasting effect, and it is idempotent: the
 candidate's lineage names its loop run, so a retraining killed after
 registering finds its candidate instead of training a second one.
@@ -34,9 +39,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from driftline import registry
+from driftline import dataaudit, registry
 from driftline.errors import DriftlineError, InputError
 from driftline.loop._checks import same
+from driftline.loop._words import audit_failed_words
 
 if TYPE_CHECKING:
     from driftline.loop._policy import LoopPolicy
@@ -132,6 +138,11 @@ def retrain(
         held = given.sample(frac=rp.holdout, random_state=0)
         learn = given.drop(held.index).reset_index(drop=True)
         held = held.reset_index(drop=True)
+    if registry.audit_required(ctx, run.model):
+        # Before training: data the audit refuses is not worth the hook's time.
+        report = dataaudit.audit_training(ctx, learn, target=rp.target, actor=actor)
+        if not report.passed:
+            raise InputError(audit_failed_words(report))
     key, sha = _store(ctx, held)
     lineage = {
         "loop_run": run.id,

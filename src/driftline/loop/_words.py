@@ -35,6 +35,7 @@ class Check(Protocol):
 
 
 __all__ = [
+    "audit_failed_words",
     "check_sentence",
     "duration",
     "feedback_words",
@@ -280,6 +281,22 @@ def step_sentence(
         f"Version {canary} of {model} answers {now}% of the traffic: {requests:,} of the "
         f"{min_requests:,} requests and {duration(min(elapsed, min_duration))} of the "
         f"{duration(min_duration)} this step needs, and no check shows it worse so far."
+    )
+
+
+def audit_failed_words(report: Any) -> str:
+    """Why the loop's retraining data failed the audit its policy requires (an AuditReport).
+
+    >>> from driftline.screening import AuditFinding, AuditReport
+    >>> flips = AuditFinding("label_issues", "critical", "120 labels (11%) look wrong.")
+    >>> audit_failed_words(AuditReport(1100, "y", "logistic", "sha256:ab", [flips]))
+    'the policy requires a clean audit of the training data, and the 1,100 rows the loop would learn from failed it: 120 labels (11%) look wrong; look at where those labels come from, then let the loop try again (driftline audit list --action data.audit shows the audit)'
+    """
+    serious = [f.message.rstrip(".") for f in report.findings if f.severity == "critical"]
+    return (
+        f"the policy requires a clean audit of the training data, and the {report.n_rows:,} "
+        f"rows the loop would learn from failed it: {'; '.join(serious[:3])}; look at where "
+        "those labels come from, then let the loop try again (driftline audit list --action data.audit shows the audit)"
     )
 
 

@@ -314,7 +314,9 @@ def run(
         dataset = _dataset(data, time_column, mv.signature.text_columns())
         source = DatasetSource(dataset, time_column)
     present = set(source.names)
-    columns = [c for c in mv.signature.names if c in present]
+    # A column the signature marks personal has no training values kept to compare with.
+    marked = mv.signature.personal
+    columns = [c for c in mv.signature.names if c in present and c not in marked]
     if data is None:
         # The log holds a hash (or nothing) of a column the privacy policy does not keep as
         # sent: against the raw training data it would always look drifted.

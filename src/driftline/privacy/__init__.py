@@ -7,7 +7,9 @@ card numbers among numbers. :class:`PrivacyPolicy` (the ``[privacy]`` table of
 ``driftline.toml``) says per column whether a value is ``redact``-ed, ``hash``-ed
 with the workspace secret (HMAC-SHA256; the secret lives outside the database,
 see :func:`workspace_secret`), ``drop``-ped or kept; columns it does not name are
-scanned and what is found is redacted. :class:`Redactor` applies it.
+scanned and what is found is redacted. A model's signature can mark columns
+personal too (``Redactor.mark_personal``, by the writers that know the model).
+:class:`Redactor` applies it.
 
 Every path that writes what a caller sent goes through a :class:`Redactor`:
 
@@ -32,7 +34,8 @@ the HTTP response or on the terminal, which is theirs); where such a message is
 written (a rejects file, a dead letter, a failure record), it is redacted there.
 Not covered: what a user writes themselves (batch output files, which carry
 their own key column to the place they name), the training data a model is
-registered with (its signature's categories and its reference profile), the
+registered with (its signature's categories and its reference profile, except
+for the columns its signature marks personal, which keep none), the
 feature values materialized into the online store from the user's own tables,
 and the log an exported edge runner keeps on its device (redacted when
 ingested).

@@ -14,6 +14,11 @@ called ``email`` is personal whichever model reads it::
     ssn = "drop"                        # never written at all
     postcode = "keep"                   # written as it is, not scanned
 
+A model's signature can also mark a column personal at registration
+(``driftline models register --personal email=hash``): writers that know the
+model add its marks (:meth:`PrivacyPolicy.with_personal`), and this table's own
+entry for a column, where it has one, still decides.
+
 A column with no entry is scanned: text for every kind the detector knows,
 numbers for payment card numbers; what is found is redacted (``detected =
 "hash"`` puts a keyed hash in its place instead, ``"keep"`` turns scanning off).
@@ -44,6 +49,13 @@ class PrivacyPolicy:
     columns: Mapping[str, str] = dataclasses.field(default_factory=dict)
     detected: str = "redact"
     region: str = "US"
+
+    def with_personal(self, marked: Mapping[str, str]) -> PrivacyPolicy:
+        """This policy and the columns a signature marks personal; the table's own entries win."""
+        extra = {name: action for name, action in marked.items() if name not in self.columns}
+        if not extra:
+            return self
+        return dataclasses.replace(self, columns={**extra, **self.columns})
 
     def action(self, column: str) -> str:
         """``redact``, ``hash``, ``drop``, ``keep``, or ``scan`` for a column not named."""

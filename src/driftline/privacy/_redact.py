@@ -35,6 +35,8 @@ _OWN_FIELDS = frozenset(
 # Fields that identify a request: a personal value in one is hashed whole, so joins hold.
 _ID_FIELDS = frozenset({"request_id", "request_key"})
 _DROP = object()
+# Two models marking one column differently: the stricter mark holds for both.
+_STRICTNESS = {"hash": 0, "redact": 1, "drop": 2}
 _MAYBE = re.compile(r"[0-9@]").search  # the detector's prefilter: nothing without these
 _TAGS = re.compile(r"(<[^>]*>)")
 _ATTRIBUTE = re.compile(r'="([^"]*)"')
@@ -47,6 +49,8 @@ class Redactor:
         self, policy: PrivacyPolicy | None = None, *, secret: Callable[[], bytes] | None = None
     ) -> None:
         self.policy = policy or PrivacyPolicy()
+        self._table = self.policy  # the [privacy] table alone, before any signature's marks
+        self._marked: dict[str, str] = {}
         self.detector = Detector(region=self.policy.region)
         self._secret_source = secret
         self._secret: bytes | None = None
@@ -59,6 +63,21 @@ class Redactor:
         if settings.secret is None and (home / SECRET_FILE).exists():
             _check_mode(home / SECRET_FILE)  # refuse a readable secret now, not mid-request
         return cls(policy, secret=lambda: workspace_secret(home, given=settings.secret))
+
+    def mark_personal(self, columns: Mapping[str, str]) -> None:
+        """Treat ``columns`` as a model's signature marks them (``{"email": "hash"}``).
+
+        Writers that know which models they write for call this with each model's
+        ``signature.personal``; the ``[privacy]`` table's own entries still win.
+        """
+        changed = False
+        for name, action in columns.items():
+            old = self._marked.get(name)
+            if action in _STRICTNESS and (old is None or _STRICTNESS[action] > _STRICTNESS[old]):
+                self._marked[name] = action
+                changed = True
+        if changed:  # one assignment: a writer in another thread sees one policy or the other
+            self.policy = self._table.with_personal(self._marked)
 
     # -- single values -----------------------------------------------------------
 

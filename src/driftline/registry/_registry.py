@@ -75,6 +75,7 @@ def register(
     trust: bool = False,
     actor: str | None = None,
     lineage: Mapping[str, Any] | None = None,
+    personal: Mapping[str, str] | None = None,
 ) -> ModelVersion:
     """Register a new immutable version of model ``name``.
 
@@ -87,7 +88,11 @@ def register(
     derived from it without retraining does (e.g. recalibrated). ``lineage``
     adds what else produced the version (the loop names the alert, the data
     window and its run), beside the fingerprint, code revision and parent,
-    which it cannot replace.
+    which it cannot replace. ``personal`` marks input columns personal in the
+    signature (``{"email": "hash"}``; ``hash``, ``redact`` or ``drop``): every
+    writer of the workspace's privacy policy then treats them so unless its
+    ``[privacy]`` table names them, and neither the signature nor the reference
+    profile keeps their training values.
     """
     check_name(name)
     if target is not None and train is None:
@@ -104,6 +109,12 @@ def register(
 
     flavor, blob, loaded = _artifact(ctx, model, trust)
     signature = _signature(loaded, train, target, inherited)
+    if personal:
+        if signature is None:
+            raise InputError(
+                "marking columns personal needs the training data (train=), where the columns are"
+            )
+        signature = signature.mark_personal(personal)
     extra = dict(lineage or {})
     lineage = {
         **extra,
@@ -240,7 +251,9 @@ def _store_blobs(
     if profile_key is not None and profile_sha is None:
         profile_sha = key_digest(profile_key)
     if train is not None:
-        profile_key, profile_sha = ctx.artifacts.put_blob(_profile_bytes(train))
+        # A personal column's training values are not kept (its drift is not followed).
+        kept = train.drop(columns=list(signature.personal if signature else ()))
+        profile_key, profile_sha = ctx.artifacts.put_blob(_profile_bytes(kept))
     if inherited is not None and "guard" in inherited.runtimes:
         runtimes["guard"] = inherited.runtimes["guard"]
     elif train is not None and signature is not None:
@@ -334,12 +347,14 @@ def _guard_bytes(train: pd.DataFrame, signature: Signature) -> tuple[bytes, dict
     from driftline.errors import DriftlineError
     from driftline.represent import FrozenOutlierScorer, OutlierScorer
 
-    inputs = train[[c for c in signature.names if c in train.columns]]
+    # A column marked personal is left out: the scorer would keep its training values.
+    marked = signature.personal
+    inputs = train[[c for c in signature.names if c in train.columns and c not in marked]]
     if len(inputs) > _GUARD_ROWS:
         inputs = inputs.sample(n=_GUARD_ROWS, random_state=0)
     # Small tables take the smallest rate their held-out half allows.
     fpr = max(_GUARD_FPR, 1.0 / (len(inputs) // 2 + 1))
-    if len(inputs) < 20 or fpr > 0.1:
+    if len(inputs) < 20 or fpr > 0.1 or not len(inputs.columns):
         return None
     try:
         scorer = OutlierScorer(fpr=fpr, random_state=0).fit(inputs)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -16,12 +16,14 @@ import pandas as pd
 
 from driftline.errors import InputError, SchemaError
 
-__all__ = ["ColumnSpec", "OutputSpec", "Signature"]
+__all__ = ["PERSONAL", "ColumnSpec", "OutputSpec", "Signature"]
 
 Kind = Literal["integer", "number", "boolean", "category", "string", "datetime"]
 FORMAT = 1
 # A string column with more distinct values than this is free text, not a category.
 MAX_CATEGORIES = 100
+# What may be written of a column marked personal (the privacy policy's actions).
+PERSONAL = ("hash", "redact", "drop")
 # Integer columns are int64 wherever they go next (numpy, Arrow, the models).
 _INT64_LIMIT = 2.0**63
 
@@ -36,10 +38,15 @@ class ColumnSpec:
     min: float | None = None
     max: float | None = None
     categories: tuple[str, ...] | None = None
+    # "hash", "redact" or "drop": what the privacy policy writes of the column's values,
+    # unless its own table names the column (see driftline.privacy).
+    personal: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["categories"] = list(self.categories) if self.categories is not None else None
+        if self.personal is None:  # signatures stored before the flag read as they were
+            del d["personal"]
         return d
 
 
@@ -103,6 +110,41 @@ class Signature:
         if target is not None:
             output = _infer_output(data[target], target, classes)
         return cls(columns=specs, output=output)
+
+    @property
+    def personal(self) -> dict[str, str]:
+        """The columns marked personal, with what is written of them."""
+        return {c.name: c.personal for c in self.columns if c.personal is not None}
+
+    def mark_personal(self, columns: Mapping[str, str]) -> Signature:
+        """This signature with ``columns`` marked personal (``{"email": "hash"}``).
+
+        A marked column keeps no value of the training data: its categories and
+        its range are left out, since the signature is stored in the database.
+        """
+        unknown = [c for c in columns if c not in self.names]
+        if unknown:
+            raise InputError(
+                f"cannot mark {', '.join(map(repr, unknown))} personal: not an input of the "
+                f"model; its inputs are {', '.join(self.names)}"
+            )
+        for name, action in columns.items():
+            if action not in PERSONAL:
+                raise InputError(
+                    f"a personal column is written as one of {', '.join(PERSONAL)}, got "
+                    f"{action!r} for {name!r}; hash keeps joins working, drop writes nothing"
+                )
+        return dataclasses.replace(
+            self,
+            columns=tuple(
+                dataclasses.replace(
+                    c, personal=columns[c.name], categories=None, min=None, max=None
+                )
+                if c.name in columns
+                else c
+                for c in self.columns
+            ),
+        )
 
     def text_columns(self, target: str | None = None) -> list[str]:
         """The columns known as text, and the label ``target`` (default: ours) if its classes are.
@@ -200,6 +242,7 @@ class Signature:
                 min=c.get("min"),
                 max=c.get("max"),
                 categories=tuple(c["categories"]) if c.get("categories") is not None else None,
+                personal=c.get("personal"),
             )
             for c in d["columns"]
         )

@@ -21,7 +21,7 @@ import pandas as pd
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from driftline.errors import RateLimitedError
-from driftline.guard import Guard, Scores, open_sweep_alert
+from driftline.guard import Buckets, Guard, Scores, open_buckets, open_sweep_alert
 from driftline.registry import Prediction
 from driftline.serving._router import Deployment, Route
 
@@ -60,6 +60,8 @@ class Guards:
     def __init__(self, state: Any) -> None:
         self.state = state
         self._guards: dict[str, Guard] = {}
+        # Opened with the first rate limit: shared by this server's workers (see guard).
+        self._buckets: Buckets | None = None
 
     def of(self, deployment: Deployment) -> Guard | None:
         policy = deployment.spec.guard
@@ -68,8 +70,17 @@ class Guards:
         model = deployment.spec.model
         guard = self._guards.get(model)
         if guard is None or guard.policy != policy:
-            guard = self._guards[model] = Guard(self.state.ctx, model, policy)
+            if policy.limits and self._buckets is None:
+                self._buckets = open_buckets(self.state.ctx.settings)
+            guard = self._guards[model] = Guard(
+                self.state.ctx, model, policy, buckets=self._buckets
+            )
         return guard
+
+    def close(self) -> None:
+        if self._buckets is not None:
+            self._buckets.close()
+            self._buckets = None
 
     def caller(self) -> tuple[str | None, str | None]:
         """The current request's token name (when it sent a known token) and address."""

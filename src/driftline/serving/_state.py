@@ -120,6 +120,7 @@ class ServerState:
                 await route.batcher.stop()
         await self.log_upkeep.stop()
         self.log.close()
+        self.guards.close()
 
     async def reload(self) -> None:
         """Load what changed in the deployments (see ``_reload``)."""
@@ -137,6 +138,8 @@ class ServerState:
         # The batcher serves one runtime: its metrics' children, looked up once.
         rows = self.metrics.batch_rows.labels(runtime.name, route)
         queued = self.metrics.queue_seconds.labels(runtime.name, route)
+        if self.log.redactor is not None:  # before its first answer is logged
+            self.log.redactor.mark_personal(runtime.signature.personal)
 
         def record(runtime: ModelRuntime, stats: BatchStats) -> None:
             rows.observe(stats.rows)

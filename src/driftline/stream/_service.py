@@ -55,7 +55,9 @@ def run(
     options.check()
     target = address.beside(sink, option="--sink")
     runtime = ModelRuntime.load(ctx, ref)
-    inference_log = InferenceLog.open(ctx.settings) if log else None
+    redactor = Redactor.from_settings(ctx.settings)
+    redactor.mark_personal(runtime.signature.personal)  # as the model's signature marks them
+    inference_log = InferenceLog.open(ctx.settings, redactor=redactor) if log else None
     try:
         worker = StreamWorker(
             runtime,
@@ -63,7 +65,7 @@ def run(
             target,
             options,
             log=inference_log,
-            redactor=Redactor.from_settings(ctx.settings),
+            redactor=redactor,
         )
         guard = stop_on_signals(worker) if handle_signals else contextlib.nullcontext()
         with guard:
