@@ -17,10 +17,8 @@ is on local scratch space that the next compaction clears.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
@@ -33,7 +31,11 @@ __all__ = ["CompactionFailed", "compaction_command", "compaction_result", "main"
 
 NICE = 10  # below serving: the child takes the CPU the server leaves
 _FAILED = 3  # the exit status of a failure the child could name in one line
-_RUN = "import sys; from driftline.store._compact_child import main; sys.exit(main(sys.argv[1:]))"
+# Niced first: its imports are work the server's requests should not wait behind either.
+_RUN = (
+    "import os, sys; os.nice(int(sys.argv[1])); "
+    "from driftline.store._compact_child import main; sys.exit(main(sys.argv[2:]))"
+)
 
 
 class CompactionFailed(StorageError):
@@ -46,8 +48,8 @@ class CompactionFailed(StorageError):
 
 def compaction_command(folder: Path, store: LogStore, *, nice: int = NICE) -> list[str]:
     """The command line of a child that compacts ``folder`` into ``store``."""
-    spec = {"folder": str(folder), "url": store.url, "endpoint": store.endpoint, "nice": nice}
-    return [sys.executable, "-c", _RUN, json.dumps(spec)]
+    spec = {"folder": str(folder), "url": store.url, "endpoint": store.endpoint}
+    return [sys.executable, "-c", _RUN, str(nice), json.dumps(spec)]
 
 
 def compaction_result(returncode: int, stdout: bytes, stderr: bytes) -> Compaction:
@@ -72,8 +74,6 @@ def main(argv: list[str]) -> int:
     spec = json.loads(argv[0])
     # Ctrl-C reaches the whole process group: the server decides when its child stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(OSError):
-        os.nice(int(spec.get("nice", NICE)))
     # What compaction warns of (damaged lines) goes to the server, which logs it as its own.
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     try:
