@@ -7,6 +7,7 @@ its turn, and kill it with SIGKILL while it publishes files.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import datetime as dt
@@ -253,3 +254,51 @@ def test_a_failing_compaction_is_logged_once_a_run_and_tried_again(
     assert len(said) == failures and "Not a directory" in said[0]
     assert "Traceback" not in server.text()
     assert left_ids(home) == expected(300)
+
+
+def opened_lock(pid: int) -> bool:
+    """Whether ``pid`` has the compaction lock's file open: past its start, at the lock."""
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd).endswith("compact.lock"):
+                    return True
+    return False
+
+
+def test_a_log_too_far_behind_compacts_at_the_servers_priority_until_it_catches_up(
+    tmp_path: Path, until: Callable[..., Any]
+) -> None:
+    # Small segments stand in for a busy server's 64 MB ones: more than CATCH_UP wait.
+    from prometheus_client import CollectorRegistry
+
+    from driftline.serving._log_upkeep import CATCH_UP, LogUpkeep
+
+    home = tmp_path
+    log = InferenceLog(home / "log", store=store_of(home), segment_bytes=20_000)
+    leave_segments(home, 1500)
+    assert sum(p.stat().st_size for p in waiting(home)) > CATCH_UP * log.segment_bytes
+    upkeep = LogUpkeep(log, CollectorRegistry(), every_s=0)
+
+    def priority_of_a_run() -> int:
+        async def run() -> int:
+            with compaction_lock(home) as lock:
+                task = asyncio.create_task(upkeep.compact())
+                await asyncio.to_thread(
+                    until, lambda: upkeep.child and opened_lock(upkeep.child.pid), timeout=30,
+                    what="the child at the lock",
+                )  # fmt: skip
+                assert upkeep.child is not None
+                niceness = os.getpriority(os.PRIO_PROCESS, upkeep.child.pid)
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+            await task
+            return niceness
+
+        return asyncio.run(run())
+
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert priority_of_a_run() == own  # behind: no yielding
+    assert left_ids(home) == expected(1500) and not waiting(home)
+    leave_segments(home, 30)
+    assert priority_of_a_run() == min(own + 10, 19)  # caught up: low priority again
+    log.close()

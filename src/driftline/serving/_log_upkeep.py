@@ -10,6 +10,11 @@ of reach, the child killed) is logged once and counted, then tried again next
 time: the segments stay until their files are published. Stopping the server
 ends a running child: compaction survives that at any moment, and the next
 start finishes the work.
+
+A child at low priority takes only the CPU the server leaves. Where the server
+keeps its cores busy, that can be too little to keep up, and the log would grow
+without end; once more than ``CATCH_UP`` segments' worth waits, the child runs at
+the server's own priority until the log has caught up.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from driftline.store import (
     InferenceLog,
     compaction_command,
     compaction_result,
+    waiting_bytes,
 )
 
 __all__ = ["LogUpkeep"]
@@ -33,6 +39,7 @@ __all__ = ["LogUpkeep"]
 logger = logging.getLogger("driftline.serving")
 log_logger = logging.getLogger("driftline.log")
 _GRACE_S = 10.0  # how long a child asked to stop may take before it is killed
+CATCH_UP = 4  # segments waiting before compaction stops yielding to requests
 
 
 class LogUpkeep:
@@ -41,6 +48,7 @@ class LogUpkeep:
         self.every_s = every_s
         self._task: asyncio.Task[None] | None = None
         self.child: asyncio.subprocess.Process | None = None  # the compaction running now
+        self._behind = False  # whether the last child ran at full priority to catch up
         self.corrupt = Counter(
             "driftline_log_corrupt_lines",
             "Inference log lines that failed their checksum and were left out, found by compaction.",
@@ -105,9 +113,22 @@ class LogUpkeep:
         self.compacted.inc(done.predictions + done.labels)
         self.corrupt.inc(done.corrupt)
 
+    def _nice(self) -> int | None:
+        behind = waiting_bytes(self.log.segments) > CATCH_UP * self.log.segment_bytes
+        if behind != self._behind:
+            self._behind = behind
+            logger.info(
+                "the inference log's compaction %s",
+                "is behind: it runs at the server's priority until it catches up"
+                if behind
+                else "has caught up: it runs at low priority again",
+            )
+        return 0 if behind else None  # None: compaction's own low priority
+
     async def _in_child(self) -> Compaction:
+        nice = await asyncio.to_thread(self._nice)  # a look at each segment's lock: off the loop
         child = await asyncio.create_subprocess_exec(
-            *compaction_command(self.log.segments, self.log.store),
+            *compaction_command(self.log.segments, self.log.store, nice=nice),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,

@@ -10,6 +10,7 @@ from driftline.store._compact_child import (
     CompactionFailed,
     compaction_command,
     compaction_result,
+    waiting_bytes,
 )
 from driftline.store._context import Context
 from driftline.store._db import Database, as_utc
@@ -85,5 +86,6 @@ __all__ = [
     "keyed_hash",
     "mask_url",
     "verify_blobs",
+    "waiting_bytes",
     "workspace_secret",
 ]

@@ -17,6 +17,7 @@ is on local scratch space that the next compaction clears.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import signal
@@ -26,8 +27,16 @@ from pathlib import Path
 from driftline.errors import DriftlineError, StorageError
 from driftline.store._compact import Compaction, compact
 from driftline.store._logstore import LogStore
+from driftline.store._segments import segment_files
 
-__all__ = ["CompactionFailed", "compaction_command", "compaction_result", "main"]
+__all__ = [
+    "NICE",
+    "CompactionFailed",
+    "compaction_command",
+    "compaction_result",
+    "main",
+    "waiting_bytes",
+]
 
 NICE = 10  # below serving: the child takes the CPU the server leaves
 _FAILED = 3  # the exit status of a failure the child could name in one line
@@ -46,10 +55,20 @@ class CompactionFailed(StorageError):
         self.detail = detail
 
 
-def compaction_command(folder: Path, store: LogStore, *, nice: int = NICE) -> list[str]:
-    """The command line of a child that compacts ``folder`` into ``store``."""
+def compaction_command(folder: Path, store: LogStore, *, nice: int | None = None) -> list[str]:
+    """The command line of a child that compacts ``folder`` into ``store``, niced by ``nice``
+    (:data:`NICE` when None)."""
     spec = {"folder": str(folder), "url": store.url, "endpoint": store.endpoint}
-    return [sys.executable, "-c", _RUN, str(nice), json.dumps(spec)]
+    return [sys.executable, "-c", _RUN, str(NICE if nice is None else nice), json.dumps(spec)]
+
+
+def waiting_bytes(folder: Path) -> int:
+    """How many bytes of closed segments wait for compaction in ``folder``."""
+    total = 0
+    for path in segment_files(folder, closed_only=True):
+        with contextlib.suppress(FileNotFoundError):  # compacted meanwhile
+            total += path.stat().st_size
+    return total
 
 
 def compaction_result(returncode: int, stdout: bytes, stderr: bytes) -> Compaction:
