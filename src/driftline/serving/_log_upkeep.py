@@ -117,7 +117,7 @@ class LogUpkeep:
         behind = waiting_bytes(self.log.segments) > CATCH_UP * self.log.segment_bytes
         if behind != self._behind:
             self._behind = behind
-            logger.info(
+            logger.warning(
                 "the inference log's compaction %s",
                 "is behind: it runs at the server's priority until it catches up"
                 if behind
