@@ -1,7 +1,7 @@
 """Does ``driftline serve`` hold for minutes under load, and keep every prediction it answered?
 
     python benchmarks/soak_bench.py                      # 10 minutes at concurrency 64
-    python benchmarks/soak_bench.py --quick              # 45 s in 15 s windows: proves it runs
+    python benchmarks/soak_bench.py --quick              # 60 s in 5 s windows, compaction every 15 s
     python benchmarks/soak_bench.py --duration 1800 --window 60 --concurrency 64
 
 Trains one model (a seeded RandomForestClassifier on 20 generated numeric
@@ -14,7 +14,11 @@ seconds, in windows of ``--window`` seconds, and samples over time:
 
 * the server's resident memory (RSS, its process tree) every second;
 * each window's throughput, p50 and p99 latency and non-2xx answers;
-* the size of the inference log folder (segments and compacted files).
+* the size of the inference log folder (segments and compacted files);
+* whether a compaction ran (``driftline_log_compacting`` and
+  ``driftline_log_compactions_total`` from ``/metrics``, every second), so that
+  windows with a compaction compare with those without: the baseline of the
+  same run. Windows shorter than the compaction interval tell them apart best.
 
 Every 200 answer's request id is recorded by the load generator. At the end
 the server is stopped (SIGINT, as Ctrl-C) and the log is read back: every
@@ -110,6 +114,7 @@ class Window:
     p99_ms: float
     rss_mib: float
     log_mib: float
+    compacting: bool = False  # a compaction ran during the window
 
     @property
     def rps(self) -> float:
@@ -182,21 +187,62 @@ def folder_mib(path: Path) -> float:
     return size / 2**20
 
 
-class Sampler(threading.Thread):
-    """RSS and log size every second, until stopped."""
+def own_rss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
-    def __init__(self, pid: int, log_dir: Path) -> None:
+
+def compaction_state(url: str) -> tuple[float, float]:
+    """(compactions started, 1 while one runs) from the server's /metrics."""
+    import httpx
+
+    found = {"driftline_log_compactions_total": 0.0, "driftline_log_compacting": 0.0}
+    try:
+        for line in httpx.get(f"{url}/metrics", timeout=5).text.splitlines():
+            name, _, value = line.partition(" ")
+            if name in found:
+                found[name] = float(value)
+    except httpx.HTTPError:
+        pass
+    return found["driftline_log_compactions_total"], found["driftline_log_compacting"]
+
+
+class Sampler(threading.Thread):
+    """RSS, log size and compaction state every second, until stopped."""
+
+    def __init__(self, pid: int, log_dir: Path, url: str) -> None:
         super().__init__(daemon=True)
-        self.pid, self.log_dir = pid, log_dir
+        self.pid, self.log_dir, self.url = pid, log_dir, url
         self.samples: list[tuple[float, float, float]] = []  # (monotonic, rss MiB, log MiB)
+        # (monotonic, compactions started, compacting now, RSS of the server's children MiB)
+        self.compactions: list[tuple[float, float, float, float]] = []
         self.stopping = threading.Event()
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            self.samples.append(
-                (time.monotonic(), tree_rss_mib(self.pid), folder_mib(self.log_dir))
-            )
+            now, tree = time.monotonic(), tree_rss_mib(self.pid)
+            self.samples.append((now, tree, folder_mib(self.log_dir)))
+            runs, running = compaction_state(self.url)
+            self.compactions.append((now, runs, running, tree - own_rss_mib(self.pid)))
             self.stopping.wait(1.0)
+
+    def compacted_between(self, start: float, end: float) -> bool:
+        """Whether a compaction ran at some moment between ``start`` and ``end`` (monotonic)."""
+        before = [c for c in self.compactions if c[0] <= start]
+        inside = [c for c in self.compactions if start < c[0] <= end]
+        if not inside:
+            return False
+        runs_before = before[-1][1] if before else 0.0
+        return (
+            inside[-1][1] > runs_before
+            or any(c[2] for c in inside)
+            or bool(before and before[-1][2])
+        )
 
     def latest(self) -> tuple[float, float]:
         _, rss, size = self.samples[-1] if self.samples else (0, 0.0, 0.0)
@@ -339,6 +385,7 @@ def render(
     load: tuple[tuple[float, ...], tuple[float, ...]],
     server_cpu_s: float,
     compacted: int = 0,
+    child_peak_mib: float = 0.0,
 ) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     rss = [s[1] for s in samples]
@@ -363,12 +410,13 @@ def render(
         f"{pinning}. Each row is one window of {args.window} s: its p50 and p99, its "
         "non-2xx answers and socket errors, and the server's RSS and log folder size at its end.",
         "",
-        "| from (s) | req/s | p50 (ms) | p99 (ms) | errors | RSS (MiB) | log (MiB) |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| from (s) | compaction | req/s | p50 (ms) | p99 (ms) | errors | RSS (MiB) | log (MiB) |",
+        "| ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for w in windows:
         lines.append(
-            f"| {w.start_s:.0f} | {w.rps:,.0f} | {fmt(w.p50_ms, 2)} | {fmt(w.p99_ms, 2)} "
+            f"| {w.start_s:.0f} | {'yes' if w.compacting else ''} | {w.rps:,.0f} "
+            f"| {fmt(w.p50_ms, 2)} | {fmt(w.p99_ms, 2)} "
             f"| {w.errors} | {fmt(w.rss_mib)} | {fmt(w.log_mib)} |"
         )
     minutes = max((last.start_s + last.seconds - first.start_s) / 60, 1e-9)
@@ -383,8 +431,10 @@ def render(
         f"worst {fmt(max(w.p99_ms for w in windows), 2)}.",
         f"- Log folder: {fmt(last.log_mib)} MiB at the end "
         f"({fmt((last.log_mib - windows[0].log_mib) / minutes)} MiB per minute after the first window).",
-        f"- Compaction every {args.compact_seconds:g} s while under load: {compacted:,} compacted "
-        "Parquet files in the log at the end.",
+        f"- Compaction every {args.compact_seconds:g} s while under load, in a child process: "
+        f"{compacted:,} compacted Parquet files in the log at the end; the server's children "
+        f"(the compaction) peaked at {fmt(child_peak_mib)} MiB resident.",
+        compaction_line(windows),
         f"- Every acknowledged prediction in the log: {'yes' if not missing else 'NO'} "
         f"({acked:,} acknowledged, {len(missing):,} missing"
         + (f", e.g. {', '.join(missing[:3])}" if missing else "")
@@ -394,12 +444,32 @@ def render(
     return "\n".join(lines)
 
 
+def compaction_line(windows: list[Window]) -> str:
+    """p99 and throughput of the windows with a compaction against those without."""
+    during = [w for w in windows if w.compacting]
+    others = [w for w in windows if not w.compacting]
+    if not during or not others:
+        return "- p99 with and without a compaction: not both seen (shorter --window tells them apart)."
+
+    def summary(ws: list[Window]) -> str:
+        p99 = [w.p99_ms for w in ws]
+        rps = sum(w.requests - w.errors for w in ws) / sum(w.seconds for w in ws)
+        return (
+            f"p99 median {fmt(float(np.median(p99)), 2)} ms, worst {fmt(max(p99), 2)} ms, "
+            f"{rps:,.0f} req/s over {len(ws)} windows"
+        )
+
+    return f"- Windows with a compaction: {summary(during)}; without: {summary(others)}."
+
+
 # -- main --------------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="45 s in 15 s windows")
+    parser.add_argument(
+        "--quick", action="store_true", help="60 s in 5 s windows, compaction every 15 s"
+    )
     parser.add_argument("--duration", type=int, default=600, help="seconds of load")
     parser.add_argument("--window", type=int, default=30, help="seconds per sample window")
     parser.add_argument("--concurrency", type=int, default=64)
@@ -410,13 +480,15 @@ def main() -> None:
     parser.add_argument(
         "--compact-seconds",
         type=float,
-        default=60,
+        default=None,
         help="how often the server compacts its log (DRIFTLINE_LOG_COMPACT_SECONDS); the "
         "default 60 makes it compact ten times in a 10-minute soak, not once as 600 would",
     )
     args = parser.parse_args()
     if args.quick:
-        args.duration, args.window = 45, 15
+        args.duration, args.window = 60, 5
+        args.compact_seconds = args.compact_seconds or 15
+    args.compact_seconds = args.compact_seconds or 60
     if args.window > args.duration:
         parser.error("--window must not be longer than --duration")
     command = "python benchmarks/soak_bench.py " + shlex.join(sys.argv[1:])
@@ -449,13 +521,14 @@ def main() -> None:
         )
         wait_ready(server, url, root / "serve.log")
         load_before = os.getloadavg()
-        sampler = Sampler(server.pid, home / "log")
+        sampler = Sampler(server.pid, home / "log", url)
         sampler.start()
         cpu0 = process_tree_cpu(server.pid)
         began = time.monotonic()
         windows: list[Window] = []
         while (elapsed := time.monotonic() - began) < args.duration - 1:
             length = min(args.window, args.duration - elapsed)
+            window_began = time.monotonic()
             acks = root / f"acks-{len(windows):04d}"
             if tool == "wrk":
                 r = run_wrk(load_pin, url, script, acks, args.concurrency, length)
@@ -472,11 +545,13 @@ def main() -> None:
                     r["p99_ms"],
                     rss,
                     size,
+                    sampler.compacted_between(window_began, time.monotonic()),
                 )
             )
             w = windows[-1]
             log(
                 f"{elapsed:5.0f} s: {w.rps:,.0f} req/s, p99 {w.p99_ms:.2f} ms, errors {w.errors}, RSS {rss:.0f} MiB, log {size:.1f} MiB"
+                + (", compacting" if w.compacting else "")
             )
         server_cpu = process_tree_cpu(server.pid) - cpu0
         sampler.stopping.set()
@@ -489,6 +564,7 @@ def main() -> None:
         report = render(
             command, args, tool, pinning, windows, sampler.samples, len(acked), missing,
             (load_before, load_after), server_cpu, len(list((home / "log").rglob("*.parquet"))),
+            max((c[3] for c in sampler.compactions), default=0.0),
         )  # fmt: skip
         print(report)
         if not args.no_write:

@@ -18,9 +18,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
-from driftline.store import InferenceLog, LogStore
+from driftline.store import (
+    CompactionFailed,
+    InferenceLog,
+    LogStore,
+    compaction_command,
+    compaction_result,
+)
 
 MODELS = ("a", "b", "c")
 
@@ -162,3 +169,76 @@ def test_kill_9_while_compacting_loses_nothing_and_doubles_nothing(
     assert not [p for p in (root / "segments").iterdir() if p.suffix in (".seg", ".open")]
     assert read_ids(root, store) == expected_ids(n)
     assert labels_of(root, store) == {f"r{i}": i % 2 for i in range(0, n, 7)}
+
+
+def test_a_segment_larger_than_a_chunk_streams_row_groups_with_its_types_settled(
+    tmp_path: Path,
+) -> None:
+    # 50,000 records: three chunks, which disagree on types and on which inputs there are.
+    # The file is written a chunk at a time, and reads as the same records held in memory would.
+    n = 50_000
+    records = []
+    for i in range(n):
+        inputs: dict[str, object] = {"x": i if i < 30_000 else i + 0.5}  # int, then float
+        inputs["code"] = i if i < 45_000 else f"c{i}"  # numbers, then text: kept as text
+        if i >= 40_000:
+            inputs["late"] = True  # an input that first appears in the last chunk
+        records.append({**record(i), "model": "a", "inputs": inputs})
+    log = InferenceLog(tmp_path / "log", segment_bytes=1 << 30)
+    for r in records:
+        log.append(r)
+    log.close()
+    before = read_model(tmp_path / "log", "a")
+    done = InferenceLog(tmp_path / "log").compact()
+    assert (done.predictions, done.segments) == (n, 1)
+    files = list((tmp_path / "log" / "parquet").rglob("*.parquet"))
+    assert len(files) == 4  # one per day
+    assert all(pq.ParquetFile(f).metadata.num_row_groups >= 2 for f in files)
+    assert not (tmp_path / "log" / "compacting").exists()  # its scratch space is cleared
+    after = read_model(tmp_path / "log", "a")
+    assert after == before
+    assert after["x"]["r29999"] == 29999 and after["x"]["r30001"] == 30001.5
+    assert after["code"]["r7"] == "7" and after["code"]["r45001"] == "c45001"
+    assert after["late"]["r7"] is None and after["late"]["r40001"] is True
+
+
+def read_model(root: Path, model: str) -> dict[str, dict[str, object]]:
+    table = InferenceLog(root).read(model)
+    ids = table.column("request_id").to_pylist()
+    return {
+        name: dict(zip(ids, table.column(name).to_pylist(), strict=True))
+        for name in ("x", "code", "late")
+    }
+
+
+def test_a_child_process_compacts_as_the_server_asks_and_says_why_it_could_not(
+    tmp_path: Path, store_url: tuple[str, str | None]
+) -> None:
+    root, store = tmp_path / "log", LogStore(store_url[0], s3_endpoint_url=store_url[1])
+    write_segments(root, 600)
+    (root / "segments" / "00000000000000000001-1-deadbeef.seg").write_bytes(b"00000000 {}\n" * 2)
+    child = subprocess.run(compaction_command(root / "segments", store), capture_output=True)
+    done = compaction_result(child.returncode, child.stdout, child.stderr)
+    assert (done.predictions, done.labels, done.corrupt) == (600, len(range(0, 600, 7)), 2)
+    assert b"failed their checksum" in child.stderr  # told to the server, which logs it
+    assert read_ids(root, store) == expected_ids(600)
+    assert labels_of(root, store) == {f"r{i}": i % 2 for i in range(0, 600, 7)}
+
+    # A store it cannot write: one line saying why, and the segments are kept for next time.
+    write_segments(root, 30)
+    blocked = LogStore(str(tmp_path / "blocked"))
+    (tmp_path / "blocked" / "predictions").write_text("in the way")
+    child = subprocess.run(compaction_command(root / "segments", blocked), capture_output=True)
+    with pytest.raises(CompactionFailed, match="failed while writing predictions") as failed:
+        compaction_result(child.returncode, child.stdout, child.stderr)
+    assert "\n" not in str(failed.value) and b"Traceback" not in child.stderr
+    assert list((root / "segments").iterdir())
+
+
+def test_a_child_killed_or_mute_is_a_failure_that_says_so() -> None:
+    with pytest.raises(CompactionFailed, match="stopped by signal 9"):
+        compaction_result(-9, b"", b"")
+    with pytest.raises(CompactionFailed, match="exited 1: ValueError: bad"):
+        compaction_result(1, b"", b"Traceback (most recent call last):\nValueError: bad\n")
+    with pytest.raises(CompactionFailed, match="no result"):
+        compaction_result(0, b"", b"")

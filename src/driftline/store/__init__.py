@@ -6,6 +6,12 @@ Knows nothing of statistics or models; services compose it.
 from driftline.privacy import keyed_hash, workspace_secret
 from driftline.store._artifacts import ArtifactStore, BlobState, key_digest
 from driftline.store._compact import Compaction
+from driftline.store._compact_child import (
+    CompactionFailed,
+    compaction_command,
+    compaction_result,
+    waiting_bytes,
+)
 from driftline.store._context import Context
 from driftline.store._db import Database, as_utc
 from driftline.store._db_faults import mask_url
@@ -52,6 +58,7 @@ __all__ = [
     "BlobState",
     "Check",
     "Compaction",
+    "CompactionFailed",
     "Context",
     "Database",
     "DeploymentRow",
@@ -74,6 +81,8 @@ __all__ = [
     "TokenRow",
     "as_utc",
     "check_stores",
+    "compaction_command",
+    "compaction_result",
     "diagnose",
     "join_outcomes",
     "key_digest",
@@ -81,6 +90,7 @@ __all__ = [
     "lead_metric",
     "mask_url",
     "verify_blobs",
+    "waiting_bytes",
     "window_figures",
     "workspace_secret",
 ]

@@ -3,7 +3,10 @@
 For each closed segment, in order: read it (counting damaged lines), write one
 file per (kind, model, day) named after the segment, unless that file is
 already there, record the damaged-line count, and only then delete the
-segment. A ``kill -9`` anywhere leaves either the segment (compacted again
+segment. Records become Arrow a chunk at a time and each file is written a row
+group at a time from chunks spilled to local scratch space (``_spill``), so
+memory stays bounded however large the segment; a file is published whole, by
+a rename or one upload, once it is complete. A ``kill -9`` anywhere leaves either the segment (compacted again
 next time, its finished files skipped) or every file and no segment: nothing
 is lost and, because readers skip the part of a segment whose file exists
 (see ``_logread``), nothing is counted twice.
@@ -18,6 +21,7 @@ import dataclasses
 import datetime as dt
 import fcntl
 import json
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +31,7 @@ import pyarrow as pa
 
 from driftline.store._logstore import NO_MODEL, LogStore
 from driftline.store._segments import SegmentScan, closed_segments, segment_started
+from driftline.store._spill import SpilledTable, as_texts
 
 __all__ = [
     "KINDS",
@@ -66,7 +71,7 @@ META_COLUMNS = (
 )
 # Names an input cannot take as its column: they are the record's own.
 RESERVED = frozenset((*META_COLUMNS, "label", "kind"))
-_CHUNK = 20_000  # records turned into Arrow at a time: memory follows the segment, not Python
+_CHUNK = 20_000  # records held before they are turned into Arrow and spilled to disk
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,9 +110,16 @@ def compact_held(folder: Path, store: LogStore, scan: SegmentScan | None = None)
     """:func:`compact`, by a caller already holding :func:`exclusive`."""
     scan = scan or SegmentScan()
     total = Compaction()
-    for path in closed_segments(folder):
-        done = _compact_one(path, store, scan)
-        total = Compaction(*(a + b for a, b in zip(_values(total), _values(done), strict=True)))
+    # Chunks and files being written, on local disk: what a run cut short left is cleared.
+    scratch = folder.parent / "compacting"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+    try:
+        for path in closed_segments(folder):
+            done = _compact_one(path, store, scan, scratch)
+            total = Compaction(*(a + b for a, b in zip(_values(total), _values(done), strict=True)))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return total
 
 
@@ -116,31 +128,32 @@ def _values(c: Compaction) -> tuple[int, ...]:
 
 
 class _Group:
-    """Records of one (kind, model, day), turned into Arrow a chunk at a time."""
+    """Records of one (kind, model, day), turned into Arrow and spilled a chunk at a time.
 
-    def __init__(self, kind: str) -> None:
+    ``spill`` is None when the file is already published (a run cut short after
+    writing it): its records are counted, not kept.
+    """
+
+    def __init__(self, kind: str, spill: SpilledTable | None) -> None:
         self.kind = kind
+        self.spill = spill
         self.pending: list[dict[str, Any]] = []
-        self.tables: list[pa.Table] = []
         self.rows = 0
 
     def add(self, record: dict[str, Any]) -> None:
-        self.pending.append(record)
         self.rows += 1
-        if len(self.pending) >= _CHUNK:
-            self.tables.append(records_table(self.pending, self.kind))
-            self.pending = []
+        if self.spill is not None:
+            self.pending.append(record)
 
-    def table(self) -> pa.Table:
-        if self.pending:
-            self.tables.append(records_table(self.pending, self.kind))
-            self.pending = []
-        return concat(self.tables)
+    def flush(self) -> None:
+        if self.pending and self.spill is not None:
+            self.spill.add(records_table(self.pending, self.kind))
+        self.pending = []
 
 
-def _compact_one(path: Path, store: LogStore, scan: SegmentScan) -> Compaction:
+def _compact_one(path: Path, store: LogStore, scan: SegmentScan, scratch: Path) -> Compaction:
     groups: dict[tuple[str, str, str], _Group] = {}
-    before, unusable = scan.corrupt, 0
+    before, unusable, pending = scan.corrupt, 0, 0
     first: dt.datetime | None = None
     last: dt.datetime | None = None
     opened = segment_started(path)
@@ -159,14 +172,23 @@ def _compact_one(path: Path, store: LogStore, scan: SegmentScan) -> Compaction:
         where = (f"{kind}s", model, when.date().isoformat())
         group = groups.get(where)
         if group is None:
-            group = groups[where] = _Group(kind)
+            done = store.exists(_key(where, path))
+            spill = None if done else SpilledTable(scratch, f"{len(groups)}")
+            group = groups[where] = _Group(kind, spill)
         group.add(record)
+        pending += 1
+        if pending >= _CHUNK:  # bounded memory: a chunk of records at a time, over all groups
+            for g in groups.values():
+                g.flush()
+            pending = 0
     corrupt = scan.corrupt - before + unusable
     files = 0
-    for (kind, model, day), group in groups.items():
-        key = f"{LogStore.partition(kind, model, day)}/{path.stem}.parquet"
-        if not store.exists(key):
-            store.publish_table(key, group.table())
+    for where, group in groups.items():
+        group.flush()
+        if group.spill is not None:
+            local = scratch / f"{group.spill.name}.parquet.part"
+            group.spill.write_parquet(local)
+            store.publish_file(_key(where, path), local)
             files += 1
     if corrupt:
         key = f"dropped/{path.stem}.json"
@@ -188,6 +210,11 @@ def _compact_one(path: Path, store: LogStore, scan: SegmentScan) -> Compaction:
         files=files,
         corrupt=corrupt,
     )
+
+
+def _key(where: tuple[str, str, str], segment: Path) -> str:
+    kind, model, day = where
+    return f"{LogStore.partition(kind, model, day)}/{segment.stem}.parquet"
 
 
 def parse_timestamp(value: Any) -> dt.datetime | None:
@@ -234,11 +261,7 @@ def _array(values: list[Any]) -> pa.Array:
         return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         # Mixed kinds in one column (1 and "1"): kept as text rather than refused.
-        return pa.array(_texts(values), pa.string())
-
-
-def _texts(values: list[Any]) -> list[str | None]:
-    return [None if v is None else v if isinstance(v, str) else json.dumps(v) for v in values]
+        return pa.array(as_texts(values), pa.string())
 
 
 def concat(tables: list[pa.Table]) -> pa.Table:
@@ -258,6 +281,8 @@ def concat(tables: list[pa.Table]) -> pa.Table:
         for t in tables:
             for name in mixed & set(t.column_names):
                 i = t.column_names.index(name)
-                t = t.set_column(i, name, pa.array(_texts(t.column(name).to_pylist()), pa.string()))
+                t = t.set_column(
+                    i, name, pa.array(as_texts(t.column(name).to_pylist()), pa.string())
+                )
             as_text.append(t)
         return pa.concat_tables(as_text, promote_options="permissive")

@@ -15,11 +15,14 @@ already there instead of adding a second copy.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import fsspec
@@ -112,6 +115,38 @@ class LogStore:
             _fsync_dir(parent)
 
         self._call(f"writing {key}", write)
+
+    def publish_file(self, key: str, local: Path) -> None:
+        """Move the finished local file ``local`` to ``key``, whole or not at all, durably.
+
+        What compaction writes a row group at a time: never held in memory whole.
+        """
+        path = self.path(key)
+        if not self._local:
+            # An upload becomes visible only once complete (a multipart upload too).
+            self._call(f"writing {key}", self.fs.put_file, str(local), path)
+            local.unlink(missing_ok=True)
+            return
+
+        def move() -> None:
+            parent = path.rsplit("/", 1)[0]
+            os.makedirs(parent, exist_ok=True)
+            with open(local, "rb+") as f:
+                os.fsync(f.fileno())  # the segment is deleted next: the copy must be on disk
+            try:
+                os.replace(local, path)  # same disk: a rename, seen whole or not at all
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+                tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+                shutil.copyfile(local, tmp)
+                with open(tmp, "rb+") as f:
+                    os.fsync(f.fileno())
+                os.replace(tmp, path)
+                local.unlink()
+            _fsync_dir(parent)
+
+        self._call(f"writing {key}", move)
 
     def publish_table(self, key: str, table: pa.Table) -> None:
         buffer = io.BytesIO()
