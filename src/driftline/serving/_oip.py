@@ -40,6 +40,7 @@ from driftline.serving._tensors import (
 
 __all__ = [
     "HEADER_LENGTH",
+    "JSON_HEADERS",
     "InferRequest",
     "OutputTensor",
     "RequestedOutput",
@@ -54,6 +55,9 @@ __all__ = [
 ]
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
+# The headers of every JSON answer: one shared dict, which the fast path recognises
+# by identity and sends pre-encoded. Read-only.
+JSON_HEADERS: dict[str, str] = {"Content-Type": "application/json"}
 # numpy refuses arrays whose dimensions multiply past its index type; refuse
 # such shapes ourselves so a hostile shape with a zero in it cannot get there.
 _MAX_DIMS = 32
@@ -514,7 +518,7 @@ def encode_infer_response(
     doc["outputs"] = tensors
     header = orjson.dumps(doc)
     if not binary:
-        return header, {"Content-Type": "application/json"}
+        return header, JSON_HEADERS
     return b"".join([header, *chunks]), {
         "Content-Type": "application/octet-stream",
         HEADER_LENGTH: str(len(header)),
