@@ -689,6 +689,23 @@ def build_targets(keys: list[str], ports: dict[str, int], mlserver_label: str) -
     return [every[k] for k in keys]
 
 
+def cpu_only(args: argparse.Namespace) -> None:
+    """``--cpu``: train, register and deploy as for a run, then drive the app in process."""
+    from _serve_cpu import cpu_per_request
+
+    root = Path(tempfile.mkdtemp(prefix="serve_bench_cpu_"))
+    try:
+        fx = make_fixture(root, args.seed)
+        home, _ = make_workspace(fx, Path(sys.executable).parent / "driftline")
+        mine = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, mine[:1])  # one core, as the server has in a run
+        for report in cpu_per_request(home, fx.v2_bodies, args.concurrency, args.cpu, args.profile):
+            print(report)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1 s warm-up, 3 s per point")
@@ -720,9 +737,20 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        metavar="N",
+        help="instead: driftline's own CPU per V2 request, N requests in process per "
+        "concurrency, no sockets (see _serve_cpu.py)",
+    )
+    parser.add_argument("--profile", action="store_true", help="with --cpu: cProfile, CPU clock")
     args = parser.parse_args()
     if args.quick:
         args.warmup, args.duration = 1, 3
+    if args.cpu:
+        cpu_only(args)
+        return
     keys = [k.strip() for k in args.targets.split(",") if k.strip()]
     unknown = sorted(set(keys) - set(ALL_TARGETS))
     if unknown:

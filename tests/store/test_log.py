@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -58,6 +59,26 @@ def test_fsync_mode_also_keeps_everything(tmp_path: Path) -> None:
         log.write(record(i))
     log.close()
     assert [r["request_id"] for r in log.records()] == [f"r{i}" for i in range(5)]
+
+
+def test_a_lone_writers_groups_share_fdatasyncs_and_fsync_mode_waits_for_its_own(
+    tmp_path: Path,
+) -> None:
+    lone = InferenceLog(tmp_path / "write")
+    for i in range(30):
+        lone.write(record(i))  # one at a time: each its own group
+        paced = time.perf_counter() + 0.0002  # a lone client's pace, on the CPU not a timer
+        while time.perf_counter() < paced:
+            pass
+    lone.close()
+    assert lone.groups == 30
+    assert lone.syncs <= lone.groups // 2  # the syncer's 2 ms window let several share one
+
+    synced = InferenceLog(tmp_path / "fsync", wait_for="fsync")
+    for i in range(5):
+        synced.write(record(i))  # returns only after the fdatasync that covers it
+    synced.close()
+    assert synced.syncs >= synced.groups == 5  # no window: nobody waits for company
 
 
 def damage(segment: Path) -> None:

@@ -33,6 +33,7 @@ _INFER = re.compile(r"^/v2/models/([^/]+)/infer$")
 _PREDICT = re.compile(r"^/v1/models/([^/]+)/predict$")
 _HEADER_LENGTH = _oip.HEADER_LENGTH.lower().encode("latin-1")
 _JSON_HEADERS = {"content-type": "application/json"}
+_JSON_RAW = (b"content-type", b"application/json")
 
 
 class FastPath:
@@ -66,7 +67,7 @@ class FastPath:
                 answer = await infer_body(self.state, model, None, raw, header_length)
             else:
                 records = await predict_fast(self.state, model, raw)
-                answer = (records, _JSON_HEADERS) if records is not None else None
+                answer = (records, _oip.JSON_HEADERS) if records is not None else None
         except Exception as exc:  # every error becomes its status here, as at the edge
             status = status_for(exc)
             response = error_response(exc, method="POST", path=path)
@@ -82,10 +83,14 @@ class FastPath:
             await self.app(scope, _replay(raw, receive), send)
             return
         body, headers = answer
-        raw_headers = [
-            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
-        ]
-        raw_headers.append((b"content-length", str(len(body)).encode("latin-1")))
+        length = (b"content-length", b"%d" % len(body))
+        if headers is _oip.JSON_HEADERS:  # nearly every answer: its headers encoded once
+            raw_headers = [_JSON_RAW, length]
+        else:
+            raw_headers = [
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
+            ]
+            raw_headers.append(length)
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
 

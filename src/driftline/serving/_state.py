@@ -50,7 +50,7 @@ class ServerConfig:
     reload_retry_s: float = 30.0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one per request, built five times faster
 class Answer:
     route: Route
     prediction: Prediction
@@ -89,6 +89,7 @@ class ServerState:
         # The metrics every answer updates, by (model, route, protocol): labels() per
         # request would look them up under a lock each time.
         self._answered: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+        self._in_flight = 0  # requests between the batcher and their answer (see predict)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -211,18 +212,25 @@ class ServerState:
             route.runtime.signature.validate(frame)
             payload = route.runtime.prepare(frame)
         base = request_id or self._id_prefix + f"{next(self._id_counter):016x}".translate(_LETTERS)
+        # A lone caller's request (none other waiting on the model or the log) is
+        # answered in this task; with company it joins the batch.
+        alone = self._in_flight == 0
+        self._in_flight += 1
         try:
-            prediction = await route.batcher.predict(
-                payload, timeout=self.config.timeout_s, check=check
+            try:
+                prediction = await route.batcher.predict(
+                    payload, timeout=self.config.timeout_s, check=check, alone=alone
+                )
+            except Exception as exc:
+                await self._failed(route, base, len(frame), exc, time.perf_counter() - started)
+                raise
+            latency = time.perf_counter() - started
+            ids = [base] if len(frame) == 1 else [f"{base}:{i}" for i in range(len(frame))]
+            await self._log(
+                route, payload, prediction, ids, latency, key=key, looked_up=looked_up, guard=scores
             )
-        except Exception as exc:
-            await self._failed(route, base, len(frame), exc, time.perf_counter() - started)
-            raise
-        latency = time.perf_counter() - started
-        ids = [base] if len(frame) == 1 else [f"{base}:{i}" for i in range(len(frame))]
-        await self._log(
-            route, payload, prediction, ids, latency, key=key, looked_up=looked_up, guard=scores
-        )
+        finally:
+            self._in_flight -= 1
         answered = self._answered.get((model, route.name, protocol))
         if answered is None:
             answered = self._answered[(model, route.name, protocol)] = (
