@@ -165,7 +165,8 @@ class Scorer:
         return Prediction(labels, probs)
 
     def _output(self, key: pa.Array | pa.ChunkedArray, prediction: Any) -> pa.Table:
-        columns: dict[str, Any] = {self.key or ROW: key, PREDICTION: pa.array(prediction.labels)}
+        labels = _labels(prediction.labels, self.runtime.classes)
+        columns: dict[str, Any] = {self.key or ROW: key, PREDICTION: labels}
         probs = prediction.probabilities
         if probs is not None and self.runtime.classes is not None:
             for j, label in enumerate(self.runtime.classes):
@@ -218,6 +219,19 @@ def _profiled_columns(
     output = runtime.signature.output
     target = output.target if output is not None else None
     return inputs, target if target is not None and target in reference.columns else None
+
+
+def _labels(labels: np.ndarray, classes: list[Any] | None) -> pa.Array:
+    """Predicted labels as Arrow, text built once per class rather than once per row."""
+    if labels.dtype.kind != "U" or not classes or not all(isinstance(c, str) for c in classes):
+        return pa.array(labels)
+    codes = np.full(len(labels), -1, dtype=np.int32)
+    for j, label in enumerate(classes):
+        codes[labels == label] = j
+    if (codes < 0).any():  # a label outside the classes: write what the model said
+        return pa.array(labels)
+    dictionary = pa.array(classes, pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(codes), dictionary).dictionary_decode()
 
 
 def _text(column: pa.ChunkedArray) -> np.ndarray:
