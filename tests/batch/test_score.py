@@ -87,6 +87,36 @@ def test_rows_that_break_the_signature_are_set_aside_with_their_reason(
     assert out["prediction"].tolist() == labels.tolist()
 
 
+def test_a_partition_with_a_reject_scores_its_other_rows_to_the_same_bits(
+    ws: Workspace, tmp_path: Path, shop_rows: Rows
+) -> None:
+    # A partition whose rows all pass goes to the model column by column; one with a
+    # reject goes through the frame and its row checks. Both must write the same answers.
+    rows = shop_rows(2_000, 8)
+    rows.to_parquet(tmp_path / "clean.parquet")
+    spoiled = rows.copy()
+    spoiled["colour"] = spoiled["colour"].astype(object)
+    spoiled.loc[1_000, "colour"] = None  # the second partition only
+    spoiled.to_parquet(tmp_path / "spoiled.parquet")
+    for name in ("clean", "spoiled"):
+        ws.batch_score(
+            "shop@champion",
+            input=tmp_path / f"{name}.parquet",
+            output=tmp_path / f"out-{name}",
+            chunk_rows=1_000,
+        )
+    clean, spoiled_out = read_frame(tmp_path / "out-clean"), read_frame(tmp_path / "out-spoiled")
+    assert spoiled_out["row"].tolist() == [r for r in range(2_000) if r != 1_000]
+    kept = clean[clean["row"] != 1_000].reset_index(drop=True)
+    assert spoiled_out["prediction"].tolist() == kept["prediction"].tolist()
+    for column in ("probability_no", "probability_yes"):
+        assert np.array_equal(spoiled_out[column].to_numpy(), kept[column].to_numpy())
+    first = "part-000000.parquet"  # the same rows, all passing, in both runs
+    assert (tmp_path / "out-clean" / first).read_bytes() == (
+        tmp_path / "out-spoiled" / first
+    ).read_bytes()
+
+
 def test_a_partition_of_rejects_only_keeps_the_output_readable(
     ws: Workspace, tmp_path: Path, shop_rows: Rows
 ) -> None:

@@ -123,6 +123,19 @@ def test_a_profile_keeps_distinct_categories_distinct() -> None:
     assert out["reservoir"]["values"]["city"] == ["[EMAIL]", "Paris"]
 
 
+def test_a_profiles_sample_is_redacted_as_each_of_its_values_would_be() -> None:
+    r = redactor(personal=["customer"], columns={"notes": "redact", "code": "keep"})
+    numbers = [0.5, -3.0, 4111111111111111.0, 4111111111111112.0, 1e30, None, 7.25e11]
+    texts = ["a@x.org", "Paris", "a@x.org", None, "call 536-22-8726", "Paris"]
+    values = {"amount": numbers, "city": texts, "customer": texts, "notes": texts, "code": texts}
+    profile = {"format": 2, "columns": [], "reservoir": {"size": 7, "keys": [], "values": values}}
+    stored = r.profile(profile)["reservoir"]["values"]
+    for name, column in values.items():
+        assert stored[name] == [r._cells(name, v, pseudonym=False) for v in column]
+    assert stored["amount"] == [0.5, -3.0, None, 4111111111111112.0, 1e30, None, 7.25e11]
+    assert stored["city"] == ["[EMAIL]", "Paris", "[EMAIL]", None, "call [US_SSN]", "Paris"]
+
+
 @pytest.mark.parametrize(
     ("table", "says"),
     [

@@ -76,3 +76,21 @@ def test_merged_reservoir_of_text_only_partitions_is_uniform() -> None:
         sampled = parts[0].merge(parts[1]).reservoir.values["label"]
         counts += np.isin(labels, sampled.astype(str))
     assert _uniform_p_value(counts) > 1e-3
+
+
+def test_a_stored_sample_writes_missing_and_infinite_numbers_as_null() -> None:
+    values = [0.1, np.nan, np.inf, -np.inf, 2.5e30, -0.0, 7.0]
+    table = pa.table({"x": values, "id": np.arange(len(values))})
+    profile = Profile.build(table, reservoir_size=len(values))
+    stored = profile.to_dict()["reservoir"]["values"]
+    by_id = dict(zip(stored["id"], stored["x"], strict=True))
+    assert [by_id[float(i)] for i in range(len(values))] == [
+        0.1,
+        None,
+        None,
+        None,
+        2.5e30,
+        -0.0,
+        7.0,
+    ]
+    assert all(type(v) is float for v in stored["x"] if v is not None)

@@ -49,7 +49,7 @@ class Scored:
     log: list[dict[str, Any]] | None = None
     # What the profile is computed from, until it is (then dropped).
     accepted: pa.Table | None = dataclasses.field(default=None, repr=False)
-    labels: np.ndarray | None = dataclasses.field(default=None, repr=False)
+    labels: pa.ChunkedArray | None = dataclasses.field(default=None, repr=False)
 
     @property
     def rejected(self) -> int:
@@ -91,6 +91,12 @@ class Scorer:
         """Validate and predict one partition; its profile is left to :meth:`profile`."""
         n = chunk.num_rows
         rows = pa.array(np.arange(first_row, first_row + n, dtype=np.int64))
+        columns = self._columns(chunk) if n and not self.log else None
+        prediction = self.runtime.predict_columns(columns) if columns is not None else None
+        if prediction is not None:  # every row passed: no frame made, nothing rejected
+            output = self._output(chunk.column(self.key) if self.key else rows, prediction)
+            labels = output.column(PREDICTION)
+            return Scored(index, first_row, n, output, None, None, None, chunk, labels)
         frame = chunk.select(self.signature.names).to_pandas(date_as_object=False)
         ok, reasons = self._check(frame)
         good = frame if ok.all() else frame[ok].reset_index(drop=True)
@@ -108,7 +114,35 @@ class Scorer:
             rejects = table.append_column(REASON, pa.array(why, pa.string()))
         accepted = chunk if ok.all() else chunk.filter(keep)
         log = self._records(good, prediction, key.filter(keep)) if self.log else None
-        return Scored(index, first_row, n, output, rejects, None, log, accepted, prediction.labels)
+        labels = output.column(PREDICTION)
+        return Scored(index, first_row, n, output, rejects, None, log, accepted, labels)
+
+    def _columns(self, chunk: pa.Table) -> dict[str, np.ndarray] | None:
+        """Each input as a numpy array when every value passes the signature outright.
+
+        The common partition (typed numbers, text with nothing missing) is
+        checked column by column on its Arrow arrays and goes to the model with
+        no frame made. None sends any other through the frame, whose checks
+        give each failing row its reason.
+        """
+        columns: dict[str, np.ndarray] = {}
+        for spec in self.signature.columns:
+            column = chunk.column(spec.name)
+            kind = column.type
+            if column.null_count:
+                return None
+            if spec.kind in ("category", "string"):
+                if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+                    return None
+                columns[spec.name] = _text(column)
+            elif pa.types.is_integer(kind) or pa.types.is_floating(kind) or kind == pa.bool_():
+                values = column.to_numpy()
+                if not spec.passes(values):
+                    return None
+                columns[spec.name] = values
+            else:
+                return None
+        return columns
 
     def _check(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[str | None]]:
         try:
@@ -131,20 +165,21 @@ class Scorer:
         return Prediction(labels, probs)
 
     def _output(self, key: pa.Array | pa.ChunkedArray, prediction: Any) -> pa.Table:
-        columns: dict[str, Any] = {self.key or ROW: key, PREDICTION: pa.array(prediction.labels)}
+        labels = _labels(prediction.labels, self.runtime.classes)
+        columns: dict[str, Any] = {self.key or ROW: key, PREDICTION: labels}
         probs = prediction.probabilities
         if probs is not None and self.runtime.classes is not None:
             for j, label in enumerate(self.runtime.classes):
                 columns[probability_column(label)] = pa.array(probs[:, j], pa.float64())
         return pa.table(columns)
 
-    def _profile(self, accepted: pa.Table, labels: np.ndarray, index: int) -> Profile | None:
+    def _profile(self, accepted: pa.Table, labels: pa.ChunkedArray, index: int) -> Profile | None:
         if self.reference is None:
             return None
         inputs, target = self.profiled
         table = accepted.select(inputs)
         if target is not None:
-            table = table.append_column(target, pa.array(labels))
+            table = table.append_column(target, labels)
         # Seeded by partition, so a partition scored again (a resumed run, another
         # engine) gets the very same profile, and merged samples stay independent.
         return Profile.build(table, reference=self.reference, seed=index)
@@ -184,6 +219,29 @@ def _profiled_columns(
     output = runtime.signature.output
     target = output.target if output is not None else None
     return inputs, target if target is not None and target in reference.columns else None
+
+
+def _labels(labels: np.ndarray, classes: list[Any] | None) -> pa.Array:
+    """Predicted labels as Arrow, text built once per class rather than once per row."""
+    if labels.dtype.kind != "U" or not classes or not all(isinstance(c, str) for c in classes):
+        return pa.array(labels)
+    codes = np.full(len(labels), -1, dtype=np.int32)
+    for j, label in enumerate(classes):
+        codes[labels == label] = j
+    if (codes < 0).any():  # a label outside the classes: write what the model said
+        return pa.array(labels)
+    dictionary = pa.array(classes, pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(codes), dictionary).dictionary_decode()
+
+
+def _text(column: pa.ChunkedArray) -> np.ndarray:
+    """A text column without missing values as an object array of ``str``.
+
+    Each distinct value becomes a Python string once, not once per row.
+    """
+    encoded = column.combine_chunks().dictionary_encode()
+    words = np.array(encoded.dictionary.to_pylist(), dtype=object)
+    return words[encoded.indices.to_numpy()]
 
 
 def _plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

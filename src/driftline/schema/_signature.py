@@ -42,6 +42,14 @@ class ColumnSpec:
     # unless its own table names the column (see driftline.privacy).
     personal: str | None = None
 
+    def passes(self, values: np.ndarray) -> bool:
+        """True when a typed numpy column of numbers or booleans passes outright.
+
+        False means only that the full checks of :meth:`Signature.validate`
+        must decide (missing values, text, out-of-range numbers).
+        """
+        return _numeric_fast(self, values)
+
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["categories"] = list(self.categories) if self.categories is not None else None
