@@ -36,8 +36,10 @@ def _chromium() -> str | None:
     return next((p for p in CHROMIUM if os.access(p, os.X_OK)), shutil.which("chromium"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module-scoped: while Playwright's sync API is open, this thread has a running event
+    # loop, and every later test of the process calling asyncio.run would fail.
     path = _chromium()
     if path is None:
         unavailable("no Chromium is installed (apt-get install chromium)")
