@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import platform
+import shlex
+import sys
 from pathlib import Path
 
 
@@ -25,6 +28,21 @@ def machine() -> str:
     except OSError:
         pass
     return f"{cpu}, {os.cpu_count()} cores, {ram} RAM, {platform.system()} {platform.release()}"
+
+
+def head(heading: str, load: str) -> list[str]:
+    """A section's first lines: its heading, when and where it ran, and the command that ran it."""
+    script = Path(sys.argv[0]).name
+    return [
+        heading,
+        "",
+        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {load} "
+        "before the run.",
+        "",
+        "```console",
+        f"python benchmarks/{script} " + shlex.join(sys.argv[1:]),
+        "```",
+    ]
 
 
 def write_section(results: Path, heading: str, section: str) -> None:

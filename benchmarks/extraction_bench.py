@@ -21,9 +21,7 @@ Writes its section of RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
-import shlex
 import socket
 import sys
 import tempfile
@@ -37,7 +35,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _results import machine, write_section  # noqa: E402
+from _results import head, write_section  # noqa: E402
 
 HEADING = "## Model extraction with and without hardening (issue 17)"
 RESULTS = HERE / "RESULTS.md"
@@ -190,14 +188,7 @@ def main() -> None:
             print(f"{label}: {len(stolen['labels'])} answered, agreement {hard:.3f} / {soft}")
 
     lines = [
-        HEADING,
-        "",
-        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {load_avg} "
-        "before the run.",
-        "",
-        "```console",
-        "python benchmarks/extraction_bench.py " + shlex.join(sys.argv[1:]),
-        "```",
+        *head(HEADING, load_avg),
         "",
         f"Victim: RandomForestClassifier (100 trees) on {FEATURES} generated features, "
         f"{CLASSES} classes, 6,000 training rows. Attacker: a predictor token and a budget of "

@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -37,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import serve_bench as sb  # noqa: E402
-from _results import machine, write_section  # noqa: E402
+from _results import head, write_section  # noqa: E402
 
 HEADING = "## Feature lookups while serving (issue 16)"
 TARGET_P50_MS = 1.5
@@ -197,14 +196,7 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
 
     lines = [
-        HEADING,
-        "",
-        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {load_avg} "
-        "before the run.",
-        "",
-        "```console",
-        "python benchmarks/features_serve_bench.py " + shlex.join(sys.argv[1:]),
-        "```",
+        *head(HEADING, load_avg),
         "",
         "serve_bench.py's model (RandomForestClassifier, 100 trees, 20 numeric features, ONNX), "
         "one row per /v1 request, inference log on; wrk closed loop, "

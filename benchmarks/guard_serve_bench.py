@@ -15,9 +15,7 @@ Writes its section of RESULTS.md.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -28,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import serve_bench as sb  # noqa: E402
-from _results import machine, write_section  # noqa: E402
+from _results import head, write_section  # noqa: E402
 
 HEADING = "## Input guard while serving (issue 17)"
 TARGET_P50_MS = 1.0
@@ -101,14 +99,7 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
 
     lines = [
-        HEADING,
-        "",
-        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {load_avg} "
-        "before the run.",
-        "",
-        "```console",
-        "python benchmarks/guard_serve_bench.py " + shlex.join(sys.argv[1:]),
-        "```",
+        *head(HEADING, load_avg),
         "",
         "serve_bench.py's model (RandomForestClassifier, 100 trees, 20 numeric features, ONNX), "
         "one row per request, one server holding both deployments, inference log on; wrk "

@@ -14,10 +14,8 @@ private one is started). Writes its section of RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import shlex
 import shutil
 import socket
 import subprocess
@@ -32,7 +30,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _results import machine, write_section  # noqa: E402
+from _results import head, write_section  # noqa: E402
 
 HEADING = "## Shared rate limits: cost per request (issue 17)"
 RESULTS = HERE / "RESULTS.md"
@@ -149,14 +147,7 @@ def main() -> None:
                 shutil.rmtree(started[2], ignore_errors=True)
 
     lines = [
-        HEADING,
-        "",
-        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {load_avg} "
-        "before the run.",
-        "",
-        "```console",
-        "python benchmarks/limits_bench.py " + shlex.join(sys.argv[1:]),
-        "```",
+        *head(HEADING, load_avg),
         "",
         f"`RateLimiter.take` over 100 callers, {args.takes:,} takes per process (one per "
         "request of a limited caller); two processes take at once on the same store, as two "

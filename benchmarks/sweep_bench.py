@@ -21,9 +21,7 @@ which is no sweep by these signs). Writes its section of RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
-import shlex
 import sys
 import tempfile
 import time
@@ -36,7 +34,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _results import machine, write_section  # noqa: E402
+from _results import head, write_section  # noqa: E402
 
 HEADING = "## Query-sweep alert: false alarms and detection (issue 17)"
 RESULTS = HERE / "RESULTS.md"
@@ -272,14 +270,7 @@ def main() -> None:
                 print(f"{label} | {what}: {hit} of {callers} alarmed ({per_call * 1e6:.0f} us)")
 
     lines = [
-        HEADING,
-        "",
-        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {load_avg} "
-        "before the run.",
-        "",
-        "```console",
-        "python benchmarks/sweep_bench.py " + shlex.join(sys.argv[1:]),
-        "```",
+        *head(HEADING, load_avg),
         "",
         f"Each token sends {args.rows:,} rows in requests of 1 to 10 through `Guard.watch` "
         f"(the server's path) under the default policy: its last 200 inputs judged every 50; "
