@@ -99,6 +99,7 @@ class Server:
         self.thread.start()
         wait_for(lambda: self.app.state.driftline.ready, timeout=60, what="the server")
         self.http = httpx.Client(base_url=self.url, timeout=30)
+        self.customers = 0
 
     def percent(self) -> float:
         spec = self.app.state.driftline.deployments["shop"].spec
@@ -116,7 +117,11 @@ class Server:
             records = [
                 {c: float(v) for c, v in r.items()} for r in part[FEATURES].to_dict("records")
             ]
-            r = self.http.post("/v1/models/shop/predict", json={"records": records})
+            # Each request is a customer of its own with a sticky key, so the canary's share
+            # of a send is the same on every run instead of a coin flip per request.
+            self.customers += 1
+            key = f"customer-{self.customers}"
+            r = self.http.post("/v1/models/shop/predict", json={"records": records, "key": key})
             assert r.status_code == 200, r.text
             body = r.json()
             seen[(body["route"], body["version"])] += len(part)
