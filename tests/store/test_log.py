@@ -201,6 +201,60 @@ def test_read_includes_records_not_yet_compacted(tmp_path: Path) -> None:
     second.close()
 
 
+def test_a_segment_sealed_between_listing_and_reading_is_read_under_its_new_name(
+    tmp_path: Path,
+) -> None:
+    from driftline.store._segments import SEALED, SegmentScan, segment_files
+
+    log = InferenceLog(tmp_path)
+    for i in range(20):
+        log.write(record(i))
+    (listed,) = segment_files(log.segments, closed_only=False)  # a reader lists: still open
+    log.rotate()  # the writer seals it before the reader opens it
+    deadline = time.monotonic() + 10
+    while not listed.with_suffix(SEALED).exists():
+        assert time.monotonic() < deadline, "the segment was not sealed within 10 s"
+        time.sleep(0.001)
+    assert not listed.exists()
+    scan = SegmentScan()
+    assert [r["request_id"] for r in scan.lines(listed)] == [f"r{i}" for i in range(20)]
+    assert scan.corrupt == 0
+    log.close()
+
+
+def test_reads_during_rotations_see_every_acknowledged_record_once(tmp_path: Path) -> None:
+    # The writer seals a segment after every few records while a reader reads the
+    # whole log again and again: each read holds every record acknowledged before it
+    # began, none twice (a segment renamed under a reader once read as empty).
+    log = InferenceLog(tmp_path)
+    acknowledged = 0
+    done = threading.Event()
+
+    def write() -> None:
+        nonlocal acknowledged
+        for i in range(600):
+            log.write(record(i))
+            acknowledged = i + 1
+            if i % 3 == 2:
+                log.rotate()
+        done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    reads = 0
+    try:
+        while not done.is_set() or reads < 5:
+            floor = acknowledged
+            ids = InferenceLog(tmp_path).read("m").column("request_id").to_pylist()
+            assert len(ids) == len(set(ids)), "a record was read twice"
+            assert len(ids) >= floor, f"read {len(ids)} records, {floor} were acknowledged"
+            reads += 1
+    finally:
+        writer.join()
+        log.close()
+    assert reads >= 5
+
+
 def test_open_segment_of_a_live_writer_is_not_compacted(tmp_path: Path) -> None:
     log = InferenceLog(tmp_path)
     log.write(record(1))

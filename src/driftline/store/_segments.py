@@ -115,20 +115,27 @@ class SegmentScan:
     _warned: set[str] = field(default_factory=set)
 
     def lines(self, path: Path) -> Iterator[dict[str, Any]]:
-        """The intact records of ``path``; a segment removed meanwhile yields nothing more."""
+        """The intact records of ``path``; a segment removed meanwhile yields nothing more.
+
+        A segment listed open and sealed before it was opened is read under its sealed
+        name: sealing renames it, and only a compacted segment is gone for good (its
+        records are then in the files the store lists after the segments).
+        """
         dropped = 0
+        f = _open_segment(path)
+        if f is None:
+            return
+        sealed = not f.name.endswith(OPEN)
         try:
-            with open(path, "rb") as f:
+            with f:
                 for line in f:
                     record = decode(line)
                     if record is not None:
                         yield record
-                    elif line.endswith(b"\n") or path.suffix != OPEN:
+                    elif line.endswith(b"\n") or sealed:
                         dropped += 1
                     # else: the tail of an open segment, a write still under way (or cut
                     # by kill -9 before it returned, so never acknowledged): not damage.
-        except FileNotFoundError:
-            pass
         finally:
             self.corrupt += dropped
             if dropped and path.name not in self._warned:
@@ -145,6 +152,18 @@ class SegmentScan:
         before = self.corrupt
         records = list(self.lines(path))
         return records, self.corrupt - before
+
+
+def _open_segment(path: Path) -> IO[bytes] | None:
+    """``path`` opened for reading, under its sealed name if it was sealed since it was listed."""
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        pass
+    if path.suffix == OPEN:
+        with contextlib.suppress(FileNotFoundError):
+            return open(path.with_suffix(SEALED), "rb")
+    return None  # compacted since it was listed
 
 
 def segment_started(path: Path) -> dt.datetime:
