@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import functools
 import io
 import json
 import os
@@ -214,8 +215,11 @@ class LogStore:
         """
         folder = self.path(f"{kind}/model={model}")
         self.fs.invalidate_cache(folder)
+        # On a local disk, the folders are walked directly: fsspec's walk costs a stat and
+        # a path parse per entry, several times what the disk takes for a year of days.
+        find = _find_local if self._local else functools.partial(self.fs.find, detail=True)
         try:
-            found = self._call(f"listing {kind}/model={model}", self.fs.find, folder, detail=True)
+            found = self._call(f"listing {kind}/model={model}", find, folder)
         except StorageError as exc:
             if isinstance(exc.__cause__, FileNotFoundError) and not is_missing_bucket(
                 exc.__cause__
@@ -303,6 +307,25 @@ class LogStore:
                     )
                     out.append(json.loads(data))
         return out
+
+
+def _find_local(folder: str) -> dict[str, dict[str, Any]]:
+    """What ``fs.find(folder, detail=True)`` says of a local folder, in the fields used."""
+    found = {}
+    with os.scandir(folder) as days:  # FileNotFoundError for a model never logged
+        for day in days:
+            if not day.is_dir():
+                continue
+            with contextlib.suppress(FileNotFoundError), os.scandir(day.path) as files:
+                for f in files:
+                    with contextlib.suppress(FileNotFoundError):  # pruned meanwhile
+                        st = f.stat()
+                        found[f"{folder}/{day.name}/{f.name}"] = {
+                            "size": st.st_size,
+                            "mtime": st.st_mtime,
+                            "ino": st.st_ino,
+                        }
+    return found
 
 
 def _unreadable(path: str, exc: Exception) -> StorageError:
