@@ -202,6 +202,8 @@ def test_the_warm_up_keeps_the_year(tmp_path) -> None:
             assert time.monotonic() < deadline, "the warm-up did not finish within 60 s"
             time.sleep(0.02)
         assert len(_kept_days(ws, "w")) >= 18  # every settled day (the last two are read each time)
+        _traffic.warm(ws.context, "w")  # warmed today already: no second read of the year
+        assert not _traffic._warming
         body = traffic(ws.context, "w", days=365)
         assert body["total"]["requests"] == _records(ws, "predictions", "w").num_rows
     finally:

@@ -86,6 +86,7 @@ class _Day:
 
 _logger = logging.getLogger(__name__)
 _warming: dict[tuple[str, str], threading.Event] = {}  # set when that warm-up ends
+_warmed: dict[tuple[str, str], dt.date] = {}  # the day each last warmed up
 _lock = threading.Lock()
 
 
@@ -297,22 +298,27 @@ def _exact(
 
 
 def warm(ctx: Context, model: str) -> None:
-    """Summarize ``model``'s last year in the background, once per process at a time.
+    """Summarize ``model``'s last year in the background, once a day per process.
 
     The model page calls it: by the time someone asks for the year, its days are
-    kept and the answer costs a listing, not a year of reads.
+    kept and the answer costs a listing and a query, not a year of reads. A day
+    settles once a day, so once a day is enough; more would only take the CPU
+    the pages being asked for need.
     """
     key = (ctx.settings.log_url, model)
     if not (ctx.settings.home / "log").is_dir():
         return  # nothing was ever logged here
+    today = dt.datetime.now(dt.UTC).date()
     with _lock:
-        if key in _warming:
+        if key in _warming or _warmed.get(key) == today:
             return
         done = _warming[key] = threading.Event()
 
     def run() -> None:
         try:
             _read(ctx, model, max(RANGES), dt.datetime.now(dt.UTC))
+            with _lock:
+                _warmed[key] = today
         except Exception:
             # Only a head start: a request that finds no summary reads the log itself,
             # and says why if that fails.
