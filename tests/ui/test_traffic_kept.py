@@ -173,7 +173,15 @@ def test_on_s3_one_listing_and_kept_rows(tmp_path: Path, s3_bucket: str, s3_serv
         ws.close()
     ws = Workspace.open(home, create=False, actor="maker", **where)
     try:
+        # The requests the store answers, counted by the S3 client itself.
+        client = LogStore.from_settings(ws.settings).fs.s3
+        calls: list[str] = []
+        client.meta.events.register("before-call.s3.*", lambda model, **_: calls.append(model.name))
         assert traffic(ws.context, "m", days=365, now=NOW) == first
+        # A listing per kind for the year, a few more for the last two days; a file
+        # read for each of those two days only, none for the ten kept.
+        assert 2 <= calls.count("ListObjectsV2") <= 8, calls
+        assert 0 < calls.count("GetObject") <= 4, calls  # 2 days, 2 kinds
         # A late file in a settled day (another host's compaction) is counted.
         day = dt.datetime(2026, 2, 18, 6, tzinfo=dt.UTC)
         late = pa.table(
