@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -202,5 +205,50 @@ def test_on_s3_one_listing_and_kept_rows(tmp_path: Path, s3_bucket: str, s3_serv
         i = _at(after, "2026-02-18")
         assert after["requests"][i] == first["requests"][i] + 2
         assert _kept(ws.context)["2026-02-18"][1] == _from_the_day(ws.context, "2026-02-18")
+    finally:
+        ws.close()
+
+
+_CHILD = """
+import datetime as dt, os, signal, sys
+from sqlalchemy.orm import Session
+from driftline import Workspace
+from driftline.ui._traffic import traffic
+
+add_all = Session.add_all
+
+def add_all_then_die(self, rows):
+    # Killed at the worst moment: the day's old row deleted, its new one written, not committed.
+    add_all(self, rows)
+    self.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+Session.add_all = add_all_then_die
+ws = Workspace.open(sys.argv[1], create=False)
+traffic(ws.context, "m", days=365, now=dt.datetime.fromisoformat(sys.argv[2]))
+"""
+
+
+def test_killed_while_keeping_a_summary_the_old_one_does_not_answer(tmp_path: Path) -> None:
+    home = tmp_path / "ws"
+    ws = Workspace.init(home, actor="maker")
+    try:
+        write_year_log(ws.context, "m", days=DAYS, per_hour=10, end=END)
+        before = traffic(ws.context, "m", days=365, now=NOW)
+        stale = _kept(ws.context)["2026-02-20"]
+        _late(ws.settings, dt.datetime(2026, 2, 20, 3, tzinfo=dt.UTC), ["c"])  # the day changes
+    finally:
+        ws.close()
+    child = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(home), NOW.isoformat()], capture_output=True, text=True
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    ws = Workspace.open(home, create=False, actor="maker")
+    try:
+        assert _kept(ws.context)["2026-02-20"] == stale  # the write was lost whole
+        after = traffic(ws.context, "m", days=365, now=NOW)
+        i = _at(after, "2026-02-20")
+        assert after["requests"][i] == before["requests"][i] + 1  # the stale row did not answer
+        assert _kept(ws.context)["2026-02-20"][1] == _from_the_day(ws.context, "2026-02-20")
     finally:
         ws.close()
