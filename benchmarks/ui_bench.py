@@ -18,22 +18,25 @@ header: from the route called to the answer ready), median and 95th
 percentile, and the client's wall time beside it. The history JSON is timed
 cold (a new request each time, read from the database) and warm (answered
 from the cache until a window changes). The traffic JSON of each range
-(7 days, 30 days, a year) is timed on the first request after the server
-starts, before any page was shown (every day of the log read), and then
-(past days' summaries kept). Writes the Markdown into benchmarks/RESULTS.md
-under "## Dashboard pages (issue 18)".
+(7 days, 30 days, a year) is timed on the first request ever, before any
+page was shown (every day of the log read, and each settled day's summary
+kept in the database), then on the first request after a restart (a new
+workspace handle and server on the same folder: the kept rows read, two
+days of the log), and then on later requests. Writes the Markdown into
+benchmarks/RESULTS.md under "## Dashboard pages (issue 18)".
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -94,26 +97,32 @@ def timed(client: httpx.Client, path: Callable[[int], str], runs: int) -> dict[s
     }
 
 
+def firsts(client: httpx.Client, when: str) -> list[tuple[str, str, dict]]:
+    """The traffic of each range asked once, before any model page (which starts summing
+    up the year in the background) was shown."""
+    rows = []
+    for name in ("week", "year"):
+        for days in (7, 30, 365):
+            path = f"/v1/models/{name}/traffic?days={days}"
+            label = f"traffic JSON, {name}, {days} days, {when}"
+            rows.append((label, "-", timed(client, lambda i, p=path: p, 1)))
+    return rows
+
+
+@contextlib.contextmanager
+def signed_in(url: str, viewer: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=url, timeout=60) as client:
+        client.post("/ui/signin", data={"token": viewer, "next": "/ui/"})
+        client.get("/ui/")  # imports and templates compiled once, as on a running server
+        yield client
+
+
 def measure(home: Path, database_url: str | None, runs: int) -> list[tuple[str, str, dict]]:
     ws, viewer = build(home, database_url)
     url, stop = start_server(ui.create_app(ws.context))
     try:
-        with httpx.Client(base_url=url, timeout=60) as client:
-            client.post("/ui/signin", data={"token": viewer, "next": "/ui/"})
-            client.get("/ui/")  # imports and templates compiled once, as on a running server
-            rows: list[tuple[str, str, dict]] = []
-            # First: the traffic of each range before any model page (which starts
-            # summing up the year in the background) was shown.
-            for name in ("week", "year"):
-                for days in (7, 30, 365):
-                    path = f"/v1/models/{name}/traffic?days={days}"
-                    rows.append(
-                        (
-                            f"traffic JSON, {name}, {days} days, first",
-                            "-",
-                            timed(client, lambda i, p=path: p, 1),
-                        )
-                    )
+        with signed_in(url, viewer) as client:
+            rows = firsts(client, "first ever")
             targets: list[tuple[str, str, Callable[[int], str]]] = [
                 ("overview (both models)", "-", lambda i: "/ui/"),
             ]
@@ -147,6 +156,18 @@ def measure(home: Path, database_url: str | None, runs: int) -> list[tuple[str, 
                         )
                     )
             rows += [(label, n, timed(client, path, runs)) for label, n, path in targets]
+    finally:
+        stop()
+        ws.close()
+    # A restart: a new handle on the workspace and a new server; what lived in the
+    # first one's memory is gone, what it kept in the database is not.
+    overrides = {"database_url": database_url} if database_url else {}
+    ws = Workspace.open(home, create=False, actor="bench", **overrides)
+    url, stop = start_server(ui.create_app(ws.context))
+    try:
+        with signed_in(url, viewer) as client:
+            after = firsts(client, "first after a restart")
+            rows = rows[: len(after)] + after + rows[len(after) :]
     finally:
         stop()
         ws.close()
@@ -195,7 +216,7 @@ def main() -> None:
             HEADING,
             "",
             f"`{command.strip()}`: {runs} requests per row (the rows named first: one, the "
-            "first after the server started), server time from the Server-Timing header. "
+            "first after the log was written, or after the server restarted), server time from the Server-Timing header. "
             f"Machine: {machine()}; load average {load[0]:.1f} before, {after[0]:.1f} after "
             "(2 cores shared with other work: figures are upper bounds).",
             "",
@@ -207,21 +228,24 @@ def main() -> None:
             "alerts, so their time does not grow with the year. The history JSON is bucketed in "
             "the database from the figures each window stores in plain columns (no JSON document "
             "is parsed but the effect sizes), cut to 365 points, then served from the cache "
-            "until a window changes. The traffic JSON reads the log a day at a time and keeps "
-            "each settled day's summary: the first year after a start reads every day (the model "
-            "page starts that in the background), later ones list the files and read two days.",
+            "until a window changes. The traffic JSON lists the model's log files once and keeps "
+            "each settled day's summary in the database, stamped by the files it was made from: "
+            "the first year ever reads every day of the log (the model page starts that in the "
+            "background); after a restart, and later, it reads the kept rows and two days.",
             "",
         ]
     )
     over = [(db, label, r) for db, label, _, r in results if r["p95"] > BUDGET_MS]
     if over:
         listed = "; ".join(f"{db}, {label}: {r['p95']:.0f} ms" for db, label, r in over)
-        section += (
-            f"\nOver the budget of {BUDGET_MS} ms: {listed}. A year of traffic asked first "
-            "after a start reads every day of the log (365 files here); the model page starts "
-            "that read in the background, so the year is kept by the time its link is "
-            "followed, but a year asked straight after a restart waits for it.\n"
-        )
+        section += f"\nOver the budget of {BUDGET_MS} ms: {listed}."
+        if any("first ever" in label for _, label, _ in over):
+            section += (
+                " A year of traffic asked the first time ever reads every day of the log (365 "
+                "files here), once in the log's life: the model page starts that read in the "
+                "background, and what it makes is kept across restarts."
+            )
+        section += "\n"
     print(section)
     if not args.no_write:
         write_section(RESULTS, HEADING, section)

@@ -20,7 +20,7 @@ from driftline.store._forget import Forgotten, Subject
 from driftline.store._health import Check, HealthReport, check_stores, diagnose
 from driftline.store._log import META_COLUMNS, InferenceLog
 from driftline.store._logread import LogReader, join_outcomes
-from driftline.store._logstore import NO_MODEL, LogStore
+from driftline.store._logstore import NO_MODEL, LogFile, LogStore
 from driftline.store._predictions import Predictions
 from driftline.store._retention import Partition
 from driftline.store._schema import (
@@ -34,6 +34,7 @@ from driftline.store._schema import (
     EvaluationRow,
     FeatureMaterializationRow,
     FeatureViewRow,
+    LogSummaryRow,
     LoopAnalysisRow,
     LoopRunRow,
     ModelRow,
@@ -41,6 +42,7 @@ from driftline.store._schema import (
     MonitorWindowRow,
     TokenRow,
 )
+from driftline.store._summaries import DaySummaries, day_stamp
 from driftline.store._verify import BlobCheck, BlobReport, verify_blobs
 
 __all__ = [
@@ -61,6 +63,7 @@ __all__ = [
     "CompactionFailed",
     "Context",
     "Database",
+    "DaySummaries",
     "DeploymentRow",
     "EvaluationRow",
     "FeatureMaterializationRow",
@@ -68,8 +71,10 @@ __all__ = [
     "Forgotten",
     "HealthReport",
     "InferenceLog",
+    "LogFile",
     "LogReader",
     "LogStore",
+    "LogSummaryRow",
     "LoopAnalysisRow",
     "LoopRunRow",
     "ModelRow",
@@ -83,6 +88,7 @@ __all__ = [
     "check_stores",
     "compaction_command",
     "compaction_result",
+    "day_stamp",
     "diagnose",
     "join_outcomes",
     "key_digest",

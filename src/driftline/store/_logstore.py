@@ -15,7 +15,9 @@ already there instead of adding a second copy.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
+import functools
 import io
 import json
 import os
@@ -36,10 +38,24 @@ from driftline.store._faults import is_missing_bucket, storage_error
 
 _T = TypeVar("_T")
 
-__all__ = ["NO_MODEL", "LogStore"]
+__all__ = ["NO_MODEL", "LogFile", "LogStore"]
 
 # Partition of records that name no model (labels sent without one): joined to any model.
 NO_MODEL = "_any"
+
+
+@dataclasses.dataclass(frozen=True)
+class LogFile:
+    """One published file as a listing names it.
+
+    ``version`` changes whenever the file is written again under its name (a
+    person forgotten rewrites it): the object store's ETag, or on a local disk
+    its modification time and inode.
+    """
+
+    path: str
+    size: int
+    version: str
 
 
 class LogStore:
@@ -191,6 +207,38 @@ class LogStore:
             if n.endswith(".parquet")  # not the .tmp- of a write cut short
         }
 
+    def listing(self, kind: str, model: str) -> dict[str, dict[str, LogFile]]:
+        """Every published file of ``model``'s ``kind``, by day then segment, in one listing.
+
+        On an object store that is one recursive listing (a page per thousand
+        files), not one per day: a year costs a request, not 365.
+        """
+        folder = self.path(f"{kind}/model={model}")
+        self.fs.invalidate_cache(folder)
+        # On a local disk, the folders are walked directly: fsspec's walk costs a stat and
+        # a path parse per entry, several times what the disk takes for a year of days.
+        find = _find_local if self._local else functools.partial(self.fs.find, detail=True)
+        try:
+            found = self._call(f"listing {kind}/model={model}", find, folder)
+        except StorageError as exc:
+            if isinstance(exc.__cause__, FileNotFoundError) and not is_missing_bucket(
+                exc.__cause__
+            ):
+                return {}
+            raise
+        days: dict[str, dict[str, LogFile]] = {}
+        for path, info in found.items():
+            parent, name = str(path).rsplit("/", 1)
+            day = parent.rsplit("/", 1)[-1]
+            if not (day.startswith("date=") and name.endswith(".parquet")):
+                continue  # a .tmp- of a write cut short, or something not of the log
+            # On a local disk a file written again is a new inode (written beside, renamed over).
+            version = info.get("ETag") or f"{info.get('mtime')!r}-{info.get('ino')}"
+            days.setdefault(day[len("date=") :], {})[name[: -len(".parquet")]] = LogFile(
+                path=str(path), size=int(info.get("size") or 0), version=str(version)
+            )
+        return days
+
     def _open_parquet(self, path: str, use: Callable[[Any], _T]) -> _T:
         """``use`` applied to the open file at ``path``; a damaged file or a failing store
         becomes one sentence naming the file."""
@@ -259,6 +307,25 @@ class LogStore:
                     )
                     out.append(json.loads(data))
         return out
+
+
+def _find_local(folder: str) -> dict[str, dict[str, Any]]:
+    """What ``fs.find(folder, detail=True)`` says of a local folder, in the fields used."""
+    found = {}
+    with os.scandir(folder) as days:  # FileNotFoundError for a model never logged
+        for day in days:
+            if not day.is_dir():
+                continue
+            with contextlib.suppress(FileNotFoundError), os.scandir(day.path) as files:
+                for f in files:
+                    with contextlib.suppress(FileNotFoundError):  # pruned meanwhile
+                        st = f.stat()
+                        found[f"{folder}/{day.name}/{f.name}"] = {
+                            "size": st.st_size,
+                            "mtime": st.st_mtime,
+                            "ino": st.st_ino,
+                        }
+    return found
 
 
 def _unreadable(path: str, exc: Exception) -> StorageError:

@@ -330,3 +330,23 @@ class FeatureMaterializationRow(Base):
     entities: Mapped[int] = mapped_column(Integer)
     ran_at: Mapped[dt.datetime]
     ran_by: Mapped[str] = mapped_column(String(200))
+
+
+class LogSummaryRow(Base):
+    """What a reader made of one settled day of one model's log (its traffic, say), kept so
+    that a restart reads a row instead of the day's files.
+
+    ``stamp`` names the files it was made from (``day_stamp``): when the day's files
+    differ (a late segment compacted, a person forgotten, the day pruned), the row no
+    longer answers for the day and is made again. The files stay the record.
+    """
+
+    __tablename__ = "log_summaries"
+
+    log: Mapped[str] = mapped_column(String(500), primary_key=True)
+    model: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    stamp: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    made_at: Mapped[dt.datetime]

@@ -4,32 +4,36 @@ Monitoring windows keep how many predictions each window held, not how long
 they took or how many failed: those live in the log, one record a request.
 The log is read a day at a time, the timestamp and latency columns only,
 and each day is summed up hour by hour and as a whole (requests, failures,
-median and 95th percentile latency). A day two days old gets no new
-traffic, so its summary is kept while its files stay the same (a late
-segment compacted adds a file): a month or a year then costs a listing of
-its files and a read of the last two days. Up to a month is shown hour by
-hour, a longer range day by day. Up to a week, the totals' percentiles are
-exact, from every request; beyond, a range's percentiles are left out, as
-they would need every request's latency at once.
+median and 95th percentile latency). A day two days old gets no new traffic
+(a late segment compacted adds a file), so its summary is kept in the
+database (``DaySummaries``) with the stamp of the files it was made from: a
+month or a year then costs one listing of the model's files, one query and
+a read of the last two days, after a restart as before it. A day whose files
+changed since (late records, a person forgotten, the day pruned) is summed
+up again and its summary replaced. Up to a month is shown hour by hour, a
+longer range day by day. Up to a week, the totals' percentiles are exact,
+from every request; beyond, a range's percentiles are left out, as they
+would need every request's latency at once.
 
-The first year after a start reads every day of it; the model page starts
-that in the background (:func:`warm`), and a year asked meanwhile waits for
-it rather than reading the same days again.
+The first year ever asked reads every day of it; the model page starts that
+in the background (:func:`warm`), and a year asked meanwhile waits for it
+rather than reading the same days again.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
-from driftline.store import InferenceLog, LogReader, LogStore
+from driftline.errors import StorageError
+from driftline.store import DaySummaries, InferenceLog, LogFile, LogReader, LogStore, day_stamp
 
 if TYPE_CHECKING:
     from driftline.store import Context
@@ -42,7 +46,8 @@ MAX_DAYS = 366
 _EXACT_DAYS = 7  # up to this many days, the totals' percentiles come from every request
 # A day's summary is kept once the day is this old and none of it waits in a segment.
 _SETTLED = dt.timedelta(days=2)
-_KEPT = 4000  # day summaries kept: about eleven model-years, 1 kB each
+_SUMMARY = "traffic"  # the name its summaries are kept under
+_FORM = 1  # how a kept summary is written; one of another form is made again
 _QS = [50, 95]
 # The ranges the model page offers: the days back, and how they are named.
 RANGES = {7: "last 7 days", 30: "last 30 days", 365: "last year"}
@@ -57,9 +62,31 @@ class _Day:
     p50: np.ndarray  # NaN where nothing was answered
     p95: np.ndarray
 
+    def to_body(self) -> dict[str, Any]:
+        return {
+            "form": _FORM,
+            "requests": self.requests.tolist(),
+            "failures": self.failures.tolist(),
+            "p50": [None if v != v else v for v in self.p50.tolist()],
+            "p95": [None if v != v else v for v in self.p95.tolist()],
+        }
 
-_kept: OrderedDict[tuple[str, str, str], tuple[tuple[Any, ...], _Day]] = OrderedDict()
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> _Day | None:
+        """The day a kept summary says, or None when it is of another form."""
+        if not isinstance(body, dict) or body.get("form") != _FORM:
+            return None
+        return cls(
+            requests=np.array(body["requests"], dtype=np.int64),
+            failures=np.array(body["failures"], dtype=np.int64),
+            p50=np.array(body["p50"], dtype=float),  # None becomes NaN
+            p95=np.array(body["p95"], dtype=float),
+        )
+
+
+_logger = logging.getLogger(__name__)
 _warming: dict[tuple[str, str], threading.Event] = {}  # set when that warm-up ends
+_warmed: dict[tuple[str, str], dt.date] = {}  # the day each last warmed up
 _lock = threading.Lock()
 
 
@@ -112,11 +139,15 @@ def _failure_rows(table: pa.Table | None) -> tuple[np.ndarray, np.ndarray]:
     return _seconds(table), np.nan_to_num(rows, nan=1.0)
 
 
-def _from_files(store: LogStore, day: str, files: tuple[dict[str, str], dict[str, str]]) -> _Day:
+def _from_files(
+    store: LogStore, day: str, answered_files: dict[str, LogFile], failed_files: dict[str, LogFile]
+) -> _Day:
     """A settled day's summary from its Parquet files alone."""
     base = dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp()
-    answered = [store.read_present(p, ["timestamp", "latency_ms"]) for p in files[0].values()]
-    failed = [store.read_present(p, ["timestamp", "rows"]) for p in files[1].values()]
+    answered = [
+        store.read_present(f.path, ["timestamp", "latency_ms"]) for f in answered_files.values()
+    ]
+    failed = [store.read_present(f.path, ["timestamp", "rows"]) for f in failed_files.values()]
     times = [_seconds(t) for t in answered]
     ms = [t.column("latency_ms").to_numpy(zero_copy_only=False) for t in answered]
     f = [_failure_rows(t) for t in failed]
@@ -144,43 +175,46 @@ def _days(
 ) -> dict[str, _Day]:
     """The summaries of ``dates`` that saw traffic: kept ones reused, the others read."""
     store = reader.store
-    served = set(reader.days()) | set(store.days("failures", model))
+    # One listing of each kind for the whole range (on S3, one request, not one a day).
+    answered, failed = store.listing("predictions", model), store.listing("failures", model)
     local = reader.local_days()
     settled = (now - _SETTLED).date()
+    stamps = {
+        day: day_stamp(answered.get(day, {}), failed.get(day, {}))
+        for day in (d.isoformat() for d in dates if d < settled)
+        if (day in answered or day in failed) and day not in local
+    }
     found: dict[str, _Day] = {}
-    files: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
-    for date in (d for d in dates if d < settled):
-        day = date.isoformat()
-        if day in served and day not in local:
-            files[day] = (
-                store.files("predictions", model, day),
-                store.files("failures", model, day),
-            )
-            with _lock:
-                hit = _kept.get((ctx.settings.log_url, model, day))
-            if hit is not None and hit[0] == _stamp(files[day]):
-                found[day] = hit[1]
-    # Settled days are read from their files a few at once (a log on S3 waits on the
-    # network); the last two through the reader, which adds what is not compacted yet.
-    cold = [d for d in files if d not in found]
+    summaries = DaySummaries(ctx.db, store.url, model, _SUMMARY)
+    kept = {}
+    if dates[0] < settled:
+        last = min(dates[-1], settled - dt.timedelta(days=1))
+        kept = summaries.read(dates[0].isoformat(), last.isoformat())
+    for day, (stamp, body) in kept.items():
+        summary = _Day.from_body(body) if stamps.get(day) == stamp else None
+        if summary is not None:
+            found[day] = summary
+    # Settled days not kept (or whose files changed) are read from their files a few at
+    # once (a log on S3 waits on the network); the last two through the reader, which
+    # adds what is not compacted yet.
+    cold = [d for d in stamps if d not in found]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        found.update(
-            zip(cold, pool.map(lambda d: _from_files(store, d, files[d]), cold), strict=True)
+        made = pool.map(
+            lambda d: _from_files(store, d, answered.get(d, {}), failed.get(d, {})), cold
         )
+        found.update(zip(cold, made, strict=True))
     for date in dates:
         day = date.isoformat()
-        if (date >= settled or day in local) and (day in served or day in local):
+        if (date >= settled or day in local) and (day in answered or day in failed or day in local):
             found[day] = _from_reader(reader, day)
-    with _lock:
-        for day in cold:
-            _kept[(ctx.settings.log_url, model, day)] = (_stamp(files[day]), found[day])
-        while len(_kept) > _KEPT:
-            _kept.popitem(last=False)
+    gone = [d for d in kept if d not in stamps]  # no files left, or records waiting here
+    if cold or gone:
+        try:
+            summaries.write({d: (stamps[d], found[d].to_body()) for d in cold}, gone)
+        except StorageError as exc:
+            # Only a head start for the next request: this one has its answer.
+            _logger.warning("the traffic summaries of %s could not be kept: %s", model, exc)
     return found
-
-
-def _stamp(files: tuple[dict[str, str], dict[str, str]]) -> tuple[Any, ...]:
-    return tuple(sorted(files[0])), tuple(sorted(files[1]))
 
 
 def _plain(values: np.ndarray) -> list[float | None]:
@@ -264,22 +298,27 @@ def _exact(
 
 
 def warm(ctx: Context, model: str) -> None:
-    """Summarize ``model``'s last year in the background, once per process at a time.
+    """Summarize ``model``'s last year in the background, once a day per process.
 
     The model page calls it: by the time someone asks for the year, its days are
-    kept and the answer costs a listing, not a year of reads.
+    kept and the answer costs a listing and a query, not a year of reads. A day
+    settles once a day, so once a day is enough; more would only take the CPU
+    the pages being asked for need.
     """
     key = (ctx.settings.log_url, model)
     if not (ctx.settings.home / "log").is_dir():
         return  # nothing was ever logged here
+    today = dt.datetime.now(dt.UTC).date()
     with _lock:
-        if key in _warming:
+        if key in _warming or _warmed.get(key) == today:
             return
         done = _warming[key] = threading.Event()
 
     def run() -> None:
         try:
             _read(ctx, model, max(RANGES), dt.datetime.now(dt.UTC))
+            with _lock:
+                _warmed[key] = today
         except Exception:
             # Only a head start: a request that finds no summary reads the log itself,
             # and says why if that fails.
