@@ -313,9 +313,13 @@ def render(
         client = ", ".join(f"{r['analysis']['p99']:.2f}" for r in mine)
         waits = [r["analysis"]["slow_parts"] for r in mine]
         cpu_share = sum(p[1] + p[2] for p in waits) / max(sum(sum(p) for p in waits), 1e-9)
+        met = sum(r["wrk"]["p99_ms"] < TARGET_P99_MS for r in mine)
+        errors = sum(r["errors"] for r in mine)
         lines.append(
-            f"- {VARIANTS[name][2]}: p99 {wrk} ms (wrk), {client} ms (client); of the slowest "
-            f"1%'s time, {cpu_share:.0%} was the server or the client waiting for a CPU"
+            f"- {VARIANTS[name][2]}: p99 {wrk} ms (wrk), {client} ms (client); under "
+            f"{TARGET_P99_MS:g} ms by wrk in {met} of {len(mine)} runs; of the slowest 1%'s "
+            f"time, {cpu_share:.0%} was the server or the client waiting for a CPU; "
+            f"{errors} non-200 answers"
         )
     return "\n".join(lines) + "\n"
 
