@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 
 from driftline.store import InferenceLog
+from driftline.store._log import SYNCER_NICE
 from driftline.store._segments import encode
 
 
@@ -307,3 +308,20 @@ def test_the_unfinished_tail_of_an_open_segment_is_not_counted_as_damage(tmp_pat
     assert [r["request_id"] for r in reader.records()] == ["r1"]
     assert reader.scan.corrupt == 0
     log.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are Linux's")
+def test_the_syncer_yields_the_cpu_only_when_no_request_waits_for_it(tmp_path: Path) -> None:
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    nice = {}
+    for mode in ("write", "fsync"):
+        log = InferenceLog(tmp_path / mode, wait_for=mode)
+        log.write(record(0))  # starts the syncer, which sets its own priority first
+        deadline = time.monotonic() + 10
+        while log.syncs == 0 and time.monotonic() < deadline:  # until it has synced once
+            time.sleep(0.001)
+        assert log._syncer is not None and log._syncer.native_id is not None
+        nice[mode] = os.getpriority(os.PRIO_PROCESS, log._syncer.native_id)
+        log.close()
+    assert nice["write"] == min(19, base + SYNCER_NICE)  # answers never wait for it
+    assert nice["fsync"] == base  # answers wait for each of its syncs

@@ -126,8 +126,9 @@ class Batcher:
         ``alone`` says no other request is in flight in the server: then a cheap call
         is made at once, in the caller's task.
         """
-        if alone and not self._items and self._wakeup is not None and self._cheap():
-            # The runner waits for work and no other request is in flight: answer here,
+        idle = self._wakeup is not None or self._task is None  # waiting for work, or not begun
+        if alone and not self._items and idle and self._cheap():
+            # The runner has no work and no other request is in flight: answer here,
             # sparing the hand-off to the runner's task and back (two loop turns).
             if check is not None:
                 check(cast(np.ndarray, frame))

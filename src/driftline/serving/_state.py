@@ -8,6 +8,7 @@ import datetime as dt
 import gc
 import itertools
 import logging
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -46,6 +47,10 @@ class ServerConfig:
     # Freeze what is loaded at start out of garbage collection (see ServerState.start).
     # Off only where the server shares its process with other work, as in tests.
     freeze_gc: bool = True
+    # How long another thread (the deployment watcher's database reads, the log's syncer)
+    # may keep the GIL once the event loop asks for it; Python's default, 5 ms, is a
+    # request's whole budget at the tail. 0 keeps the process's setting.
+    gil_switch_ms: float = 0.5
     # A deployment that failed to load is tried again when it changes, or after this long.
     reload_retry_s: float = 30.0
 
@@ -90,6 +95,7 @@ class ServerState:
         # request would look them up under a lock each time.
         self._answered: dict[tuple[str, str, str], tuple[Any, Any]] = {}
         self._in_flight = 0  # requests between the batcher and their answer (see predict)
+        self._switch_interval: float | None = None  # the process's, while this one applies
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -103,6 +109,9 @@ class ServerState:
         if self.config.freeze_gc:
             gc.collect()
             gc.freeze()
+        if self.config.gil_switch_ms > 0:
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(self.config.gil_switch_ms / 1000)
         self.ready = True
         self._watcher = asyncio.get_running_loop().create_task(self._watch())
         self.log_upkeep.start()
@@ -122,6 +131,9 @@ class ServerState:
         await self.log_upkeep.stop()
         self.log.close()
         self.guards.close()
+        if self._switch_interval is not None:  # the process's own setting again
+            sys.setswitchinterval(self._switch_interval)
+            self._switch_interval = None
 
     async def reload(self) -> None:
         """Load what changed in the deployments (see ``_reload``)."""
