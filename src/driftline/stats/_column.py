@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftline.errors import InputError
 from driftline.stats._bins import COUNTED_SPAN
@@ -42,6 +41,8 @@ def category_codes(
     The index is ``len(categories)`` for a value outside them (``other``) and
     -1 for a missing one; without ``unseen`` the count is 0.
     """
+    import pyarrow.compute as pc
+
     k = len(categories)
     value_set = arrow_strings(categories)
     if unseen is None or not len(unseen.known):
