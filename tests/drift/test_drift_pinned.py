@@ -88,9 +88,15 @@ def test_dataframes_give_the_pinned_report(frames: Any, pinned: dict[str, Any]) 
     _assert_same(_report(*frames), pinned["frames"])
 
 
+@pytest.mark.parametrize("hold", [64 << 20, 0], ids=["read-once", "read-twice"])
 def test_parquet_files_give_the_pinned_report(
-    frames: Any, pinned: dict[str, Any], tmp_path: Path
+    frames: Any, pinned: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hold: int
 ) -> None:
+    import driftline.stats._profile as profile_module
+
+    # Held between its two passes or read again, the reference gives the same report.
+    monkeypatch.setattr(profile_module, "HOLD_BYTES", hold)
+    monkeypatch.setattr(profile_module, "HELD_BYTES", hold)
     ref, cur = tmp_path / "ref.parquet", tmp_path / "cur.parquet"
     pq.write_table(pa.Table.from_pandas(frames[0], preserve_index=False), ref)
     pq.write_table(pa.Table.from_pandas(frames[1], preserve_index=False), cur)

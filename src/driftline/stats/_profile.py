@@ -26,11 +26,16 @@ from driftline.stats._reservoir import Reservoir, chunk_keys, digest_rows
 
 __all__ = ["FORMAT", "Profile"]
 
-# A file whose chunks (as Arrow holds them) fit in this many bytes is read once: its first
-# pass, which learns the bins, keeps them for the second, which counts. Small, so that a
-# large file (read twice all the same) does not peak higher while its first chunks are
-# held: at 64 MiB a file of a million rows peaked 47 MiB higher. A real table of 280,000
-# rows of 16 dictionary-encoded columns takes under 2 MiB.
+# A file whose columns take at most this many bytes as Arrow arrays, as its footers tell
+# before any is read, is read once: the chunks its first pass learns the bins from are
+# held for the second, which counts. A census-shaped 300,000 rows x 16 columns takes 37
+# MiB (a second read was a third of its decoding); a million rows of them, 124 MiB, are
+# read twice, so memory stays where it was at any size.
+HOLD_BYTES = 64 * 1024 * 1024
+# Where the size is not known before reading (CSV files), chunks are held while they fit
+# in this many bytes. Small, so that a large file (read twice all the same) does not peak
+# higher while its first chunks are held: at 64 MiB a file of a million rows peaked 47
+# MiB higher.
 HELD_BYTES = 4 * 1024 * 1024
 # Format 2 adds each categorical column's known values and unseen count; format 1
 # profiles still load, with other not split.
@@ -275,8 +280,12 @@ def _learn(
     if source.access == "memory" and source.table is not None:
         return learn([source.table.select(names)], True), _chunks(source, names, chunk_size)
     if source.access == "file":
+        size = source.arrow_bytes(names)
+        if size is not None and size <= HOLD_BYTES:
+            whole = list(_chunks(source, names, chunk_size))
+            return learn(whole, False), _drain(whole)
         # The chunks read to learn are kept for counting while they fit in HELD_BYTES:
-        # a file of a few hundred thousand rows is read (and decoded) once, not twice.
+        # a CSV file of a few ten thousand rows is read (and parsed) once, not twice.
         held = _Held()
         learned = learn(held.keep(_chunks(source, names, chunk_size)), False)
         if held.chunks is not None:
@@ -291,6 +300,13 @@ def _learn(
     learned = learn([first], True, second is None)
     read = [first] if second is None else [first, second]
     return learned, itertools.chain(read, chunks)
+
+
+def _drain(chunks: list[pa.Table]) -> Iterator[pa.Table]:
+    """The chunks in order, each let go once counted."""
+    chunks.reverse()
+    while chunks:
+        yield chunks.pop()
 
 
 class _Held:
