@@ -23,6 +23,7 @@ __all__ = [
     "arrow_numpy",
     "arrow_strings",
     "filled",
+    "finite_floats",
     "is_numeric_kind",
     "kind_of",
     "numeric_values",
@@ -98,6 +99,18 @@ def numeric_values(name: str, column: pa.ChunkedArray | pa.Array, kind: Kind) ->
     # inf would poison every moment of the column; counting it as missing keeps them usable.
     values[~np.isfinite(values)] = np.nan
     return values
+
+
+def finite_floats(column: pa.ChunkedArray | pa.Array) -> np.ndarray | None:
+    """A float64 column with no missing or infinite value, as a read-only view of its buffer.
+
+    None for any other column (take :func:`numeric_values`). Most float columns
+    are such: counting them needs no copy, no NaN written, no NaN removed.
+    """
+    if not pa.types.is_float64(column.type) or column.null_count:
+        return None
+    values = arrow_numpy(column)
+    return values if np.isfinite(values).all() else None
 
 
 def _plain_number(type_: pa.DataType) -> bool:

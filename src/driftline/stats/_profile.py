@@ -17,6 +17,7 @@ from driftline.stats._encoded import CategoryIndex, EncodedColumn
 from driftline.stats._kinds import (
     Kind,
     arrow_numpy,
+    finite_floats,
     is_numeric_kind,
     kind_of,
     numeric_values,
@@ -361,16 +362,19 @@ def _accumulate(
                 # Integers (codes of categories, counts): one bincount for moments and
                 # histogram; the floats only for the row sample.
                 present = column.drop_null() if column.null_count else column
-                integers = arrow_numpy(present).astype(np.int64)
+                integers = arrow_numpy(present)  # as stored, no copy
                 columns[name] = col.observe_integers(integers, column.null_count)
                 # Without missing values the integers stand for the floats: only the rows
                 # that enter the sample are converted (in _offer).
-                values[name] = (
-                    numeric_values(name, column, col.kind) if column.null_count else integers
-                )
-                digest.append(values[name][sampled])
+                if column.null_count:
+                    values[name] = numeric_values(name, column, col.kind)
+                    digest.append(values[name][sampled])
+                else:
+                    values[name] = integers
+                    digest.append(integers[sampled].astype(np.int64))
             elif is_numeric_kind(col.kind):
-                values[name] = numeric_values(name, column, col.kind)
+                view = finite_floats(column) if col.kind == "numeric" else None
+                values[name] = numeric_values(name, column, col.kind) if view is None else view
                 columns[name] = col.observe(values[name])
                 digest.append(values[name][sampled])
             else:
