@@ -132,6 +132,7 @@ class BinLearner:
             name: {} for name, kind in kinds.items() if kind == "categorical"
         }
         self._limits: dict[str, float] = {}
+        self._pending: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         self._cap = max(10_000, 100 * max_categories)
         self._pruned: set[str] = set()
 
@@ -167,14 +168,29 @@ class BinLearner:
             # keys before it and can never enter the sample: drop it before any copy.
             below = keys < self._limits[name]
             keys, values = keys[below], values[below]
-        old_keys, old_values = self._samples.get(name, (np.empty(0), np.empty(0)))
-        keys = np.concatenate([old_keys, keys])
-        values = np.concatenate([old_values, values])
+        # The chunks' keys and values wait in a list and are joined once, when the sample
+        # is pruned or read: joining at every chunk copied the sample over and over.
+        pending = self._pending.setdefault(name, [])
+        pending.append((keys, values))
         # Pruning partitions the keys, the costly step: let the sample grow by half first.
-        if keys.size > self.sample_size * 3 // 2:
+        held = self._samples[name][0].size if name in self._samples else 0
+        if held + sum(k.size for k, _ in pending) > self.sample_size * 3 // 2:
+            keys, values = self._joined(name)
             keys, values = _smallest(keys, values, self.sample_size)
             self._limits[name] = float(keys.max())
-        self._samples[name] = (keys, values)
+            self._samples[name] = (keys, values)
+
+    def _joined(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The sample's keys and values with the chunks waiting since it was last pruned."""
+        parts = self._pending.pop(name, [])
+        if name in self._samples:
+            parts.insert(0, self._samples.pop(name))
+        if not parts:
+            return np.empty(0), np.empty(0)
+        if len(parts) > 1:
+            parts = [(np.concatenate([k for k, _ in parts]), np.concatenate([v for _, v in parts]))]
+        self._samples[name] = parts[0]
+        return parts[0]
 
     def _observe_integers(self, name: str, column: pa.ChunkedArray | pa.Array) -> None:
         present = column.drop_null() if column.null_count else column
@@ -214,7 +230,7 @@ class BinLearner:
                 low, by_value = self._counted[name]
                 bins.edges[name] = counted_quantile_edges(low, by_value, self.bins)
             elif kind in ("numeric", "datetime"):
-                keys, values = self._samples.get(name, (np.empty(0), np.empty(0)))
+                keys, values = self._joined(name)
                 if self.sample_size is not None and keys.size > self.sample_size:
                     keys, values = _smallest(keys, values, self.sample_size)
                 bins.edges[name] = quantile_edges(values, self.bins)
