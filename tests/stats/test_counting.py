@@ -72,3 +72,13 @@ def test_integers_of_any_width_profile_as_their_floats() -> None:
         # The sample's keys digest the values as int64 whatever their width: the same rows.
         np.testing.assert_array_equal(ints.reservoir.keys, wide.reservoir.keys)
         np.testing.assert_array_equal(ints.reservoir.values["c"], wide.reservoir.values["c"])
+
+
+def test_a_column_of_one_chunk_is_read_where_it_lies() -> None:
+    from driftline.stats._kinds import one_array
+
+    a = pa.array(np.arange(1000.0))
+    assert one_array(pa.chunked_array([a])).buffers()[1].address == a.buffers()[1].address
+    two = one_array(pa.chunked_array([a, a]))
+    assert two.to_pylist() == a.to_pylist() * 2
+    assert len(one_array(pa.chunked_array([], type=pa.float64()))) == 0

@@ -36,7 +36,9 @@ Format = Literal["parquet", "csv"]
 _PARQUET = (".parquet", ".pq", ".parq")
 _CSV = tuple(s + c for s in (".csv", ".tsv") for c in ("", ".gz", ".bz2", ".zst"))
 _MERGE_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
-_PARQUET_BATCH = 65_536
+# Rows a Parquet batch holds: a profile's chunk, so that each chunk's columns are one
+# array each (one spanning two batches was copied whole to be counted).
+_PARQUET_BATCH = 100_000
 
 
 @dataclass(frozen=True)

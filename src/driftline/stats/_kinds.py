@@ -27,6 +27,7 @@ __all__ = [
     "is_numeric_kind",
     "kind_of",
     "numeric_values",
+    "one_array",
     "string_values",
 ]
 
@@ -124,7 +125,7 @@ def _plain_number(type_: pa.DataType) -> bool:
 
 def _to_float(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks() if column.num_chunks else pa.nulls(0, column.type)
+        column = one_array(column)
     if _plain_number(column.type):
         # numpy's conversion is Arrow's unsafe cast (int64 past 2**53 rounds to the
         # nearest float), and a copy: the buffer is Arrow's, read-only, and NaNs go in.
@@ -144,6 +145,13 @@ def _to_float(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return values
 
 
+def one_array(column: pa.ChunkedArray) -> pa.Array:
+    """The column as one array: its only chunk as it is (Arrow's combine copies even one)."""
+    if column.num_chunks == 1:
+        return column.chunk(0)
+    return column.combine_chunks() if column.num_chunks else pa.nulls(0, column.type)
+
+
 def arrow_numpy(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A numeric or boolean Arrow array's values as numpy, read from its buffers.
 
@@ -153,7 +161,7 @@ def arrow_numpy(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
     profiling it never needed.
     """
     if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks() if array.num_chunks else pa.nulls(0, array.type)
+        array = one_array(array)
     n, offset = len(array), array.offset
     data = array.buffers()[1]
     if pa.types.is_boolean(array.type):
@@ -191,7 +199,7 @@ def string_values(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     import pyarrow.compute as pc
 
     if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks() if column.num_chunks else pa.nulls(0, column.type)
+        column = one_array(column)
     type_ = column.type
     if pa.types.is_dictionary(type_):
         column = column.dictionary_decode()
