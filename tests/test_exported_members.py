@@ -74,3 +74,23 @@ def test_the_drift_command_stays_light(tmp_path: Path) -> None:
         "assert r.exit_code in (0, 1), r.output"
     )
     assert _loaded_after(code, heavy) == []
+
+
+def test_the_drift_command_on_numbers_stays_lighter(tmp_path: Path) -> None:
+    # Numbers are read from their buffers: pyarrow.compute (30 ms to import) serves text
+    # only; np.unique and np.median import numpy.ma (20 ms) and are not used.
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(0)
+    for side in ("ref", "cur"):
+        table = {"x": rng.normal(size=3000), "k": rng.integers(0, 5, 3000)}
+        table["m"] = np.where(rng.random(3000) < 0.1, np.nan, rng.normal(size=3000))
+        pq.write_table(pa.table(table), tmp_path / f"{side}.parquet")
+    code = (
+        "import io, sys; from driftline.cli._app import main; sys.stdout = io.StringIO(); "
+        f"code = main(['drift', {str(tmp_path / 'ref.parquet')!r}, "
+        f"{str(tmp_path / 'cur.parquet')!r}]); sys.stdout = sys.__stdout__; assert code in (0, 1)"
+    )
+    assert _loaded_after(code, ("pyarrow.compute", "numpy.ma", "pandas")) == []

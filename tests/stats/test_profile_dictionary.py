@@ -148,9 +148,20 @@ def test_a_file_that_fits_is_read_once_and_profiled_the_same(
     monkeypatch.setattr(profile_module, "_chunks", counted)
     once = Profile.build(path, chunk_size=1000)
     assert len(reads) == 1
+    # Text that Parquet stores as a dictionary has no size before it is read: its chunks
+    # are held while they fit in HELD_BYTES.
     monkeypatch.setattr(profile_module, "HELD_BYTES", 10_000)  # too small: read again
     twice = Profile.build(path, chunk_size=1000)
     assert len(reads) == 3
+    _same(once, twice)
+    # Numbers have their size in the footer: held whole up to HOLD_BYTES.
+    numbers = tmp_path / "numbers.parquet"
+    pq.write_table(pa.Table.from_pandas(frame[["x"]]), numbers, row_group_size=700)
+    once = Profile.build(numbers, chunk_size=1000)
+    assert len(reads) == 4
+    monkeypatch.setattr(profile_module, "HOLD_BYTES", 39_999)  # 5000 rows x 8 bytes, and nulls
+    twice = Profile.build(numbers, chunk_size=1000)
+    assert len(reads) == 6
     _same(once, twice)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 
@@ -36,7 +36,9 @@ Format = Literal["parquet", "csv"]
 _PARQUET = (".parquet", ".pq", ".parq")
 _CSV = tuple(s + c for s in (".csv", ".tsv") for c in ("", ".gz", ".bz2", ".zst"))
 _MERGE_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
-_PARQUET_BATCH = 65_536
+# Rows a Parquet batch holds: a profile's chunk, so that each chunk's columns are one
+# array each (one spanning two batches was copied whole to be counted).
+_PARQUET_BATCH = 100_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,44 @@ class FileTable:
             except (pa.ArrowInvalid, OSError) as exc:
                 # Types were settled over every file at opening: damaged or changed since.
                 raise self.where.unreadable(file, self.fmt_name, exc) from exc
+
+    def arrow_bytes(self, columns: list[str] | None = None) -> int | None:
+        """About how many bytes these columns take as Arrow arrays, from the files' footers.
+
+        Fixed-width columns (numbers, booleans, times) take their width times
+        the rows, dictionary columns their index width times the rows plus
+        their Parquet size, text stored plain its Parquet size plus 4 bytes of
+        offset a row. None when the footers cannot tell: CSV files, and text
+        that Parquet stored dictionary-encoded (a million rows of "north" take
+        a few kilobytes there and 9 MB as Arrow strings).
+        """
+        if self.fmt != "parquet":
+            return None
+        import pyarrow.parquet as pq
+
+        names = self.schema.names if columns is None else columns
+        types = {n: self.schema.field(n).type for n in names}
+        total = 0.0
+        for file in self.files:
+            try:
+                meta = pq.read_metadata(file)
+            except (pa.ArrowException, OSError) as exc:
+                raise self.where.unreadable(file, self.fmt_name, exc) from exc
+            for g in range(meta.num_row_groups):
+                group = meta.row_group(g)
+                rows = group.num_rows
+                for c in range(group.num_columns):
+                    chunk = group.column(c)
+                    name = chunk.path_in_schema
+                    if name not in types:
+                        if name.split(".")[0] in types:
+                            return None  # a part of a nested column: not sized here
+                        continue
+                    size = _chunk_bytes(types[name], chunk, rows)
+                    if size is None:
+                        return None
+                    total += size
+        return int(total)
 
     @property
     def fmt_name(self) -> str:
@@ -127,6 +167,21 @@ def read_files(where: Place, *, text: Collection[str] = ()) -> pa.Table:
         return table.dataset().to_table()
     except (pa.ArrowInvalid, OSError) as exc:
         raise where.unreadable(where.path, "Parquet", exc) from exc
+
+
+def _chunk_bytes(type_: pa.DataType, chunk: Any, rows: int) -> float | None:
+    """Arrow bytes of one column chunk of a Parquet row group (see FileTable.arrow_bytes)."""
+    validity = rows / 8
+    if pa.types.is_dictionary(type_):
+        # The dictionary's values are at most the whole chunk, uncompressed.
+        return type_.index_type.bit_width / 8 * rows + validity + chunk.total_uncompressed_size
+    try:
+        return type_.bit_width / 8 * rows + validity
+    except ValueError:  # variable width: text
+        pass
+    if chunk.has_dictionary_page:
+        return None
+    return chunk.total_uncompressed_size + 4 * rows + validity
 
 
 def _hidden(file: Path, folder: Path) -> bool:

@@ -48,6 +48,7 @@ class TableSource:
     _read: Callable[[list[str] | None], Iterator[pa.RecordBatch]]
     table: pa.Table | None = None
     _dataset: Callable[[], ds.Dataset] | None = None
+    _arrow_bytes: Callable[[list[str] | None], int | None] | None = None
 
     def batches(self, columns: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
         """The rows in record batches, with only ``columns`` when given."""
@@ -61,6 +62,18 @@ class TableSource:
             self.schema if columns is None else pa.schema([self.schema.field(c) for c in columns])
         )
         return pa.Table.from_batches(list(self.batches(columns)), schema=schema)
+
+    def arrow_bytes(self, columns: Sequence[str] | None = None) -> int | None:
+        """About how many bytes ``columns`` take once read, when known before reading.
+
+        A table in memory answers exactly; Parquet files from their footers;
+        CSV files and streams do not know (None).
+        """
+        if self.table is not None:
+            return int((self.table if columns is None else self.table.select(list(columns))).nbytes)
+        if self._arrow_bytes is None:
+            return None
+        return self._arrow_bytes(None if columns is None else list(columns))
 
     def to_dataset(self) -> ds.Dataset:
         """An Arrow dataset to filter lazily: a file's own, else the table in memory."""
@@ -115,7 +128,9 @@ def _slices(table: pa.Table, columns: list[str] | None) -> Iterator[pa.RecordBat
 
 def _open_path(where: Place, text: Collection[str]) -> TableSource:
     files = open_files(where, text=text)
-    return TableSource(files.schema, "file", files.batches, _dataset=files.dataset)
+    return TableSource(
+        files.schema, "file", files.batches, _dataset=files.dataset, _arrow_bytes=files.arrow_bytes
+    )
 
 
 def _stream(reader: pa.RecordBatchReader) -> TableSource:

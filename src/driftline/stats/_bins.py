@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from driftline.stats._encoded import EncodedColumn
-from driftline.stats._kinds import Kind, arrow_numpy, numeric_values
+from driftline.stats._kinds import Kind, arrow_numpy, finite_floats, numeric_values
 from driftline.stats._known import KnownValues
 
 __all__ = ["BinLearner", "Bins"]
@@ -28,6 +28,18 @@ EDGE_SAMPLE_SIZE = 200_000
 # (bincount): exact quantiles on any number of rows, without sampling or sorting. Codes of
 # categories, counts, ages, years are; ids and amounts in cents fall back to the sample.
 COUNTED_SPAN = 1 << 16
+
+
+def count_values(values: np.ndarray, start: int, span: int) -> np.ndarray:
+    """How many of ``values`` (integers) equal ``start + i``, for each ``i`` below ``span``.
+
+    Values from 0 (codes, counts, ages) are counted as they are: shifting them
+    by ``start`` first made an int64 copy of every chunk of every column.
+    """
+    if start >= 0 and start + span <= 2 * COUNTED_SPAN:
+        return np.bincount(values, minlength=start + span)[start:].astype(np.int64)
+    # int64 before subtracting: int8 codes would wrap around.
+    return np.bincount(values.astype(np.int64) - start, minlength=span).astype(np.int64)
 
 
 @dataclass
@@ -52,7 +64,7 @@ def quantile_edges(values: np.ndarray, bins: int) -> tuple[float, ...]:
     lo, hi = ordered[below], ordered[np.minimum(below + 1, ordered.size - 1)]
     step = position - below
     qs = np.where(step >= 0.5, hi - (hi - lo) * (1.0 - step), lo + (hi - lo) * step)
-    return tuple(float(q) for q in np.unique(qs))
+    return _distinct(qs)
 
 
 def counted_quantile_edges(low: int, counts: np.ndarray, bins: int) -> tuple[float, ...]:
@@ -68,7 +80,13 @@ def counted_quantile_edges(low: int, counts: np.ndarray, bins: int) -> tuple[flo
     hi = low + np.searchsorted(cumulative, np.minimum(below + 1, total - 1), side="right")
     step = position - below
     qs = np.where(step >= 0.5, hi - (hi - lo) * (1.0 - step), lo + (hi - lo) * step)
-    return tuple(float(q) for q in np.unique(qs))
+    return _distinct(qs)
+
+
+def _distinct(qs: np.ndarray) -> tuple[float, ...]:
+    # What np.unique gives, without it: np.unique imports numpy.ma on first use (20 ms
+    # of a command that profiles a file in 60).
+    return tuple(sorted(set(qs.tolist())))
 
 
 def top_categories(counts: dict[str, int], max_categories: int) -> tuple[str, ...]:
@@ -114,6 +132,7 @@ class BinLearner:
             name: {} for name, kind in kinds.items() if kind == "categorical"
         }
         self._limits: dict[str, float] = {}
+        self._pending: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         self._cap = max(10_000, 100 * max_categories)
         self._pruned: set[str] = set()
 
@@ -123,12 +142,17 @@ class BinLearner:
             if kind == "numeric" and name not in self._uncountable and _is_integer(column):
                 self._observe_integers(name, column)
             elif kind in ("numeric", "datetime"):
-                self._observe_numeric(name, numeric_values(name, column, kind))
+                view = finite_floats(column) if kind == "numeric" else None
+                self._observe_numeric(
+                    name, numeric_values(name, column, kind) if view is None else view
+                )
             elif kind == "categorical":
                 self._observe_strings(name, EncodedColumn.of(column))
 
     def _observe_numeric(self, name: str, values: np.ndarray) -> None:
-        values = values[~np.isnan(values)]
+        missing = np.isnan(values)
+        if missing.any():
+            values = values[~missing]
         if self.sample_size is None:
             # Every value is kept (an in-memory table), so no keys at all: on a million rows
             # a column of zero keys was 8 MB more per numeric column until the edges were cut.
@@ -144,19 +168,33 @@ class BinLearner:
             # keys before it and can never enter the sample: drop it before any copy.
             below = keys < self._limits[name]
             keys, values = keys[below], values[below]
-        old_keys, old_values = self._samples.get(name, (np.empty(0), np.empty(0)))
-        keys = np.concatenate([old_keys, keys])
-        values = np.concatenate([old_values, values])
+        # The chunks' keys and values wait in a list and are joined once, when the sample
+        # is pruned or read: joining at every chunk copied the sample over and over.
+        pending = self._pending.setdefault(name, [])
+        pending.append((keys, values))
         # Pruning partitions the keys, the costly step: let the sample grow by half first.
-        if keys.size > self.sample_size * 3 // 2:
+        held = self._samples[name][0].size if name in self._samples else 0
+        if held + sum(k.size for k, _ in pending) > self.sample_size * 3 // 2:
+            keys, values = self._joined(name)
             keys, values = _smallest(keys, values, self.sample_size)
             self._limits[name] = float(keys.max())
-        self._samples[name] = (keys, values)
+            self._samples[name] = (keys, values)
+
+    def _joined(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The sample's keys and values with the chunks waiting since it was last pruned."""
+        parts = self._pending.pop(name, [])
+        if name in self._samples:
+            parts.insert(0, self._samples.pop(name))
+        if not parts:
+            return np.empty(0), np.empty(0)
+        if len(parts) > 1:
+            parts = [(np.concatenate([k for k, _ in parts]), np.concatenate([v for _, v in parts]))]
+        self._samples[name] = parts[0]
+        return parts[0]
 
     def _observe_integers(self, name: str, column: pa.ChunkedArray | pa.Array) -> None:
         present = column.drop_null() if column.null_count else column
-        # int64 before subtracting: int8 codes would wrap around.
-        values = arrow_numpy(present).astype(np.int64)
+        values = arrow_numpy(present)  # as stored: count_values needs no int64 copy
         if values.size == 0:
             return
         low, high = int(values.min()), int(values.max())
@@ -172,7 +210,7 @@ class BinLearner:
                 self._observe_numeric(name, held.astype(np.float64))
             self._observe_numeric(name, values.astype(np.float64))
             return
-        counts = np.bincount(values - start, minlength=span).astype(np.int64)
+        counts = count_values(values, start, span)
         counts[old_low - start : old_low - start + old.size] += old
         self._counted[name] = (start, counts)
 
@@ -192,7 +230,7 @@ class BinLearner:
                 low, by_value = self._counted[name]
                 bins.edges[name] = counted_quantile_edges(low, by_value, self.bins)
             elif kind in ("numeric", "datetime"):
-                keys, values = self._samples.get(name, (np.empty(0), np.empty(0)))
+                keys, values = self._joined(name)
                 if self.sample_size is not None and keys.size > self.sample_size:
                     keys, values = _smallest(keys, values, self.sample_size)
                 bins.edges[name] = quantile_edges(values, self.bins)

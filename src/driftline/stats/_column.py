@@ -9,10 +9,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftline.errors import InputError
-from driftline.stats._bins import COUNTED_SPAN
+from driftline.stats._bins import COUNTED_SPAN, count_values
 from driftline.stats._kinds import (
     KINDS,
     Kind,
@@ -42,6 +41,8 @@ def category_codes(
     The index is ``len(categories)`` for a value outside them (``other``) and
     -1 for a missing one; without ``unseen`` the count is 0.
     """
+    import pyarrow.compute as pc
+
     k = len(categories)
     value_set = arrow_strings(categories)
     if unseen is None or not len(unseen.known):
@@ -193,7 +194,8 @@ class ColumnProfile:
             found = np.bincount(values[values >= 0], minlength=len(self.categories) + 1)
             return self._plus(missing, Moments(), None, found.astype(np.int64), unseen)
         values = np.asarray(values, dtype=np.float64)
-        present = values[~np.isnan(values)]
+        nan = np.isnan(values)
+        present = values[~nan] if nan.any() else values  # most chunks: no copy
         missing = int(values.size - present.size)
         histogram: np.ndarray | None = None
         counts: np.ndarray | None = None
@@ -226,7 +228,7 @@ class ColumnProfile:
                 _histogram(values.astype(np.float64), self.edges),
                 None,
             )
-        counts = np.bincount(values - low).astype(np.int64)
+        counts = count_values(values, low, high - low + 1)
         levels = np.arange(low, high + 1, dtype=np.float64)
         n = int(values.size)
         mean = float(counts @ levels) / n

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from driftline.stats._kinds import (
     arrow_indices,
@@ -71,6 +70,8 @@ class CategoryIndex:
 
         The last entry is the slot of missing rows (see :class:`EncodedColumn`).
         """
+        import pyarrow.compute as pc
+
         if self._last is not None and self._last[0].equals(values):
             return self._last[1]
         k = len(self.names)
@@ -97,6 +98,8 @@ class EncodedColumn:
     @classmethod
     def of(cls, column: pa.ChunkedArray | pa.Array) -> EncodedColumn:
         """Encode any column a profile counts as categories (text, dictionary, numbers)."""
+        import pyarrow.compute as pc
+
         if isinstance(column, pa.ChunkedArray):
             # Chunks of a dictionary column may each have their own dictionary: combining
             # them unifies the dictionaries (and remaps the indices) in Arrow.
@@ -156,6 +159,8 @@ class EncodedColumn:
 
 
 def _combined(column: pa.ChunkedArray) -> pa.Array:
+    import pyarrow.compute as pc
+
     if not column.num_chunks:
         return pa.nulls(0, column.type)
     try:

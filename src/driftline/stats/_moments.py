@@ -39,12 +39,17 @@ class Moments:
         mean = float(values.mean())
         d = values - mean
         d2 = d * d
+        m2 = float(d2.sum())
+        # The same products and sums as (d2 * d).sum() and (d2 * d2).sum(), written over
+        # d and d2 once they are spent: two arrays the size of the chunk instead of four.
+        m3 = float(np.multiply(d2, d, out=d).sum())
+        m4 = float(np.multiply(d2, d2, out=d2).sum())
         return cls(
             count=n,
             mean=mean,
-            m2=float(d2.sum()),
-            m3=float((d2 * d).sum()),
-            m4=float((d2 * d2).sum()),
+            m2=m2,
+            m3=m3,
+            m4=m4,
             min=float(values.min()),
             max=float(values.max()),
         )

@@ -17,6 +17,7 @@ from driftline.stats._encoded import CategoryIndex, EncodedColumn
 from driftline.stats._kinds import (
     Kind,
     arrow_numpy,
+    finite_floats,
     is_numeric_kind,
     kind_of,
     numeric_values,
@@ -26,11 +27,16 @@ from driftline.stats._reservoir import Reservoir, chunk_keys, digest_rows
 
 __all__ = ["FORMAT", "Profile"]
 
-# A file whose chunks (as Arrow holds them) fit in this many bytes is read once: its first
-# pass, which learns the bins, keeps them for the second, which counts. Small, so that a
-# large file (read twice all the same) does not peak higher while its first chunks are
-# held: at 64 MiB a file of a million rows peaked 47 MiB higher. A real table of 280,000
-# rows of 16 dictionary-encoded columns takes under 2 MiB.
+# A file whose columns take at most this many bytes as Arrow arrays, as its footers tell
+# before any is read, is read once: the chunks its first pass learns the bins from are
+# held for the second, which counts. A census-shaped 300,000 rows x 16 columns takes 37
+# MiB (a second read was a third of its decoding); a million rows of them, 124 MiB, are
+# read twice, so memory stays where it was at any size.
+HOLD_BYTES = 64 * 1024 * 1024
+# Where the size is not known before reading (CSV files), chunks are held while they fit
+# in this many bytes. Small, so that a large file (read twice all the same) does not peak
+# higher while its first chunks are held: at 64 MiB a file of a million rows peaked 47
+# MiB higher.
 HELD_BYTES = 4 * 1024 * 1024
 # Format 2 adds each categorical column's known values and unseen count; format 1
 # profiles still load, with other not split.
@@ -275,8 +281,12 @@ def _learn(
     if source.access == "memory" and source.table is not None:
         return learn([source.table.select(names)], True), _chunks(source, names, chunk_size)
     if source.access == "file":
+        size = source.arrow_bytes(names)
+        if size is not None and size <= HOLD_BYTES:
+            whole = list(_chunks(source, names, chunk_size))
+            return learn(whole, False), _drain(whole)
         # The chunks read to learn are kept for counting while they fit in HELD_BYTES:
-        # a file of a few hundred thousand rows is read (and decoded) once, not twice.
+        # a CSV file of a few ten thousand rows is read (and parsed) once, not twice.
         held = _Held()
         learned = learn(held.keep(_chunks(source, names, chunk_size)), False)
         if held.chunks is not None:
@@ -291,6 +301,13 @@ def _learn(
     learned = learn([first], True, second is None)
     read = [first] if second is None else [first, second]
     return learned, itertools.chain(read, chunks)
+
+
+def _drain(chunks: list[pa.Table]) -> Iterator[pa.Table]:
+    """The chunks in order, each let go once counted."""
+    chunks.reverse()
+    while chunks:
+        yield chunks.pop()
 
 
 class _Held:
@@ -345,16 +362,19 @@ def _accumulate(
                 # Integers (codes of categories, counts): one bincount for moments and
                 # histogram; the floats only for the row sample.
                 present = column.drop_null() if column.null_count else column
-                integers = arrow_numpy(present).astype(np.int64)
+                integers = arrow_numpy(present)  # as stored, no copy
                 columns[name] = col.observe_integers(integers, column.null_count)
                 # Without missing values the integers stand for the floats: only the rows
                 # that enter the sample are converted (in _offer).
-                values[name] = (
-                    numeric_values(name, column, col.kind) if column.null_count else integers
-                )
-                digest.append(values[name][sampled])
+                if column.null_count:
+                    values[name] = numeric_values(name, column, col.kind)
+                    digest.append(values[name][sampled])
+                else:
+                    values[name] = integers
+                    digest.append(integers[sampled].astype(np.int64))
             elif is_numeric_kind(col.kind):
-                values[name] = numeric_values(name, column, col.kind)
+                view = finite_floats(column) if col.kind == "numeric" else None
+                values[name] = numeric_values(name, column, col.kind) if view is None else view
                 columns[name] = col.observe(values[name])
                 digest.append(values[name][sampled])
             else:
