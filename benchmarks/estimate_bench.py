@@ -544,8 +544,9 @@ REAL_NOTES = [
     'them equal to 1e-9), so the row "binning its raw inputs (before)" has the default\'s '
     "errors and only its time differs.",
     "- Directions tried for ROC AUC besides the blend: CBPE recalibrated per window on the "
-    "reference weighted toward it (worse on rainfall: its few effective rows make a noisy "
-    "calibration), and a weighted share growing with the weights' effective sample size "
+    "reference weighted toward it (better on census, worse on rainfall, where its few "
+    "effective rows make a noisy calibration, no better on bikeshare: not adopted), and a "
+    "weighted share growing with the weights' effective sample size "
     "(better on rainfall and bikeshare, worse on census, and its constant 200 was picked "
     "after looking at these tables: not adopted). Earlier passes tried ATC (row above) and "
     "choosing the weighting on staged windows (the `auto` rows).",
