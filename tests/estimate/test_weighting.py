@@ -138,3 +138,34 @@ def test_unknown_weighting_is_refused(worlds: Any) -> None:
     reference = worlds.binary(500, 1.0, seed=9)
     with pytest.raises(InputError, match="weighting must be one of"):
         CBPE(weighting="magic").fit(reference["y"], reference["score"], classes=[0, 1])
+
+
+def test_prebinned_weights_match_the_classifier_on_raw_inputs() -> None:
+    # The domain classifier is fed bins cut at the weighted quantiles scikit-learn
+    # itself would choose (its own weighted binning is slow): the weights must not move.
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(4)
+    reference = pd.DataFrame(
+        {"x": rng.normal(0, 1, 1500), "k": rng.integers(0, 5, 1500), "z": rng.gamma(2, 1, 1500)}
+    )
+    window = pd.DataFrame(
+        {"x": rng.normal(0.8, 0.5, 120), "k": rng.integers(0, 3, 120), "z": rng.gamma(3, 1, 120)}
+    )
+    window.loc[:9, "z"] = np.nan
+    ref_scores, win_scores = rng.random(1500), rng.random(120)
+    reweighter = Reweighter(reference, ref_scores)
+    got = reweighter.weights(window, win_scores)
+
+    ref_matrix, win_matrix = reweighter.reference, reweighter._matrix(window, win_scores)
+    classifier = HistGradientBoostingClassifier(
+        max_iter=40, learning_rate=0.1, max_leaf_nodes=8, min_samples_leaf=20,
+        l2_regularization=1.0, early_stopping=False, random_state=0,
+    )  # fmt: skip
+    side = np.r_[np.zeros(1500), np.ones(120)]
+    classifier.fit(
+        np.vstack([ref_matrix, win_matrix]), side, sample_weight=np.where(side == 1, 1500 / 120, 1)
+    )
+    q = np.clip(classifier.predict_proba(ref_matrix)[:, 1], 0.01, 0.99)
+    assert got is not None
+    np.testing.assert_allclose(got, q / (1 - q), rtol=1e-9)

@@ -9,11 +9,23 @@ metric on the window. Unlike CBPE it does not trust the model's
 probabilities at all: it sees where in input space the model errs more than
 its scores admit (a season, a region), as long as the reference holds such
 rows. It needs the inputs of both, and a reference covering the window.
+
+Each window's classifier sees its numeric inputs already cut into bins, at
+the same weighted quantiles scikit-learn would choose (the window's rows
+weigh as much as the reference's): scikit-learn finds them one weighted
+percentile at a time, 90% of a window's time on the rainfall table; one
+sort a column here. The cuts are the window's own, not the reference's:
+with cuts fixed on the reference, rainfall's visibility (up to 2.1 in later
+years, 0.8 at most in the reference) put the window's rows in the
+reference's top bin, and its few rows there carried the window (accuracy
+error 0.072 against 0.048).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +42,8 @@ _MAX_CATEGORIES = 250
 _FIT_ROWS = 10_000
 # Odds are clipped to this range: a few reference rows must not carry the window alone.
 _MIN_Q, _MAX_Q = 0.01, 0.99
+# Bins of a numeric input, as many as the classifier's own binning keeps.
+_BINS = 255
 
 
 class Reweighter:
@@ -55,6 +69,9 @@ class Reweighter:
                 self.categories[str(name)] = {str(c): float(i) for i, c in enumerate(top)}
                 self.features.append(str(name))
         self.reference = self._matrix(X, scores)
+        self.numeric = [name not in self.categories for name in self.features] + [True] * (
+            self.reference.shape[1] - len(self.features)
+        )
 
     @property
     def usable(self) -> bool:
@@ -64,13 +81,11 @@ class Reweighter:
         """Each reference row's weight toward ``X``'s rows; None when the window lacks inputs."""
         if not self.usable or any(c not in X.columns for c in self.features) or len(X) < 2:
             return None
-        window = self._matrix(X, scores)
-        return self.weights_of(self.reference, window)
+        return self.weights_of(self.reference, self._matrix(X, scores))
 
     def weights_of(self, reference: np.ndarray, window: np.ndarray) -> np.ndarray:
         """Weights of ``reference``'s rows toward ``window``'s (both already encoded)."""
         from sklearn.ensemble import HistGradientBoostingClassifier
-        from threadpoolctl import threadpool_limits
 
         rng = np.random.default_rng(self.seed)
         fit_rows = (
@@ -83,10 +98,11 @@ class Reweighter:
         # Balanced classes: the odds then estimate the density ratio up to a constant,
         # which the weighted averages divide out.
         balance = np.where(side == 1, len(fit_rows) / len(window), 1.0)
+        cuts = [
+            _cuts(data[:, j], balance) if numeric else None
+            for j, numeric in enumerate(self.numeric)
+        ]
         leaf = int(max(20, min(200, len(window) // 20)))
-        categorical = [name in self.categories for name in self.features] + [False] * (
-            reference.shape[1] - len(self.features)
-        )
         classifier = HistGradientBoostingClassifier(
             max_iter=40,
             learning_rate=0.1,
@@ -94,12 +110,12 @@ class Reweighter:
             min_samples_leaf=leaf,
             l2_regularization=1.0,
             early_stopping=False,
-            categorical_features=categorical,
+            categorical_features=[not numeric for numeric in self.numeric],
             random_state=self.seed,
         )
-        with threadpool_limits(limits=1, user_api="openmp"):
-            classifier.fit(data, side, sample_weight=balance)
-            q = classifier.predict_proba(reference)[:, 1]
+        with _one_thread():
+            classifier.fit(_binned(data, cuts), side, sample_weight=balance)
+            q = classifier.predict_proba(_binned(reference, cuts))[:, 1]
         q = np.clip(q, _MIN_Q, _MAX_Q)
         return np.asarray(q / (1 - q))
 
@@ -118,6 +134,49 @@ class Reweighter:
         clipped = np.clip(s[:, 1:] if s.shape[1] == 2 else s, 1e-6, 1 - 1e-6)
         columns.extend(np.log(clipped / (1 - clipped)).T)
         return np.column_stack(columns) if columns else np.empty((len(X), 0))
+
+
+def _cuts(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The classifier's own cuts of one column: midpoints of its distinct values, or
+    (more than ``_BINS`` of them) its weighted quantiles, ``_BINS`` bins."""
+    known = ~np.isnan(values)
+    order = np.argsort(values[known], kind="stable")
+    v, w = values[known][order], weights[known][order]
+    distinct = np.unique(v)
+    if len(distinct) <= _BINS:
+        return np.asarray((distinct[1:] + distinct[:-1]) / 2)
+    # The least value whose cumulative weight reaches each share, averaged with the next
+    # where it reaches it exactly, as scikit-learn's weighted percentile does.
+    total = np.cumsum(w)
+    target = np.linspace(0, 1, _BINS + 1)[1:-1] * total[-1]
+    at = np.minimum(np.searchsorted(total, target, side="left"), len(v) - 1)
+    after = np.minimum(at + 1, len(v) - 1)
+    exact = np.isclose(total[at], target, rtol=0, atol=total[-1] * 1e-12)
+    return np.unique(np.where(exact, (v[at] + v[after]) / 2, v[at]))
+
+
+def _binned(matrix: np.ndarray, cuts: list[np.ndarray | None]) -> np.ndarray:
+    """``matrix`` with each numeric column replaced by its bin (NaN stays NaN)."""
+    out = np.array(matrix, dtype=float, copy=True)
+    for j, c in enumerate(cuts):
+        if c is None:
+            continue
+        column = matrix[:, j]
+        # Bin i holds cuts[i - 1] < x <= cuts[i], as scikit-learn's own binning does.
+        out[:, j] = np.searchsorted(c, column, side="left")
+        out[np.isnan(column), j] = np.nan
+    return out
+
+
+@functools.cache
+def _controller() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()  # finding the libraries once, not per window
+
+
+def _one_thread() -> Any:
+    return _controller().limit(limits=1, user_api="openmp")
 
 
 def weighted_metrics(
