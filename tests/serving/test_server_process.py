@@ -159,3 +159,41 @@ def test_two_workers_answer_log_and_finish_in_flight_requests_on_sigterm(  # typ
     logged = _logged_ids(ws.home)
     assert len(logged) == count + len(conns) * rows
     assert all(f"big{i}:{j}" in logged for i in range(len(conns)) for j in range(rows))
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting for its reaper does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
+def test_workers_stop_and_seal_their_log_when_the_supervisor_is_killed(  # type: ignore[no-untyped-def]
+    serve_process, ws, until
+) -> None:
+    # kill -9 of `serve --workers 2` itself: its workers must not live on as orphans still
+    # answering on the port with no one to stop them; each stops as on SIGTERM.
+    server = serve_process(ws.home, "--workers", "2")
+
+    def workers_logging() -> set[int]:
+        for _ in range(10):  # fresh connections, spread over the workers by the kernel
+            r = httpx.post(f"{server.url}/v1/models/forest/predict", json={"records": [ROW]})
+            assert r.status_code == 200, r.text
+        pids = {int(p.name.split("-")[1]) for p in _segments(ws.home)}
+        return pids if len(pids) >= 2 else set()
+
+    workers = until(workers_logging, timeout=30, what="two workers writing the log")
+    server.process.kill()
+    server.process.wait(timeout=10)
+    until(
+        lambda: not any(_running(pid) for pid in workers),
+        timeout=30,
+        what="the workers to stop after their supervisor was killed",
+    )
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{server.url}/v2/health/ready")
+    segments = _segments(ws.home)
+    assert segments and all(p.suffix == ".seg" for p in segments), segments  # stopped cleanly

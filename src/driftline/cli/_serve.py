@@ -276,9 +276,10 @@ def _start_loop(settings: Any) -> Callable[[], None]:
 def _serve_workers(ws: Any, config: Any, workers: int, options: dict[str, Any]) -> None:
     import uvicorn
 
-    from driftline.serving import CONFIG_ENV
+    from driftline.serving import CONFIG_ENV, SUPERVISOR_ENV
 
     os.environ["DRIFTLINE_HOME"] = str(ws.home)
+    os.environ[SUPERVISOR_ENV] = str(os.getpid())  # workers stop when this process dies
     os.environ[CONFIG_ENV] = json.dumps(dataclasses.asdict(config))
     ws.close()
     uvicorn.run(

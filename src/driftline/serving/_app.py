@@ -6,6 +6,7 @@ import contextlib
 import inspect
 import json
 import os
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -35,6 +36,7 @@ from driftline.store import Context
 __all__ = ["create_app", "create_app_from_env"]
 
 CONFIG_ENV = f"{ENV_PREFIX}SERVE_CONFIG"
+SUPERVISOR_ENV = f"{ENV_PREFIX}SUPERVISOR_PID"  # set by `serve --workers N` for its workers
 
 
 class _App(FastAPI):
@@ -116,6 +118,29 @@ def _count_error(request: Request, exc: BaseException) -> None:
 
 def create_app_from_env() -> FastAPI:
     """Factory for uvicorn workers: the workspace from DRIFTLINE_*, the server config as JSON."""
+    _end_with_supervisor()
     raw = os.environ.get(CONFIG_ENV, "{}")
     config = ServerConfig(**json.loads(raw))
     return create_app(Context.open(Settings.load(), create=False), config)
+
+
+def _end_with_supervisor() -> None:
+    """Have this worker told to stop (SIGTERM) when its supervisor dies, even by kill -9.
+
+    Without it a worker outlives its supervisor and keeps answering on the shared
+    port, with nothing left to restart it, stop it or roll it to a new version.
+    Linux only (``PR_SET_PDEATHSIG``); elsewhere workers keep the old behaviour.
+    """
+    raw = os.environ.get(SUPERVISOR_ENV)
+    if not raw or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != int(raw):  # the supervisor died before we asked to hear of it
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
