@@ -156,3 +156,32 @@ def test_alias_move_under_load_swaps_versions_without_a_failed_request(  # type:
         # Each client's requests are sequential: once answered by version 2, never by 1 again.
         switch = versions.index(2)
         assert set(versions[switch:]) == {2}
+
+
+def test_a_quiet_watcher_reads_a_stamp_and_still_sees_an_alias_move(  # type: ignore[no-untyped-def]
+    serve, ws, until
+) -> None:
+    # Resolving every reference each round took the serving core for about a millisecond
+    # (version rows, cards, metrics); while nothing changes a round reads a stamp only.
+    from sqlalchemy import event
+
+    server = serve(ws, reload_interval_s=0.02)
+    statements: list[str] = []
+
+    def executed(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(ws.context.db.engine, "before_cursor_execute", executed)
+    try:
+        until(lambda: len(statements) >= 80, timeout=30, what="twenty quiet rounds")
+        assert not [s for s in statements if "model_versions.card" in s], statements[:8]
+        ws.set_alias("forest", 2, "champion")
+        until(
+            lambda: server.state.deployment("forest").versions == {"champion": 2},
+            timeout=15,
+            what="the watcher to see the alias move",
+        )
+        # The move cost one full round, which read the version rows.
+        assert [s for s in statements if "model_versions.card" in s]
+    finally:
+        event.remove(ws.context.db.engine, "before_cursor_execute", executed)

@@ -18,6 +18,7 @@ from driftline.registry._registry import (
     register,
     remove_alias,
     set_alias,
+    stamp,
 )
 from driftline.registry._runtime import ModelRuntime, Prediction
 from driftline.registry._version import ModelSummary, ModelVersion, parse_ref
@@ -43,4 +44,5 @@ __all__ = [
     "remove_alias",
     "render_markdown",
     "set_alias",
+    "stamp",
 ]

@@ -453,6 +453,24 @@ def get(ctx: Context, ref: str) -> ModelVersion:
         return _to_version(model.name, row, _aliases_of(s, model.id).get(row.id, []))
 
 
+def stamp(ctx: Context) -> tuple[Any, ...]:
+    """A cheap value that changes whenever a reference may resolve differently.
+
+    Versions and models are only ever inserted, so their count and highest id
+    change with every one; aliases move and are removed, so they are listed.
+    What serving compares between rounds instead of resolving every reference.
+    """
+    with ctx.db.read() as s:
+        versions = s.execute(select(func.count(ModelVersionRow.id), func.max(ModelVersionRow.id)))
+        models = s.execute(select(func.count(ModelRow.id), func.max(ModelRow.id)))
+        aliases = s.execute(
+            select(AliasRow.model_id, AliasRow.alias, AliasRow.version_id).order_by(
+                AliasRow.model_id, AliasRow.alias
+            )
+        )
+        return (tuple(versions.one()), tuple(models.one()), tuple(map(tuple, aliases)))
+
+
 def list_versions(ctx: Context, name: str) -> list[ModelVersion]:
     with ctx.db.read() as s:
         model = _model_row(s, check_name(name))

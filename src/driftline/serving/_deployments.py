@@ -140,6 +140,18 @@ def undeploy(ctx: Context, model: str, *, actor: str | None = None) -> None:
         audit.append(s, actor=actor or ctx.settings.actor, action="undeploy", subject=model)
 
 
+def deployments_stamp(ctx: Context) -> tuple[Any, ...]:
+    """Every deployment row as it stands: equal between two calls when none changed."""
+    with ctx.db.read() as s:
+        table = DeploymentRow.__table__
+        rows = s.execute(select(table).order_by(table.c.model))
+        return tuple(tuple(_hashable(v) for v in row) for row in rows)
+
+
+def _hashable(value: Any) -> Any:
+    return repr(value) if isinstance(value, dict | list) else value
+
+
 def list_deployments(ctx: Context) -> list[DeploymentSpec]:
     with ctx.db.read() as s:
         return [_spec(r) for r in s.scalars(select(DeploymentRow).order_by(DeploymentRow.model))]
