@@ -302,3 +302,42 @@ def test_a_log_too_far_behind_compacts_at_the_servers_priority_until_it_catches_
     leave_segments(home, 30)
     assert priority_of_a_run() == min(own + 10, 19)  # caught up: low priority again
     log.close()
+
+
+def test_a_round_with_nothing_but_the_open_segment_starts_no_child(tmp_path: Path) -> None:
+    # A fresh server's first round, and every round of an idle one: no process to start.
+    from prometheus_client import CollectorRegistry
+
+    from driftline.serving._log_upkeep import LogUpkeep
+
+    home = tmp_path
+    log = InferenceLog(home / "log", store=store_of(home))
+    registry = CollectorRegistry()
+    upkeep = LogUpkeep(log, registry, every_s=0)
+
+    def started() -> float | None:
+        return registry.get_sample_value("driftline_log_compactions_total")
+
+    asyncio.run(upkeep.compact())
+    assert started() == 0 and not published(home)
+    leave_segments(home, 30)  # what a previous process left: compacted by the next round
+    asyncio.run(upkeep.compact())
+    assert started() == 1 and left_ids(home) == expected(30) and not waiting(home)
+    log.write(_prediction(31))  # the open segment, sealed by the next round: work for it
+    asyncio.run(upkeep.compact())
+    assert started() == 2 and ids(home, "a")["r31"] == 1
+    log.close()
+
+
+def _prediction(i: int) -> dict[str, Any]:
+    return {
+        "kind": "prediction",
+        "request_id": f"r{i}",
+        "timestamp": dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC).isoformat(),
+        "model": "a",
+        "version": 1,
+        "route": "champion",
+        "latency_ms": 0.5,
+        "inputs": {"x": float(i)},
+        "prediction": 1,
+    }

@@ -4,7 +4,8 @@ Every ``log_compact_seconds`` the open segment is sealed and the closed ones
 are compacted into the log store by a child process at a lower CPU priority
 (``compaction_command``): decoding JSON and encoding Parquet hold the GIL, and
 in the server's own process every request would wait behind them. The first
-run is at start, for what a previous process left. Several workers sharing one
+run is at start, for what a previous process left; a round with no segment but
+the one being written starts no child. Several workers sharing one
 log folder take turns (compaction holds a lock), and a failure (the bucket out
 of reach, the child killed) is logged once and counted, then tried again next
 time: the segments stay until their files are published. Stopping the server
@@ -94,6 +95,8 @@ class LogUpkeep:
     async def compact(self) -> None:
         """Seal the open segment and compact what is closed, without blocking requests."""
         self.log.rotate()
+        if not await asyncio.to_thread(self.log.others_waiting):
+            return  # nothing to move: no process started for nothing
         self.runs.inc()
         self.running.set(1)
         try:

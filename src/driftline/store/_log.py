@@ -315,6 +315,17 @@ class InferenceLog:
                 self._start_syncer()
                 self._sync_cond.notify()
 
+    def others_waiting(self) -> bool:
+        """Whether the folder holds any segment but the one this log writes now.
+
+        Compaction's work, if there is any: sealed segments, one handed over to be
+        sealed, another process's. A server with nothing else in its folder need
+        not start a compaction (a process's imports, on the cores serving requests).
+        """
+        with self._lock:
+            current = self._path
+        return any(path != current for path in segment_files(self.segments, closed_only=False))
+
     def _start_syncer(self) -> None:  # with _lock held
         if self._syncer is None:
             self._syncer = threading.Thread(
