@@ -272,3 +272,23 @@ def test_kill_9_while_deleting_leaves_the_audit_and_whole_files_and_a_rerun_fini
 
 def _day(now: dt.datetime, back: int) -> str:
     return (now - dt.timedelta(days=back)).date().isoformat()
+
+
+def test_the_dashboards_summaries_of_pruned_days_go_too(workspace: Workspace, logs: Any) -> None:
+    from driftline.store import DaySummaries, InferenceLog
+
+    fill(workspace, logs, 15)
+    url = InferenceLog.open(workspace.settings).store.url
+    days = [f"2026-11-{d}" for d in range(17, 31)]
+    for model in MODELS:
+        DaySummaries(workspace.context.db, url, model, "traffic").write(
+            {day: ("stamp", {"requests": 3}) for day in days}
+        )
+
+    def kept(model: str) -> list[str]:
+        return sorted(DaySummaries(workspace.context.db, url, model, "traffic").read("0", "9"))
+
+    workspace.prune_log(older_than="10d", model="a", now=NOW)  # before 2026-11-21, a only
+    assert kept("a") == [d for d in days if d >= "2026-11-21"] and kept("b") == days
+    workspace.prune_log(older_than="7d", now=NOW)  # before 2026-11-24, every model
+    assert kept("a") == kept("b") == [d for d in days if d >= "2026-11-24"]

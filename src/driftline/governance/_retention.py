@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from driftline import audit
 from driftline.errors import InputError
 from driftline.governance._words import age_text, prune_sentence
-from driftline.store import NO_MODEL, InferenceLog, Partition
+from driftline.store import NO_MODEL, InferenceLog, Partition, drop_summaries_before
 
 if TYPE_CHECKING:
     from driftline.store import Context
@@ -152,6 +152,8 @@ def prune_log(
         found = log.prune(
             before=cutoff, model=name, record=lambda parts: _audit(ctx, who, age, cutoff, parts)
         )
+        # The dashboard's summaries of those days go too (they would no longer answer).
+        drop_summaries_before(ctx.db, log.store.url, cutoff.isoformat(), name)
     finally:
         log.close()
     return PruneReport(older_than=age, cutoff=cutoff, partitions=found, model=name)

@@ -42,7 +42,7 @@ from driftline.store._schema import (
     MonitorWindowRow,
     TokenRow,
 )
-from driftline.store._summaries import DaySummaries, day_stamp
+from driftline.store._summaries import DaySummaries, day_stamp, drop_summaries_before
 from driftline.store._verify import BlobCheck, BlobReport, verify_blobs
 
 __all__ = [
@@ -90,6 +90,7 @@ __all__ = [
     "compaction_result",
     "day_stamp",
     "diagnose",
+    "drop_summaries_before",
     "join_outcomes",
     "key_digest",
     "keyed_hash",

@@ -28,7 +28,7 @@ from driftline.store._db import Database
 from driftline.store._logstore import LogFile
 from driftline.store._schema import LogSummaryRow
 
-__all__ = ["DaySummaries", "day_stamp"]
+__all__ = ["DaySummaries", "day_stamp", "drop_summaries_before"]
 
 
 def day_stamp(*listed: Mapping[str, LogFile]) -> str:
@@ -94,3 +94,15 @@ class DaySummaries:
                 )
                 for day, (stamp, body) in made.items()
             )
+
+
+def drop_summaries_before(db: Database, log: str, before: str, model: str | None = None) -> None:
+    """Delete the kept summaries of days before ``before`` (of ``model`` only, when given).
+
+    Retention's part: a pruned day keeps no trace, not even its counts.
+    """
+    where = (LogSummaryRow.log == log) & (LogSummaryRow.day < before)
+    if model is not None:
+        where &= LogSummaryRow.model == model
+    with db.write() as s:
+        s.execute(delete(LogSummaryRow).where(where))
