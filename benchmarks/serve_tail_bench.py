@@ -45,12 +45,14 @@ from _results import head, write_section  # noqa: E402
 from serve_bench import (  # noqa: E402
     PEERS,
     Load,
+    Server,
     cores,
     free_port,
     make_fixture,
     make_workspace,
     prioritise,
     run_wrk,
+    wait_ready,
     write_lua,
 )
 
@@ -132,12 +134,14 @@ def run_variant(
     events_path = root / f"events-{name}.json"
     cmd = [*pin, sys.executable, str(PEERS / "tail_server.py"), app, "--home", str(home),
            "--port", str(port), "--events", str(events_path), "--config", json.dumps(config)]  # fmt: skip
-    out = open(root / f"server-{name}.log", "wb")  # noqa: SIM115 - closed below
+    server_log = root / f"server-{name}.log"
+    out = open(server_log, "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     prioritise(proc.pid, -10)
     url = f"http://127.0.0.1:{port}/v2/models/rf/infer"
     try:
-        wait_ready(proc, f"http://127.0.0.1:{port}/v2/models/rf/ready")
+        ready = f"http://127.0.0.1:{port}/v2/models/rf/ready"
+        wait_ready(Server(name, proc, server_log), ready, timeout=120)
         run_wrk(load, url, files["lua"], 1, load.warmup)
         w = run_wrk(load, url, files["lua"], 1, load.duration)
         sched0 = schedstat(proc.pid)
@@ -166,22 +170,6 @@ def run_variant(
         "events": events,
         "threads": {k: v for k, v in sched.items() if v[0] > 0.01 or v[1] > 0.01},
     }
-
-
-def wait_ready(proc: subprocess.Popen[bytes], url: str, timeout: float = 120) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited ({proc.returncode})")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server was not ready after {timeout:.0f} s")
 
 
 def overlapping(spans: list[list[float]], t0: float, t1: float) -> list[list[float]]:
