@@ -36,23 +36,26 @@ def compact_every(home: Path, seconds: float) -> None:
         f.write(f"log_compact_seconds = {seconds}\n")  # the file ends in its [workspace] table
 
 
+def prediction(i: int) -> dict[str, Any]:
+    """The ``i``-th prediction: one of 3 models, on one of 4 days."""
+    return {
+        "kind": "prediction",
+        "request_id": f"r{i}",
+        "timestamp": dt.datetime(2026, 11, 1 + i % 4, 12, tzinfo=dt.UTC).isoformat(),
+        "model": MODELS[i % 3],
+        "version": 1,
+        "route": "champion",
+        "latency_ms": 0.5,
+        "inputs": {"x": float(i)},
+        "prediction": i % 2,
+    }
+
+
 def leave_segments(home: Path, n: int) -> None:
     """What a previous server left: ``n`` predictions of 3 models over 4 days, many segments."""
     log = InferenceLog(home / "log", segment_bytes=20_000, max_group=50)
     for i in range(n):
-        log.append(
-            {
-                "kind": "prediction",
-                "request_id": f"r{i}",
-                "timestamp": dt.datetime(2026, 11, 1 + i % 4, 12, tzinfo=dt.UTC).isoformat(),
-                "model": MODELS[i % 3],
-                "version": 1,
-                "route": "champion",
-                "latency_ms": 0.5,
-                "inputs": {"x": float(i)},
-                "prediction": i % 2,
-            }
-        )
+        log.append(prediction(i))
     log.close()
 
 
@@ -323,21 +326,7 @@ def test_a_round_with_nothing_but_the_open_segment_starts_no_child(tmp_path: Pat
     leave_segments(home, 30)  # what a previous process left: compacted by the next round
     asyncio.run(upkeep.compact())
     assert started() == 1 and left_ids(home) == expected(30) and not waiting(home)
-    log.write(_prediction(31))  # the open segment, sealed by the next round: work for it
+    log.write(prediction(31))  # the open segment, sealed by the next round: work for it
     asyncio.run(upkeep.compact())
-    assert started() == 2 and ids(home, "a")["r31"] == 1
+    assert started() == 2 and ids(home, MODELS[31 % 3])["r31"] == 1
     log.close()
-
-
-def _prediction(i: int) -> dict[str, Any]:
-    return {
-        "kind": "prediction",
-        "request_id": f"r{i}",
-        "timestamp": dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC).isoformat(),
-        "model": "a",
-        "version": 1,
-        "route": "champion",
-        "latency_ms": 0.5,
-        "inputs": {"x": float(i)},
-        "prediction": 1,
-    }
