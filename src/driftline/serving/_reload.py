@@ -33,6 +33,10 @@ __all__ = ["LoadFailure", "Loader"]
 logger = logging.getLogger("driftline.serving")
 
 Versions = dict[str, int]  # route -> version number
+# What the database says: each deployment's versions by route, and those that could not be read.
+Snapshot = tuple[
+    dict[str, tuple[DeploymentSpec, Versions]], dict[str, tuple[DeploymentSpec, Exception]]
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,12 +77,14 @@ class Loader:
         # took the serving core for about a millisecond, a slow request's worth).
         self._stamp: tuple[Any, ...] | None = None
 
-    async def reload(self) -> None:
-        """Load what changed; swap each deployment whole, so no request sees half a change."""
+    async def reload(self, stamp: tuple[Any, ...] | None = None) -> None:
+        """Load what changed; swap each deployment whole, so no request sees half a change.
+
+        ``stamp``: one read just before this call (see :meth:`watch`), else read here;
+        either way before the snapshot, so a change made meanwhile shows next round.
+        """
         self._stamp = None  # until this round has read what the stamp stands for
-        stamp, (wanted, unreadable) = await asyncio.to_thread(
-            lambda: (self._read_stamp(), self._snapshot())
-        )
+        stamp, (wanted, unreadable) = await asyncio.to_thread(self._read, stamp)
         for model, (spec, exc) in unreadable.items():
             self._failed(model, spec, {}, exc)
         for model, (spec, versions) in wanted.items():
@@ -102,7 +108,7 @@ class Loader:
             self._retire(self.deployments.pop(model), None)
         for model in set(self.failures) - set(wanted) - set(unreadable):
             self._recovered(model)
-        self._stamp = stamp  # read before the snapshot: a change since shows next round
+        self._stamp = stamp
 
     async def watch(self, interval_s: float) -> None:
         """Reload every ``interval_s`` until cancelled; nothing else ends it."""
@@ -112,7 +118,7 @@ class Loader:
                 stamp = await asyncio.to_thread(self._read_stamp)
                 if stamp == self._stamp and not self._retry_due():
                     continue
-                await self.reload()
+                await self.reload(stamp)
             except Exception as exc:
                 error = _describe(exc)
                 if error != self.reload_error:  # once per kind of failure, not every round
@@ -125,6 +131,10 @@ class Loader:
 
     # -- what the database says --------------------------------------------------
 
+    def _read(self, stamp: tuple[Any, ...] | None) -> tuple[tuple[Any, ...], Snapshot]:
+        """The stamp (unless given), then the snapshot it stands for."""
+        return (stamp if stamp is not None else self._read_stamp()), self._snapshot()
+
     def _read_stamp(self) -> tuple[Any, ...]:
         return (deployments_stamp(self.ctx), registry.stamp(self.ctx))
 
@@ -133,11 +143,7 @@ class Loader:
         now = time.monotonic()
         return any(failure.retry_at <= now for failure in self.failures.values())
 
-    def _snapshot(
-        self,
-    ) -> tuple[
-        dict[str, tuple[DeploymentSpec, Versions]], dict[str, tuple[DeploymentSpec, Exception]]
-    ]:
+    def _snapshot(self) -> Snapshot:
         """Each deployment's versions by route, and the deployments that could not be read."""
         wanted = {}
         unreadable = {}
