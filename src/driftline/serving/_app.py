@@ -37,6 +37,7 @@ __all__ = ["create_app", "create_app_from_env"]
 
 CONFIG_ENV = f"{ENV_PREFIX}SERVE_CONFIG"
 SUPERVISOR_ENV = f"{ENV_PREFIX}SUPERVISOR_PID"  # set by `serve --workers N` for its workers
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 
 class _App(FastAPI):
@@ -141,6 +142,3 @@ def _end_with_supervisor() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != int(raw):  # the supervisor died before we asked to hear of it
         os.kill(os.getpid(), signal.SIGTERM)
-
-
-_PR_SET_PDEATHSIG = 1
