@@ -1,4 +1,5 @@
-"""Importance weighting, its blend with CBPE, and the choice made on staged windows."""
+"""Importance weighting, the doubly robust estimate, their blend with CBPE, and the choice
+made on staged windows."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from driftline.estimate import CBPE, estimate_performance
-from driftline.estimate._weights import Reweighter, weighted_auc, weighted_metrics
+from driftline.estimate._expected import expected_metrics
+from driftline.estimate._weights import (
+    Reweighter,
+    corrected_metrics,
+    recalibrated_toward,
+    weighted_auc,
+    weighted_metrics,
+)
 from driftline.metrics import metric_value
 
 
@@ -53,7 +61,7 @@ def test_weighting_sees_a_shift_the_scores_cannot_show() -> None:
         ignore_index=True,
     )
     errors = {}
-    for weighting in ("none", "weighted", "blend"):
+    for weighting in ("none", "weighted", "recalibrated", "corrected", "blend"):
         frame = estimate_performance(
             reference, current, target="y", y_pred_proba="score", window=500,
             metrics=["accuracy", "roc_auc"], weighting=weighting, calibration="isotonic",
@@ -65,8 +73,90 @@ def test_weighting_sees_a_shift_the_scores_cannot_show() -> None:
     # Accuracy moves with x2 (measured: 0.68x the error of CBPE alone); the ranking
     # within a window barely does, so ROC AUC only must not get worse.
     assert errors["weighted"]["accuracy"] < 0.8 * errors["none"]["accuracy"], errors
+    assert errors["recalibrated"]["accuracy"] < 0.8 * errors["none"]["accuracy"], errors
+    assert errors["corrected"]["accuracy"] < 0.8 * errors["none"]["accuracy"], errors
     assert errors["blend"]["accuracy"] < 0.9 * errors["none"]["accuracy"], errors
     assert errors["blend"]["roc_auc"] < 1.05 * errors["none"]["roc_auc"], errors
+
+
+def test_zero_residuals_leave_cbpe_unchanged() -> None:
+    # Reference probabilities equal to its labels leave nothing to correct, whatever the
+    # weights: the doubly robust estimate is CBPE's, ROC AUC included (three classes).
+    rng = np.random.default_rng(11)
+    raw = rng.dirichlet([1, 1, 1], 300)
+    truth = rng.integers(0, 3, 300)
+    window_raw = rng.dirichlet([2, 1, 1], 120)
+    window_proba = rng.dirichlet([1, 2, 1], 120)
+    names = ["accuracy", "f1", "roc_auc"]
+    got = corrected_metrics(
+        names, rng.exponential(1.0, 300), (truth, raw.argmax(1), raw, np.eye(3)[truth]),
+        (window_raw, window_proba, window_raw.argmax(1)),
+    )  # fmt: skip
+    want = expected_metrics(names, window_raw, window_proba, window_raw.argmax(1))
+    for name in names:
+        assert got[name] == pytest.approx(want[name], abs=1e-12), name
+
+
+def test_shifted_estimates_are_unbiased_where_cbpe_is_not() -> None:
+    # The score ignores x2, which moves: CBPE's probabilities are wrong for the window.
+    # With the true density ratio, the weighted, recalibrated and doubly robust
+    # estimates are right on average over 40 draws; CBPE is off by several standard
+    # errors.
+    rng = np.random.default_rng(12)
+
+    def world(n: int, x2_mean: float) -> tuple[np.ndarray, ...]:
+        x1, x2 = rng.normal(0, 1, n), rng.normal(x2_mean, 1, n)
+        p = 1 / (1 + np.exp(-(1.5 * x1 + 1.2 * x2)))
+        score = 1 / (1 + np.exp(-1.5 * x1 / np.sqrt(1 + 0.6 * 1.2**2)))
+        return x2, p, (rng.random(n) < p).astype(int), np.column_stack([1 - score, score])
+
+    names = ["accuracy", "roc_auc"]
+    errors: dict[str, list[np.ndarray]] = {
+        "cbpe": [], "weighted": [], "recalibrated": [], "corrected": []
+    }  # fmt: skip
+    for _ in range(40):
+        ref_x2, _p, truth, raw = world(4000, 0.0)
+        _x2, p, _y, window = world(500, 1.0)
+        weights = np.exp(ref_x2 - 0.5)  # N(1, 1) over N(0, 1)
+        predicted, window_predicted = raw.argmax(1), window.argmax(1)
+        # What the window's labels bring on average: the metrics under the true p.
+        want = expected_metrics(names, window, np.column_stack([1 - p, p]), window_predicted)
+        got = {
+            "cbpe": expected_metrics(names, window, window, window_predicted),
+            "weighted": weighted_metrics(names, weights, truth, predicted, raw),
+            "recalibrated": expected_metrics(
+                names, window, recalibrated_toward(weights, truth, raw, window), window_predicted
+            ),
+            "corrected": corrected_metrics(
+                names, weights, (truth, predicted, raw, raw), (window, window, window_predicted)
+            ),
+        }
+        for key, values in got.items():
+            errors[key].append(np.array([values[m] - want[m] for m in names]))
+    for key, rows in errors.items():
+        e = np.array(rows)
+        z = np.abs(e.mean(axis=0)) / (e.std(axis=0, ddof=1) / np.sqrt(len(e)))
+        if key == "cbpe":
+            assert (z > 5).all(), (key, z)  # measured: 6 and 12
+        else:
+            assert (z < 3).all(), (key, z)
+
+
+def test_recalibration_toward_a_window_recovers_a_temperature_and_shift() -> None:
+    # Labels drawn from sigmoid(2 logit q + 0.5): one step of two parameters undoes it.
+    rng = np.random.default_rng(13)
+    q = rng.uniform(0.02, 0.98, 20_000)
+    true = 1 / (1 + np.exp(-(2 * np.log(q / (1 - q)) + 0.5)))
+    truth = (rng.random(20_000) < true).astype(int)
+    proba = np.column_stack([1 - q, q])
+    got = recalibrated_toward(np.ones(20_000), truth, proba, proba)
+    assert np.abs(got[:, 1] - true).max() < 0.01  # measured: 0.0047
+    # Three classes drawn from their own probabilities: nothing to undo, whatever the weights.
+    p3 = rng.dirichlet([1, 1, 1], 6000)
+    labels = (rng.random(6000)[:, None] > p3.cumsum(axis=1)[:, :-1]).sum(axis=1)
+    kept = recalibrated_toward(rng.exponential(1.0, 6000), labels, p3, p3)
+    assert np.abs(kept - p3).max() < 0.04  # measured: 0.011
+    np.testing.assert_allclose(kept.sum(axis=1), 1.0)
 
 
 def test_blend_band_holds_the_realized_value_under_covariate_shift(worlds: Any) -> None:
@@ -115,21 +205,24 @@ def test_without_inputs_the_estimate_is_cbpe_alone(worlds: Any) -> None:
     )
 
 
-def test_staged_windows_keep_calibrated_scores_and_fix_distorted_ones(worlds: Any) -> None:
+def test_staged_windows_keep_isotonic_unless_another_wins_materially(worlds: Any) -> None:
     reference = worlds.binary(4000, 1.0, seed=8)
     kept = CBPE(metrics=["accuracy", "roc_auc"], weighting="none").fit(
         reference["y"], reference["score"], classes=[0, 1]
     )
-    assert kept.calibration_ == "none"  # true probabilities: noise must not pick a method
-    # Squashed toward 0.5 on one side only: no temperature undoes it, isotonic does.
-    p = reference["score"].to_numpy()
-    distorted = np.where(p > 0.5, 0.5 + (p - 0.5) ** 2 * 2, p)
-    fixed = CBPE(metrics=["accuracy", "roc_auc"], weighting="none").fit(
-        reference["y"], distorted, classes=[0, 1]
+    # True probabilities: "none" is as good, not materially better; noise must not pick.
+    assert kept.calibration_ == "isotonic"
+    assert kept.selection_["windows"] >= 60  # five folds of 800 rows
+    # Overconfident scores on a small reference: one temperature undoes them, while
+    # isotonic, fitted on 400 rows, is a noisy step function; the staged windows see it.
+    small = worlds.binary(500, 1.0, seed=8, temperature=2.0)
+    moved = CBPE(metrics=["accuracy", "roc_auc"], weighting="none").fit(
+        small["y"], small["score"], classes=[0, 1]
     )
-    assert fixed.calibration_ != "none"
-    assert fixed.selection_["windows"] >= 20
-    assert "none+none" in fixed.selection_["scores"]
+    scores = moved.selection_["scores"]
+    assert moved.calibration_ in ("temperature", "platt"), scores
+    assert scores["isotonic+none"] > 1.1 * scores[f"{moved.calibration_}+none"], scores
+    assert scores["none+none"] > 1.5 * scores[f"{moved.calibration_}+none"], scores
 
 
 def test_unknown_weighting_is_refused(worlds: Any) -> None:

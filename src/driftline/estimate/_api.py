@@ -104,12 +104,15 @@ def estimate_performance(
     shift: the inputs may move, the link from inputs to label may not.
 
     ``calibration`` and ``weighting`` are CBPE's (see
-    :class:`~driftline.estimate.CBPE`): by default both are chosen on
-    windows staged from the reference, and, with the inputs at hand (the
-    model's features, or the columns both tables share), the estimate is
-    the mean of CBPE's and of the reference's own realized metrics weighted
-    toward each window's inputs by a domain classifier (``"blend"``;
-    ``"weighted"`` alone, ``"none"`` for CBPE alone).
+    :class:`~driftline.estimate.CBPE`): by default the recalibration is
+    isotonic unless another wins clearly on windows staged from the
+    reference, and, with the inputs at hand (the model's features, or the
+    columns both tables share), the estimate is the mean of three (``"blend"``):
+    CBPE's, the reference's own realized metrics weighted toward each
+    window's inputs by a domain classifier (``"weighted"`` alone), and CBPE's
+    on probabilities recalibrated toward each window on the reference so
+    weighted (``"recalibrated"`` alone); ``"corrected"`` for the doubly robust
+    estimate, ``"none"`` for CBPE alone.
 
     ``window`` is a number of rows, a period (``"6h"``, ``"1d"``, with the
     rows' times in ``time_column``; windows aligned to midnight UTC), or
@@ -137,8 +140,8 @@ def estimate_performance(
         ... )
         >>> est.to_frame()[["rows", "accuracy"]].round(2)
            rows  accuracy
-        0  1000      0.78
-        1  1000      0.78
+        0  1000      0.77
+        1  1000      0.77
     """
     check_confidence(confidence)
     if isinstance(metrics, str):
