@@ -59,7 +59,9 @@ def simulated_confusion(draws: np.ndarray, predicted: np.ndarray, k: int) -> np.
     return np.bincount(cell.ravel(), minlength=s * k * k).reshape(s, k, k).astype(float)
 
 
-def expected_auc(scores: np.ndarray, positive: np.ndarray) -> float:
+def expected_auc(
+    scores: np.ndarray, positive: np.ndarray, negative: np.ndarray | None = None
+) -> float:
     """ROC AUC expected when row ``i`` is positive with probability ``positive[i]``.
 
     AUC is the share of (positive, negative) pairs ranked in order. Labels
@@ -73,19 +75,22 @@ def expected_auc(scores: np.ndarray, positive: np.ndarray) -> float:
     expectations, as the precision and F1 estimates are; for the windows of a
     few hundred rows it is used on, it differs from the expected ratio by far
     less than the sampling band.)
+
+    ``negative`` gives each row's negative mass when it is not ``1 - positive``: the
+    doubly robust estimate adds reference rows whose masses are signed residuals.
     """
     order = np.argsort(scores, kind="mergesort")
     s, p = scores[order], positive[order]
-    q = 1.0 - p
+    q = 1.0 - p if negative is None else negative[order]
     _, first, counts = np.unique(s, return_index=True, return_counts=True)
     tied_q = np.add.reduceat(q, first)
     below = np.cumsum(tied_q) - tied_q
     group = np.repeat(np.arange(len(first)), counts)
     beaten = below[group] + 0.5 * (tied_q[group] - q)
-    pairs = p.sum() * q.sum() - float(np.dot(p, q))
+    pairs = p.sum() * q.sum() - float((p * q).sum())
     if pairs <= 1e-12:
         return float("nan")
-    return float(np.dot(p, beaten) / pairs)
+    return float(np.clip((p * beaten).sum() / pairs, 0.0, 1.0))
 
 
 def simulated_auc(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from driftline.estimate._confusion import from_confusion
+from driftline.estimate._confusion import expected_auc, from_confusion
 from driftline.metrics import macro_average
 
 __all__ = [
@@ -326,7 +326,7 @@ def corrected_metrics(
         aucs = [
             np.array(
                 [
-                    _signed_auc(
+                    expected_auc(
                         np.r_[raw[:, j], ref_raw[:, j]],
                         np.r_[proba[:, j], residual[:, j]],
                         np.r_[1 - proba[:, j], -residual[:, j]],
@@ -337,22 +337,6 @@ def corrected_metrics(
         ]
         out["roc_auc"] = float(aucs[0][0]) if k == 2 else float(macro_average(aucs)[0])
     return out
-
-
-def _signed_auc(scores: np.ndarray, positive: np.ndarray, negative: np.ndarray) -> float:
-    """ROC AUC of rows each carrying a (possibly negative) positive and negative mass: the
-    ordered pairs' mass over all pairs' mass, a row not paired with itself, ties one half."""
-    order = np.argsort(scores, kind="mergesort")
-    s, p, q = scores[order], positive[order], negative[order]
-    _, first, counts = np.unique(s, return_index=True, return_counts=True)
-    tied_q = np.add.reduceat(q, first)
-    below = np.cumsum(tied_q) - tied_q
-    group = np.repeat(np.arange(len(first)), counts)
-    beaten = below[group] + 0.5 * (tied_q[group] - q)
-    pairs = p.sum() * q.sum() - float(np.dot(p, q))
-    if pairs <= 1e-12:
-        return float("nan")
-    return float(np.clip(np.dot(p, beaten) / pairs, 0.0, 1.0))
 
 
 def weighted_auc(scores: np.ndarray, positive: np.ndarray, weights: np.ndarray) -> float:
