@@ -314,7 +314,7 @@ def _verdict(
             f" (90% interval {interval[m][0]:.2f}-{interval[m][1]:.2f}x)" if m in interval else ""
         )
         parts.append(
-            f"{m}: {ratio:.2f}x NannyML{spread} ({'met' if ratio <= 0.8 else 'not met'}), "
+            f"{m}: {ratio:.3f}x NannyML{spread} ({'met' if ratio <= 0.8 else 'not met'}), "
             f"{versus:.2f}x always-isotonic CBPE"
         )
     return "Default against the targets: " + "; ".join(parts) + "."
