@@ -305,9 +305,9 @@ def corrected_metrics(
     scaled to the window's size: where the recalibrated probabilities are right for the
     window's rows, the residuals average out; where the window's rows sit in a region
     the probabilities get wrong, the weighted residuals say by how much. It is right
-    when either the probabilities or the weights are (Robins et al., 1994; for covariate
-    shift, Kato et al., 2023), and varies less than the weighted estimate alone, whose
-    variance comes from the labels themselves, not from their residuals.
+    when either the probabilities or the weights are (the doubly robust construction of
+    Robins et al., 1994). Its scatter is that of the residuals: smaller than the weighted
+    estimate's where the probabilities are nearly right, no smaller where they are not.
     """
     truth, ref_predicted, ref_raw, ref_fitted = reference
     raw, proba, predicted = window
@@ -316,26 +316,23 @@ def corrected_metrics(
     residual = (np.eye(k)[truth] - ref_fitted) * (weights * scale)[:, None]
     confusion = np.zeros((k, k))
     for c in range(k):
-        confusion[:, c] = proba[predicted == c].sum(axis=0) + residual[ref_predicted == c].sum(
-            axis=0
-        )
+        confusion[:, c] = proba[predicted == c].sum(axis=0)
+        confusion[:, c] += residual[ref_predicted == c].sum(axis=0)
     confusion = np.clip(confusion, 0.0, None)
     out = {name: float(v) for name, v in from_confusion(confusion, list(names)).items()}
     if "roc_auc" in names:
-        columns = [1] if k == 2 else list(range(k))
-        aucs = [
-            np.array(
-                [
-                    expected_auc(
-                        np.r_[raw[:, j], ref_raw[:, j]],
-                        np.r_[proba[:, j], residual[:, j]],
-                        np.r_[1 - proba[:, j], -residual[:, j]],
-                    )
-                ]
+
+        def auc(j: int) -> float:  # class j against the rest; the residual rows signed
+            return expected_auc(
+                np.r_[raw[:, j], ref_raw[:, j]],
+                np.r_[proba[:, j], residual[:, j]],
+                np.r_[1 - proba[:, j], -residual[:, j]],
             )
-            for j in columns
-        ]
-        out["roc_auc"] = float(aucs[0][0]) if k == 2 else float(macro_average(aucs)[0])
+
+        if k == 2:
+            out["roc_auc"] = auc(1)
+        else:
+            out["roc_auc"] = float(macro_average([np.array([auc(j)]) for j in range(k)])[0])
     return out
 
 
