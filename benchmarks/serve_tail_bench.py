@@ -41,6 +41,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _proc import process_tree  # noqa: E402
 from _results import head, write_section  # noqa: E402
 from serve_bench import (  # noqa: E402
     PEERS,
@@ -87,29 +88,23 @@ BINS_MS = (1, 2, 3, 5, 10)
 def schedstat(pid: int) -> dict[str, tuple[float, float]]:
     """CPU seconds run and waited runnable by the server's loop thread, its other threads, its children."""
     out: dict[str, tuple[float, float]] = {}
-    todo, seen = [pid], set()
-    while todo:
-        p = todo.pop()
-        if p in seen:
-            continue
-        seen.add(p)
+    for p in process_tree(pid):
         try:
             tasks = list(Path(f"/proc/{p}/task").iterdir())
         except OSError:
-            continue
+            continue  # ended since
         for task in tasks:
             try:
                 ran, waited = (int(x) / 1e9 for x in (task / "schedstat").read_text().split()[:2])
-                name = (
-                    "child processes"
-                    if p != pid
-                    else "loop thread"
-                    if task.name == str(pid)
-                    else "other threads"
-                )
-                todo.extend(int(c) for c in (task / "children").read_text().split())
             except (OSError, ValueError):
                 continue
+            name = (
+                "child processes"
+                if p != pid
+                else "loop thread"
+                if task.name == str(pid)
+                else "other threads"
+            )
             before = out.get(name, (0.0, 0.0))
             out[name] = (before[0] + ran, before[1] + waited)
     return out

@@ -53,6 +53,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _proc import process_tree  # noqa: E402
 from _results import machine, write_section  # noqa: E402
 from serve_bench import cores, free_port, log, process_tree_cpu  # noqa: E402
 
@@ -158,21 +159,13 @@ def make_workspace(root: Path, seed: int) -> tuple[Path, list[str]]:
 
 def tree_rss_mib(pid: int) -> float:
     """Resident memory of ``pid`` and its live descendants, in MiB."""
-    total, todo, seen = 0, [pid], set()
-    while todo:
-        p = todo.pop()
-        if p in seen:
-            continue
-        seen.add(p)
+    total = 0
+    for p in process_tree(pid):
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-            for task in Path(f"/proc/{p}/task").iterdir():
-                children = (task / "children").read_text().split()
-                todo.extend(int(c) for c in children)
-        except (OSError, ValueError):
-            continue
+            lines = Path(f"/proc/{p}/status").read_text().splitlines()
+        except OSError:
+            continue  # ended since
+        total += sum(int(line.split()[1]) for line in lines if line.startswith("VmRSS:"))
     return total / 1024
 
 
