@@ -13,8 +13,9 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
-from driftline.store import AlertRow, MonitorWindowRow
+from driftline.store import AlertRow, LogStore, MonitorWindowRow
 
 COLUMNS = ["income", "age", "visits", "basket", "region", "device"]
 WINDOWS = 8760
@@ -187,3 +188,21 @@ def write_year_log(
             f"{store.partition('failures', model, name)}/s{d:04d}.parquet", failures
         )
     return answered
+
+
+def publish_late(store: LogStore, model: str, when: dt.datetime, latency_ms: float) -> str:
+    """Two predictions of ``model`` at ``when`` put straight into the store, as another
+    host's compaction leaves a file in a settled day; the file's key."""
+    late = pa.table(
+        {
+            "request_id": ["late-1", "late-2"],
+            "timestamp": pa.array([when, when], pa.timestamp("us", tz="UTC")),
+            "version": [1, 1],
+            "route": ["champion", "champion"],
+            "latency_ms": [latency_ms, latency_ms],
+            "prediction": [0, 1],
+        }
+    )
+    key = f"{store.partition('predictions', model, when.strftime('%Y-%m-%d'))}/late.parquet"
+    store.publish_table(key, late)
+    return key

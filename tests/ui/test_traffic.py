@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 import pytest
-from _year import write_year_log
+from _year import publish_late, write_year_log
 
 from driftline import Workspace
 from driftline.store import DaySummaries, InferenceLog, LogStore
@@ -96,22 +96,12 @@ def test_a_kept_day_is_read_again_when_a_late_file_arrives(logged: Workspace) ->
     assert traffic(logged.context, "m", days=365, now=NOW) == before  # from the kept days
     store = LogStore.from_settings(logged.settings)
     day = dt.datetime(2026, 2, 10, tzinfo=dt.UTC)
-    late = pa.table(
-        {
-            "request_id": ["late-1", "late-2"],
-            "timestamp": pa.array([day, day], pa.timestamp("us", tz="UTC")),
-            "version": [1, 1],
-            "route": ["champion", "champion"],
-            "latency_ms": [5000.0, 5000.0],
-            "prediction": [0, 1],
-        }
-    )
-    store.publish_table(f"{store.partition('predictions', 'm', '2026-02-10')}/late.parquet", late)
+    key = publish_late(store, "m", day, 5000.0)
     after = traffic(logged.context, "m", days=365, now=NOW)
     i = after["t"].index(int(day.timestamp()))
     assert after["requests"][i] == before["requests"][i] + 2
     assert after["total"]["requests"] == before["total"]["requests"] + 2
-    store.remove(store.path(f"{store.partition('predictions', 'm', '2026-02-10')}/late.parquet"))
+    store.remove(store.path(key))
     assert traffic(logged.context, "m", days=365, now=NOW) == before
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
-from _year import write_year_log
+from _year import publish_late, write_year_log
 
 from driftline import Workspace
 from driftline.store import Context, DaySummaries, InferenceLog, LogStore, Subject
@@ -187,20 +187,7 @@ def test_on_s3_one_listing_and_kept_rows(tmp_path: Path, s3_bucket: str, s3_serv
         assert 0 < calls.count("GetObject") <= 4, calls  # 2 days, 2 kinds
         # A late file in a settled day (another host's compaction) is counted.
         day = dt.datetime(2026, 2, 18, 6, tzinfo=dt.UTC)
-        late = pa.table(
-            {
-                "request_id": ["late-1", "late-2"],
-                "timestamp": pa.array([day, day], pa.timestamp("us", tz="UTC")),
-                "version": [1, 1],
-                "route": ["champion", "champion"],
-                "latency_ms": [700.0, 700.0],
-                "prediction": [0, 1],
-            }
-        )
-        store = LogStore.from_settings(ws.settings)
-        store.publish_table(
-            f"{store.partition('predictions', 'm', '2026-02-18')}/late.parquet", late
-        )
+        publish_late(LogStore.from_settings(ws.settings), "m", day, 700.0)
         after = traffic(ws.context, "m", days=365, now=NOW)
         i = _at(after, "2026-02-18")
         assert after["requests"][i] == first["requests"][i] + 2
