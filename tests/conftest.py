@@ -21,6 +21,10 @@ from pathlib import Path
 
 import pytest
 
+# Helpers shared by the tests of several packages (tests/_*.py) import by name, as
+# tests/ui's own do (the tests are imported with --import-mode=importlib).
+sys.path.insert(0, str(Path(__file__).parent))
+
 REQUIRE_SERVICES = os.environ.get("DRIFTLINE_REQUIRE_SERVICES") == "1"
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import datetime as dt
 import fcntl
 import os
 import signal
@@ -22,11 +21,11 @@ import httpx
 import pyarrow.parquet as pq
 import pytest
 
+from _log_world import MODELS, expected_ids, prediction
 from driftline.store import InferenceLog, LogStore
 
 pytestmark = pytest.mark.slow  # each test starts `driftline serve`: seconds of imports
 
-MODELS = ("a", "b", "c")
 ROW = {"a": 0.1, "b": -0.2, "c": 0.3}
 STOPPED = (0, -signal.SIGTERM)  # uvicorn re-raises the signal it caught, once it has finished
 
@@ -34,21 +33,6 @@ STOPPED = (0, -signal.SIGTERM)  # uvicorn re-raises the signal it caught, once i
 def compact_every(home: Path, seconds: float) -> None:
     with open(home / "driftline.toml", "a", encoding="utf-8") as f:
         f.write(f"log_compact_seconds = {seconds}\n")  # the file ends in its [workspace] table
-
-
-def prediction(i: int) -> dict[str, Any]:
-    """The ``i``-th prediction: one of 3 models, on one of 4 days."""
-    return {
-        "kind": "prediction",
-        "request_id": f"r{i}",
-        "timestamp": dt.datetime(2026, 11, 1 + i % 4, 12, tzinfo=dt.UTC).isoformat(),
-        "model": MODELS[i % 3],
-        "version": 1,
-        "route": "champion",
-        "latency_ms": 0.5,
-        "inputs": {"x": float(i)},
-        "prediction": i % 2,
-    }
 
 
 def leave_segments(home: Path, n: int) -> None:
@@ -70,10 +54,6 @@ def ids(home: Path, model: str) -> collections.Counter[str]:
 
 def left_ids(home: Path) -> dict[str, collections.Counter[str]]:
     return {m: ids(home, m) for m in MODELS}
-
-
-def expected(n: int) -> dict[str, collections.Counter[str]]:
-    return {m: collections.Counter(f"r{i}" for i in range(n) if MODELS[i % 3] == m) for m in MODELS}
 
 
 def published(home: Path) -> list[Path]:
@@ -159,7 +139,7 @@ def test_the_child_takes_its_turn_at_a_lower_priority_while_the_server_answers(
     assert metric(server.url, "driftline_log_compaction_failures_total") == 0
     assert "failed their checksum" in server.text()  # the child's warning, logged by the server
     assert server.stop() in STOPPED
-    assert left_ids(home) == expected(900)
+    assert left_ids(home) == expected_ids(900)
     assert sorted(ids(home, "forest")) == sorted(answered)
 
 
@@ -194,7 +174,7 @@ def test_kill_9_of_the_child_loses_nothing_and_shows_no_partial_file(
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # the next child waits while we look
             # At the moment of the kill: every record once, from a file or a segment, and
             # every file a reader can find is whole.
-            assert left_ids(home) == expected(n)
+            assert left_ids(home) == expected_ids(n)
             for path in published(home):
                 assert pq.read_metadata(path).num_rows > 0
         assert len(killed) >= 3, "the compactions ended before they could be killed"
@@ -205,7 +185,7 @@ def test_kill_9_of_the_child_loses_nothing_and_shows_no_partial_file(
     assert metric(server.url, "driftline_log_compaction_failures_total") >= len(killed)
     answered += predict(server.url, 10)  # it serves on, its children killed under it
     assert server.stop() in STOPPED
-    assert left_ids(home) == expected(n)
+    assert left_ids(home) == expected_ids(n)
     assert sorted(ids(home, "forest")) == sorted(answered)
     assert not (home / "log" / "compacting").exists()  # the killed children's scratch: cleared
 
@@ -222,10 +202,10 @@ def test_stopping_the_server_ends_its_child_and_the_next_compaction_finishes(
         answered = predict(server.url, 20)
         assert server.stop(signal.SIGTERM, timeout=30) in STOPPED
         assert not alive(child)  # ended with the server, not left behind holding the folder
-    assert left_ids(home) == expected(600)  # nothing lost by the stop
+    assert left_ids(home) == expected_ids(600)  # nothing lost by the stop
     done = cli("--home", str(home), "log", "compact", cwd=home)  # in-process, as before
     assert done.returncode == 0, done.stderr
-    assert not waiting(home) and left_ids(home) == expected(600)
+    assert not waiting(home) and left_ids(home) == expected_ids(600)
     assert sorted(ids(home, "forest")) == sorted(answered)
 
 
@@ -256,7 +236,7 @@ def test_a_failing_compaction_is_logged_once_a_run_and_tried_again(
     said = [line for line in server.text().splitlines() if "could not compact" in line]
     assert len(said) == failures and "Not a directory" in said[0]
     assert "Traceback" not in server.text()
-    assert left_ids(home) == expected(300)
+    assert left_ids(home) == expected_ids(300)
 
 
 def opened_lock(pid: int) -> bool:
@@ -301,7 +281,7 @@ def test_a_log_too_far_behind_compacts_at_the_servers_priority_until_it_catches_
 
     own = os.getpriority(os.PRIO_PROCESS, 0)
     assert priority_of_a_run() == own  # behind: no yielding
-    assert left_ids(home) == expected(1500) and not waiting(home)
+    assert left_ids(home) == expected_ids(1500) and not waiting(home)
     leave_segments(home, 30)
     assert priority_of_a_run() == min(own + 10, 19)  # caught up: low priority again
     log.close()
@@ -325,7 +305,7 @@ def test_a_round_with_nothing_but_the_open_segment_starts_no_child(tmp_path: Pat
     assert started() == 0 and not published(home)
     leave_segments(home, 30)  # what a previous process left: compacted by the next round
     asyncio.run(upkeep.compact())
-    assert started() == 1 and left_ids(home) == expected(30) and not waiting(home)
+    assert started() == 1 and left_ids(home) == expected_ids(30) and not waiting(home)
     log.write(prediction(31))  # the open segment, sealed by the next round: work for it
     asyncio.run(upkeep.compact())
     assert started() == 2 and ids(home, MODELS[31 % 3])["r31"] == 1

@@ -7,7 +7,6 @@ process is a real one, killed with SIGKILL while it publishes files.
 from __future__ import annotations
 
 import collections
-import datetime as dt
 import os
 import shutil
 import signal
@@ -21,6 +20,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from _log_world import MODELS, expected_ids, prediction
 from driftline.store import (
     CompactionFailed,
     InferenceLog,
@@ -29,28 +29,12 @@ from driftline.store import (
     compaction_result,
 )
 
-MODELS = ("a", "b", "c")
-
-
-def record(i: int) -> dict[str, object]:
-    return {
-        "kind": "prediction",
-        "request_id": f"r{i}",
-        "timestamp": dt.datetime(2026, 11, 1 + i % 4, 12, tzinfo=dt.UTC).isoformat(),
-        "model": MODELS[i % 3],
-        "version": 1,
-        "route": "champion",
-        "latency_ms": 0.5,
-        "inputs": {"x": float(i)},
-        "prediction": i % 2,
-    }
-
 
 def write_segments(root: Path, n: int, *, segment_bytes: int = 40_000) -> None:
     """``n`` predictions over 3 models and 4 days, cut into many small segments."""
     log = InferenceLog(root, segment_bytes=segment_bytes, max_group=50)
     for i in range(n):
-        log.append(record(i))
+        log.append(prediction(i))
     for i in range(0, n, 7):  # labels, in the server's shape
         log.append(
             {
@@ -67,10 +51,6 @@ def write_segments(root: Path, n: int, *, segment_bytes: int = 40_000) -> None:
 def read_ids(root: Path, store: LogStore) -> dict[str, collections.Counter[str]]:
     log = InferenceLog(root, store=store)
     return {m: collections.Counter(log.read(m).column("request_id").to_pylist()) for m in MODELS}
-
-
-def expected_ids(n: int) -> dict[str, collections.Counter[str]]:
-    return {m: collections.Counter(f"r{i}" for i in range(n) if MODELS[i % 3] == m) for m in MODELS}
 
 
 def labels_of(root: Path, store: LogStore) -> dict[str, object]:
@@ -183,7 +163,7 @@ def test_a_segment_larger_than_a_chunk_streams_row_groups_with_its_types_settled
         inputs["code"] = i if i < 45_000 else f"c{i}"  # numbers, then text: kept as text
         if i >= 40_000:
             inputs["late"] = True  # an input that first appears in the last chunk
-        records.append({**record(i), "model": "a", "inputs": inputs})
+        records.append({**prediction(i), "model": "a", "inputs": inputs})
     log = InferenceLog(tmp_path / "log", segment_bytes=1 << 30)
     for r in records:
         log.append(r)
