@@ -63,6 +63,7 @@ from driftline.errors import InputError
 from driftline.estimate._checks import check_confidence, check_metrics, labelled, realized
 from driftline.estimate._choose import (
     CALIBRATIONS,
+    FITTED,
     MIN_ROWS,
     PARTS,
     WEIGHTINGS,
@@ -331,7 +332,7 @@ class CBPE:
         self.calibrator_, self.calibration_ = self._calibrator(labels, proba, fixed)
         self.selection_.update(calibration=self.calibration_, weighting=self.weighting_)
         self._ref_fitted = None
-        if any(kind != "weighted" for kind in PARTS[self.weighting_]):
+        if FITTED.intersection(PARTS[self.weighting_]):
             self._ref_fitted = cross_fitted(
                 index, proba, self.calibration_, self._calibrate(proba), self.seed
             )

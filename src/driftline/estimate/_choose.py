@@ -19,12 +19,12 @@ where, fitted on all, it won.
 Their labels are known, so every candidate (a recalibration, and CBPE alone,
 importance-weighted, recalibrated toward the window, doubly robust, or the
 mean of CBPE, weighted and recalibrated) is scored by its absolute error on
-each window, relative to the best candidate's mean error per metric. The baseline (isotonic for two classes, temperature for
-more; CBPE alone) stays unless the lowest-scoring candidate beats it by a
-tenth of its score and by more than a standard error of their paired
-difference: on a small or well-calibrated reference the staged windows are
-noisy, and noise must not pick a method. Nothing of the current data is
-used.
+each window, relative to the best candidate's mean error per metric. The
+baseline (isotonic for two classes, temperature for more; CBPE alone) stays
+unless the lowest-scoring candidate beats it by a tenth of its score and by
+more than a standard error of their paired difference: on a small or
+well-calibrated reference the staged windows are noisy, and noise must not
+pick a method. Nothing of the current data is used.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ from driftline.estimate._weights import (
 
 __all__ = [
     "CALIBRATIONS",
+    "FITTED",
+    "PARTS",
     "WEIGHTINGS",
     "Choice",
     "blended",
@@ -66,6 +68,8 @@ PARTS = {
     "recalibrated": ("recalibrated",),
     "corrected": ("corrected",),
 }
+# The estimates that learn from the reference's cross-fitted recalibrated probabilities.
+FITTED = frozenset({"recalibrated", "corrected"})
 # Folds of the cross-fitted recalibration the shifted estimates learn from.
 _CROSS_FOLDS = 5
 # Candidates within this share of the best score count as tied.
@@ -130,7 +134,7 @@ def choose(
             except Exception:
                 continue
             calibrated[c] = normalized(model.transform(raw))
-            if needed - {"weighted"}:
+            if needed & FITTED:
                 fitted[c] = cross_fitted(truth[fit], raw[fit], c, calibrated[c][fit], seed)
         for window in _windows(held, raw, reweighter, rng):
             realized = weighted_metrics(
