@@ -67,8 +67,8 @@ class _Day:
             "form": _FORM,
             "requests": self.requests.tolist(),
             "failures": self.failures.tolist(),
-            "p50": [None if v != v else v for v in self.p50.tolist()],
-            "p95": [None if v != v else v for v in self.p95.tolist()],
+            "p50": _nulls(self.p50),
+            "p95": _nulls(self.p95),
         }
 
     @classmethod
@@ -217,8 +217,13 @@ def _days(
     return found
 
 
+def _nulls(values: np.ndarray) -> list[float | None]:
+    """The numbers for JSON, None where NaN (nothing answered)."""
+    return [None if v != v else v for v in values.tolist()]
+
+
 def _plain(values: np.ndarray) -> list[float | None]:
-    return [None if v != v else v for v in np.round(values, 2).tolist()]
+    return _nulls(np.round(values, 2))
 
 
 def traffic(
