@@ -225,6 +225,17 @@ def test_staged_windows_keep_isotonic_unless_another_wins_materially(worlds: Any
     assert scores["none+none"] > 1.5 * scores[f"{moved.calibration_}+none"], scores
 
 
+def test_more_than_two_classes_keep_one_temperature_by_default(worlds: Any) -> None:
+    # One-vs-rest isotonic, renormalized, distorts three classes; the baseline there is a
+    # temperature, and true probabilities give no candidate a material win over it.
+    reference = worlds.multiclass(4000, 0.0, seed=1)
+    proba = reference[["p_ant", "p_bee", "p_cat"]].to_numpy()
+    fitted = CBPE(metrics=["accuracy", "roc_auc"], weighting="none").fit(
+        reference["y"], proba, classes=["ant", "bee", "cat"]
+    )
+    assert fitted.calibration_ == "temperature", fitted.selection_
+
+
 def test_unknown_weighting_is_refused(worlds: Any) -> None:
     from driftline.errors import InputError
 
