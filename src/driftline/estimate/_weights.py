@@ -351,4 +351,4 @@ def weighted_auc(scores: np.ndarray, positive: np.ndarray, weights: np.ndarray) 
     pairs = wp.sum() * wn.sum()
     if pairs <= 0:
         return float("nan")
-    return float(np.dot(wp, beaten) / pairs)
+    return float((wp * beaten).sum() / pairs)  # no BLAS dot: see _weighted_log_loss
