@@ -11,11 +11,15 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from driftline.estimate import CBPE, estimate_performance
+from driftline.estimate._choose import BLOCKS, pulled
 from driftline.estimate._expected import expected_metrics
 from driftline.estimate._weights import (
     Reweighter,
     corrected_metrics,
+    left_out_recalibrations,
+    left_out_weighted_metrics,
     recalibrated_toward,
+    toward,
     weighted_auc,
     weighted_metrics,
 )
@@ -41,6 +45,82 @@ def test_unit_weights_give_the_realized_metrics() -> None:
     for name in names:
         want = metric_value(name, truth, y_pred=predicted, y_proba=raw, classes=[0, 1, 2])
         assert got[name] == pytest.approx(float(want), abs=1e-9)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_left_out_metrics_are_those_of_the_rows_kept(k: int) -> None:
+    rng = np.random.default_rng(3 + k)
+    raw = rng.dirichlet(np.ones(k), 2000)
+    raw[:300] = raw[0]  # ties across blocks
+    truth = (rng.random(2000)[:, None] > raw.cumsum(axis=1)[:, :-1]).sum(axis=1)
+    predicted, weights = raw.argmax(axis=1), rng.lognormal(0.0, 1.5, 2000)
+    block = np.arange(2000) * BLOCKS // 2000
+    names = ["accuracy", "f1", "roc_auc"]
+    got = left_out_weighted_metrics(names, weights, truth, predicted, raw, block, BLOCKS)
+    for b in range(BLOCKS):
+        keep = block != b
+        want = weighted_metrics(names, weights[keep], truth[keep], predicted[keep], raw[keep])
+        for name in names:
+            assert got[b][name] == pytest.approx(want[name], abs=1e-9), (b, name)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_one_newton_step_matches_the_recalibration_refitted_without_each_block(k: int) -> None:
+    rng = np.random.default_rng(7 + k)
+    raw = rng.dirichlet(np.ones(k), 3000)
+    truth = (rng.random(3000)[:, None] > raw.cumsum(axis=1)[:, :-1]).sum(axis=1)
+    fitted = np.clip(0.7 * raw + 0.3 / k, 1e-6, 1.0)  # underconfident: theta moves off (1, 0)
+    weights, window = rng.lognormal(0.0, 1.0, 3000), rng.dirichlet(np.ones(k), 400)
+    block = np.arange(3000) * BLOCKS // 3000
+    theta = toward(weights, truth, fitted)
+    steps = left_out_recalibrations(theta, weights, truth, fitted, window, block, BLOCKS)
+    full = recalibrated_toward(weights, truth, fitted, window)
+    for b, got in enumerate(steps):
+        keep = block != b
+        want = recalibrated_toward(weights[keep], truth[keep], fitted[keep], window)
+        # Measured: within 0.0008 of the refit, while leaving a block out moves it 0.005+.
+        assert np.abs(got - want).max() < 0.002, b
+        assert np.abs(got - want).max() < 0.5 * np.abs(want - full).max(), b
+
+
+def test_estimates_carried_by_a_few_rows_are_pulled_back_to_cbpe() -> None:
+    # The window is like the reference (CBPE is right), but the weights put almost all
+    # their mass on 15 rows of one tenth of it, as when the window lies beyond what the
+    # reference covers: the weighted and recalibrated estimates are those rows' noise.
+    # Leaving their block out moves them as far as they are from CBPE's, so they are
+    # pulled back to it; with the weights spread evenly they are kept as they are.
+    rng = np.random.default_rng(21)
+    names = ["accuracy", "roc_auc"]
+    raw_errors: dict[str, list[float]] = {"weighted": [], "recalibrated": []}
+    kept_errors: dict[str, list[float]] = {"weighted": [], "recalibrated": []}
+    for _ in range(40):
+        p = rng.beta(2, 2, 4000)
+        truth = (rng.random(4000) < p).astype(int)
+        raw = np.column_stack([1 - p, p])
+        w_p = rng.beta(2, 2, 500)
+        window = np.column_stack([1 - w_p, w_p])
+        weights = np.ones(4000)
+        weights[rng.choice(np.arange(1200, 1600), 15, replace=False)] = 2000.0
+        plain = expected_metrics(names, window, window, window.argmax(1))
+        reference = (truth, raw.argmax(1), raw, raw)
+        seen = (window, window, window.argmax(1))
+        got = pulled(names, weights, reference, seen, plain)[1]
+        even = pulled(names, np.ones(4000), reference, seen, plain)[1]
+        raw_parts = {
+            "weighted": weighted_metrics(names, weights, truth, raw.argmax(1), raw),
+            "recalibrated": expected_metrics(
+                names, window, recalibrated_toward(weights, truth, raw, window), window.argmax(1)
+            ),
+        }
+        for kind in raw_errors:
+            raw_errors[kind].append(abs(raw_parts[kind]["accuracy"] - plain["accuracy"]))
+            kept_errors[kind].append(abs(got[kind]["accuracy"] - plain["accuracy"]))
+            for m in names:  # even weights: nothing to explain away, nothing pulled
+                assert abs(even[kind][m] - plain[m]) < 0.05, (kind, m)
+    for kind in raw_errors:
+        # One block holding all the weight, its jackknife keeps about 1 - (9/10)^2 = 19%
+        # of the difference (measured: 0.17x and 0.25x of the raw estimates' 0.10 and 0.07).
+        assert np.mean(kept_errors[kind]) < 0.35 * np.mean(raw_errors[kind]), kind
 
 
 def _hidden_world(n: int, x2_mean: float, seed: int) -> pd.DataFrame:

@@ -111,8 +111,9 @@ def estimate_performance(
     CBPE's, the reference's own realized metrics weighted toward each
     window's inputs by a domain classifier (``"weighted"`` alone), and CBPE's
     on probabilities recalibrated toward each window on the reference so
-    weighted (``"recalibrated"`` alone); ``"corrected"`` for the doubly robust
-    estimate, ``"none"`` for CBPE alone.
+    weighted (``"recalibrated"`` alone), the last two each pulled toward CBPE's
+    by as much as their own noise could explain; ``"corrected"`` for the doubly
+    robust estimate, ``"none"`` for CBPE alone.
 
     ``window`` is a number of rows, a period (``"6h"``, ``"1d"``, with the
     rows' times in ``time_column``; windows aligned to midnight UTC), or

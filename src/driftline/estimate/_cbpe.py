@@ -40,9 +40,16 @@ which CBPE cannot; they need a reference that covers the window. The
 default (``"blend"``) is the mean of CBPE's, the weighted and the
 recalibrated estimates: each is right under a different assumption
 (calibrated probabilities, right weights, a recalibration that moves with
-the inputs), and their errors partly cancel. On three real tables it erred
-less than each of them alone on average; the doubly robust estimate, in its
-place, erred more (``benchmarks/RESULTS.md``).
+the inputs), and their errors partly cancel. Before the mean, the weighted
+and recalibrated estimates are each pulled toward CBPE's by as much of
+their difference from it as their own noise could explain, the noise
+measured by leaving out each tenth of the reference in turn
+(:func:`~driftline.estimate._choose.shrunk`): where the window lies beyond
+what the reference covers, a few rows carry the weights, and their estimate
+is noise. On seven real tables (two of them held out from every choice) the
+blend erred less than CBPE alone in 12 of 14 cells (accuracy and ROC AUC),
+and at most 3% more in the other two; the doubly robust estimate, in the
+recalibrated one's place, erred more (``benchmarks/RESULTS.md``).
 
 The band: labels are drawn ``n_simulations`` times from the window's
 calibrated probabilities and each draw's metric computed; the band holds the
@@ -71,6 +78,7 @@ from driftline.estimate._choose import (
     choose,
     cross_fitted,
     normalized,
+    pulled,
     shifted,
 )
 from driftline.estimate._confusion import CONFUSION_METRICS
@@ -99,7 +107,8 @@ class CBPE:
         to always apply (``"platt"``, ``"isotonic"``, ``"temperature"``).
     weighting:
         ``"blend"`` (the mean of CBPE's, the importance-weighted and the
-        recalibrated estimates), ``"none"`` (CBPE alone), ``"weighted"``
+        recalibrated estimates, the last two pulled toward CBPE's by their
+        noise), ``"none"`` (CBPE alone), ``"weighted"``
         (the reference's metrics weighted by the density ratio to each
         window), ``"recalibrated"`` (CBPE on probabilities recalibrated
         toward each window on the reference so weighted), ``"corrected"``
@@ -215,7 +224,7 @@ class CBPE:
         proba = self._calibrate(raw)
         names = list(self.metrics)
         plain = expected_metrics(names, raw, proba, predicted)
-        parts = self._shifted(X, raw, proba, predicted, names)
+        parts = self._shifted(X, raw, proba, predicted, plain)
         values = blended(plain, parts, self.weighting_)
         draws = simulate(raw, proba, predicted, names, self.n_simulations, self.seed)
         alpha = (1 - self.confidence) / 2
@@ -358,7 +367,12 @@ class CBPE:
         return calibrator, chosen
 
     def _shifted(
-        self, X: Any, raw: np.ndarray, proba: np.ndarray, predicted: np.ndarray, names: list[str]
+        self,
+        X: Any,
+        raw: np.ndarray,
+        proba: np.ndarray,
+        predicted: np.ndarray,
+        plain: dict[str, float],
     ) -> dict[str, dict[str, float]]:
         """The estimates besides CBPE's that the weighting uses (none without inputs)."""
         if not PARTS[self.weighting_] or self.reweighter_ is None or X is None:
@@ -371,10 +385,11 @@ class CBPE:
         if weights is None:
             return {}
         fitted = self._ref_fitted if self._ref_fitted is not None else self._ref_raw
-        return shifted(
-            names, PARTS[self.weighting_], weights,
-            (self._truth, self._ref_predicted, self._ref_raw, fitted), (raw, proba, predicted),
-        )  # fmt: skip
+        reference = (self._truth, self._ref_predicted, self._ref_raw, fitted)
+        names, window = list(plain), (raw, proba, predicted)
+        if self.weighting_ == "blend":
+            return pulled(names, weights, reference, window, plain)[1]
+        return shifted(names, PARTS[self.weighting_], weights, reference, window)
 
     def _realized(
         self, y_true: Any, raw: np.ndarray, predicted: np.ndarray

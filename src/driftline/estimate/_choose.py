@@ -40,7 +40,11 @@ from driftline.estimate._expected import expected_metrics
 from driftline.estimate._weights import (
     Reweighter,
     corrected_metrics,
+    left_out_recalibrations,
+    left_out_weighted_metrics,
+    recalibrate,
     recalibrated_toward,
+    toward,
     weighted_metrics,
 )
 
@@ -54,7 +58,9 @@ __all__ = [
     "choose",
     "cross_fitted",
     "normalized",
+    "pulled",
     "shifted",
+    "shrunk",
 ]
 
 # Simplest first: near ties go to the earlier one.
@@ -70,6 +76,9 @@ PARTS = {
 }
 # The estimates that learn from the reference's cross-fitted recalibrated probabilities.
 FITTED = frozenset({"recalibrated", "corrected"})
+# Consecutive blocks of the reference left out one at a time to measure how much a
+# shifted estimate moves with the rows that carry its weights (a jackknife).
+BLOCKS = 10
 # Folds of the cross-fitted recalibration the shifted estimates learn from.
 _CROSS_FOLDS = 5
 # Candidates within this share of the best score count as tied.
@@ -148,15 +157,16 @@ def choose(
             count += 1
             for c, proba in calibrated.items():
                 plain = expected_metrics(names, raw[window], proba[window], predicted[window])
-                parts = {}
+                parts: dict[str, dict[str, float]] = {}
+                kept: dict[str, dict[str, float]] = {}
                 if ratio is not None:
-                    parts = shifted(
-                        names, needed, ratio,
-                        (truth[fit], predicted[fit], raw[fit], fitted.get(c, proba[fit])),
-                        (raw[window], proba[window], predicted[window]),
-                    )  # fmt: skip
+                    rows = (truth[fit], predicted[fit], raw[fit], fitted.get(c, proba[fit]))
+                    seen = (raw[window], proba[window], predicted[window])
+                    if "blend" in weightings:
+                        parts, kept = pulled(names, ratio, rows, seen, plain)
+                    parts.update(shifted(names, needed - set(parts), ratio, rows, seen))
                 for w in weightings:
-                    value = blended(plain, parts, w)
+                    value = blended(plain, kept if w == "blend" else parts, w)
                     for m in names:
                         errors[(c, w)][m].append(abs(value[m] - realized[m]))
     return _best(names, errors, calibrations, weightings, baseline, count)
@@ -185,6 +195,73 @@ def shifted(
         out["recalibrated"] = expected_metrics(names, window[0], toward, window[2])
     if "corrected" in kinds:
         out["corrected"] = corrected_metrics(names, weights, reference, window)
+    return out
+
+
+def pulled(
+    names: Sequence[str],
+    weights: np.ndarray,
+    reference: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    window: tuple[np.ndarray, np.ndarray, np.ndarray],
+    plain: dict[str, float],
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """The blend's weighted and recalibrated estimates (as :func:`shifted`), and each
+    pulled toward CBPE's ``plain`` by :func:`shrunk`, its noise measured by leaving out
+    each of ``BLOCKS`` consecutive blocks of the reference (in its order, usually time)
+    in turn. A reference of fewer than ``2 * BLOCKS`` rows cannot be so cut: none, and
+    CBPE's stands."""
+    truth, predicted, raw, fitted = reference
+    n = len(weights)
+    if n < 2 * BLOCKS:
+        return {}, {}
+    theta = toward(weights, truth, fitted)
+    parts = {
+        "weighted": weighted_metrics(names, weights, truth, predicted, raw),
+        "recalibrated": expected_metrics(
+            names, window[0], recalibrate(theta, window[1]), window[2]
+        ),
+    }
+    block = np.arange(n) * BLOCKS // n
+    weighted = left_out_weighted_metrics(names, weights, truth, predicted, raw, block, BLOCKS)
+    towards = left_out_recalibrations(theta, weights, truth, fitted, window[1], block, BLOCKS)
+    replicates = [
+        {"weighted": w, "recalibrated": expected_metrics(names, window[0], q, window[2])}
+        for w, q in zip(weighted, towards, strict=True)
+    ]
+    return parts, shrunk(plain, parts, replicates)
+
+
+def shrunk(
+    plain: dict[str, float],
+    parts: dict[str, dict[str, float]],
+    replicates: list[dict[str, dict[str, float]]],
+) -> dict[str, dict[str, float]]:
+    """Each shifted estimate pulled toward CBPE's by as much of their difference as its
+    own noise could explain.
+
+    The noise is the jackknife variance ``V`` of the estimate over the
+    ``replicates`` (blocks of the reference left out); the difference ``d`` is
+    kept in the share ``max(0, 1 - V / d²)`` (James and Stein's positive part).
+    Where a few reference rows carry the weights (a window the reference barely
+    covers, rows that come in clusters), leaving out their block moves the
+    estimate as far as it moved from CBPE's, and CBPE's stands: on New York's
+    flights, weeks of summer weather weighted onto a few warm spring days made
+    the weighted ROC AUC err 1.7 times CBPE's. Without replicates (a reference
+    of fewer than ``2 * BLOCKS`` rows), CBPE's stands.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for kind, values in parts.items():
+        out[kind] = {}
+        for m, value in values.items():
+            d = value - plain[m]
+            reps = np.array([r[kind][m] for r in replicates if kind in r], dtype=float)
+            reps = reps[np.isfinite(reps)]
+            if not np.isfinite(d) or len(reps) < 2 or d == 0:
+                out[kind][m] = plain[m] if np.isfinite(plain[m]) else value
+                continue
+            k = len(reps)
+            variance = (k - 1) / k * float(((reps - reps.mean()) ** 2).sum())
+            out[kind][m] = plain[m] + max(0.0, 1.0 - variance / (d * d)) * d
     return out
 
 

@@ -37,7 +37,11 @@ from driftline.metrics import macro_average
 __all__ = [
     "Reweighter",
     "corrected_metrics",
+    "left_out_recalibrations",
+    "left_out_weighted_metrics",
+    "recalibrate",
     "recalibrated_toward",
+    "toward",
     "weighted_auc",
     "weighted_metrics",
 ]
@@ -207,6 +211,36 @@ def weighted_metrics(
     return out
 
 
+def left_out_weighted_metrics(
+    names: Sequence[str],
+    weights: np.ndarray,
+    truth: np.ndarray,
+    predicted: np.ndarray,
+    raw: np.ndarray,
+    block: np.ndarray,
+    blocks: int,
+) -> list[dict[str, float]]:
+    """:func:`weighted_metrics` once per block, with that block's rows left out
+    (``block`` holds each row's block number): exact, in one pass over the rows, not
+    ``blocks`` passes."""
+    k = raw.shape[1]
+    by_block = np.zeros((blocks, k, k))
+    np.add.at(by_block, (block, truth, predicted), weights)
+    total = by_block.sum(axis=0)
+    out = [
+        {name: float(v) for name, v in from_confusion(total - by_block[b], list(names)).items()}
+        for b in range(blocks)
+    ]
+    if "roc_auc" in names:
+        if k == 2:
+            aucs = [_left_out_auc(raw[:, 1], truth == 1, weights, block, blocks)]
+        else:
+            aucs = [_left_out_auc(raw[:, j], truth == j, weights, block, blocks) for j in range(k)]
+        for b in range(blocks):
+            out[b]["roc_auc"] = float(macro_average([np.array([a[b]]) for a in aucs])[0])
+    return out
+
+
 def recalibrated_toward(
     weights: np.ndarray, truth: np.ndarray, fitted: np.ndarray, proba: np.ndarray
 ) -> np.ndarray:
@@ -220,13 +254,61 @@ def recalibrated_toward(
     ``k`` parameters cannot chase the noise of the few rows that carry the weights, as
     a full isotonic refit did (Park et al., 2020, fit a temperature so).
     """
-    k = proba.shape[1]
+    return recalibrate(toward(weights, truth, fitted), proba)
+
+
+def left_out_recalibrations(
+    theta: np.ndarray,
+    weights: np.ndarray,
+    truth: np.ndarray,
+    fitted: np.ndarray,
+    proba: np.ndarray,
+    block: np.ndarray,
+    blocks: int,
+) -> list[np.ndarray]:
+    """:func:`recalibrated_toward` once per block, with that block's rows left out.
+
+    Each is one Newton step from ``theta``, the fit on all rows (:func:`toward`):
+    the one-step jackknife. The left-out fit's gradient and Hessian are the full
+    ones less the block's, summed per block in one pass.
+    """
+    w = weights / max(float(weights.sum()), 1e-300)
+    log_q = np.log(np.clip(fitted, 1e-6, 1.0))
+    grad, hessian = _per_row(theta, log_q, np.eye(proba.shape[1])[truth], w)
+    size = np.bincount(block, weights=w, minlength=blocks)
+    g_block = np.stack([np.bincount(block, weights=g, minlength=blocks) for g in grad.T], axis=1)
+    d = len(theta)
+    h_rows = hessian.reshape(len(w), d * d)
+    h_block = np.stack(
+        [np.bincount(block, weights=h, minlength=blocks) for h in h_rows.T], axis=1
+    ).reshape(blocks, d, d)
+    g_all, h_all = g_block.sum(axis=0), h_block.sum(axis=0)
+    drift = theta - np.r_[1.0, np.zeros(d - 1)]
+    low, high = _bounds(d)
+    out = []
+    for b in range(blocks):
+        kept = max(1.0 - float(size[b]), 1e-300)
+        g = (g_all - g_block[b]) / kept + _RIDGE * drift
+        h = (h_all - h_block[b]) / kept + _RIDGE * np.eye(d)
+        try:
+            step = np.linalg.solve(h, g)
+        except np.linalg.LinAlgError:
+            step = np.zeros(d)
+        out.append(recalibrate(np.clip(theta - step, low, high), proba))
+    return out
+
+
+def toward(weights: np.ndarray, truth: np.ndarray, fitted: np.ndarray) -> np.ndarray:
+    """The slope and shifts of :func:`recalibrated_toward`, fitted."""
+    k = fitted.shape[1]
     w = weights / max(float(weights.sum()), 1e-300)
     log_ref = np.log(np.clip(fitted, 1e-6, 1.0))
     onehot = np.eye(k)[truth]
-    theta = _newton(
-        lambda t: _weighted_log_loss(t, log_ref, onehot, w), np.r_[1.0, np.zeros(k - 1)]
-    )
+    return _newton(lambda t: _weighted_log_loss(t, log_ref, onehot, w), np.r_[1.0, np.zeros(k - 1)])
+
+
+def recalibrate(theta: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """``proba`` through the slope and shifts ``theta`` of :func:`toward`."""
     return _softmax(np.log(np.clip(proba, 1e-6, 1.0)) * theta[0] + np.r_[0.0, theta[1:]])
 
 
@@ -263,13 +345,37 @@ def _weighted_log_loss(
     return loss, grad + _RIDGE * drift, hessian + _RIDGE * np.eye(len(theta))
 
 
+def _per_row(
+    theta: np.ndarray, log_q: np.ndarray, onehot: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's share of :func:`_weighted_log_loss`'s gradient (n, d) and Hessian (n, d, d)."""
+    p = _softmax(log_q * theta[0] + np.r_[0.0, theta[1:]])
+    error = (p - onehot) * w[:, None]
+    mean_log = (p * log_q).sum(axis=1)
+    grad = np.column_stack([(error * log_q).sum(axis=1), error[:, 1:]])
+    pw, rest = p * w[:, None], p[:, 1:]
+    d = len(theta)
+    hessian = np.empty((len(w), d, d))
+    hessian[:, 0, 0] = (pw * log_q**2).sum(axis=1) - w * mean_log**2
+    hessian[:, 0, 1:] = hessian[:, 1:, 0] = pw[:, 1:] * (log_q[:, 1:] - mean_log[:, None])
+    hessian[:, 1:, 1:] = -pw[:, 1:, None] * rest[:, None, :]
+    idx = np.arange(1, d)
+    hessian[:, idx, idx] += pw[:, 1:]
+    return grad, hessian
+
+
+def _bounds(d: int) -> tuple[np.ndarray, np.ndarray]:
+    low = np.r_[_SLOPE[0], np.full(d - 1, -_SHIFT)]
+    high = np.r_[_SLOPE[1], np.full(d - 1, _SHIFT)]
+    return low, high
+
+
 def _newton(
     objective: Any, theta: np.ndarray, *, steps: int = 50, tolerance: float = 1e-10
 ) -> np.ndarray:
     """Minimize a convex ``objective`` (returning loss, gradient, Hessian) by Newton steps,
     halved until the loss falls, within the slope and shift bounds."""
-    low = np.r_[_SLOPE[0], np.full(len(theta) - 1, -_SHIFT)]
-    high = np.r_[_SLOPE[1], np.full(len(theta) - 1, _SHIFT)]
+    low, high = _bounds(len(theta))
     loss, grad, hessian = objective(theta)
     for _ in range(steps):
         step = np.linalg.solve(hessian, grad)
@@ -352,3 +458,49 @@ def weighted_auc(scores: np.ndarray, positive: np.ndarray, weights: np.ndarray) 
     if pairs <= 0:
         return float("nan")
     return float((wp * beaten).sum() / pairs)  # no BLAS dot: see _weighted_log_loss
+
+
+def _left_out_auc(
+    scores: np.ndarray, positive: np.ndarray, weights: np.ndarray, block: np.ndarray, blocks: int
+) -> np.ndarray:
+    """:func:`weighted_auc` once per block, with that block's rows left out.
+
+    From the pairs' sum over all rows, leaving block ``b`` out takes away its
+    positives' pairs with every negative and its negatives' pairs with every
+    positive; the pairs inside the block were so taken away twice, and are added
+    back once.
+    """
+    wp = np.where(positive, weights, 0.0)
+    wn = np.where(positive, 0.0, weights)
+    beaten, above = _pair_sums(scores, wp, wn)
+    whole = float((wp * beaten).sum())
+    from_pos = np.bincount(block, weights=wp * beaten, minlength=blocks)
+    from_neg = np.bincount(block, weights=wn * above, minlength=blocks)
+    pos = wp.sum() - np.bincount(block, weights=wp, minlength=blocks)
+    neg = wn.sum() - np.bincount(block, weights=wn, minlength=blocks)
+    inside = np.zeros(blocks)
+    for b in range(blocks):
+        rows = block == b
+        inner, _ = _pair_sums(scores[rows], wp[rows], wn[rows])
+        inside[b] = float((wp[rows] * inner).sum())
+    pairs = pos * neg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(pairs > 0, (whole - from_pos - from_neg + inside) / pairs, np.nan)
+
+
+def _pair_sums(scores: np.ndarray, wp: np.ndarray, wn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the negatives' weight scored below it (ties count half), and the
+    positives' weight scored above it (ties half), in the rows' own order."""
+    order = np.argsort(scores, kind="mergesort")
+    s = scores[order]
+    _, first = np.unique(s, return_index=True)
+    counts = np.diff(np.r_[first, len(s)])
+    group = np.repeat(np.arange(len(first)), counts)
+    tied_n = np.add.reduceat(wn[order], first) if len(s) else np.zeros(0)
+    tied_p = np.add.reduceat(wp[order], first) if len(s) else np.zeros(0)
+    below = np.cumsum(tied_n) - tied_n
+    over = tied_p.sum() - np.cumsum(tied_p)
+    beaten, above = np.empty(len(s)), np.empty(len(s))
+    beaten[order] = below[group] + 0.5 * tied_n[group]
+    above[order] = over[group] + 0.5 * tied_p[group]
+    return beaten, above
