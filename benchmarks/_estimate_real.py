@@ -5,9 +5,10 @@ accuracy and ROC AUC without the window's labels; the labels then give the
 realized values. Reported: mean absolute error per variant, its ratio to
 NannyML CBPE's, and how often the 95% band held the realized value.
 
-Four directions computed here from the default estimator's own parts (no
-band): the mean of CBPE and the weighted estimate alone (the default
-before), the mean of CBPE, weighted and doubly robust, CBPE recalibrated per window on the
+Five directions computed here from the default estimator's own parts (no
+band): the mean of CBPE, weighted and recalibrated without pulling either
+toward CBPE (the default before), the mean of CBPE and the weighted estimate
+alone (the default before that), the mean of CBPE, weighted and doubly robust, CBPE recalibrated per window on the
 reference weighted toward that window (isotonic with the density-ratio
 weights), and the blend of CBPE and the weighted estimate with the weighted
 share growing with the weights' effective sample size.
@@ -42,11 +43,12 @@ VARIANTS = [
      "recalibrated"),
     ("doubly robust: CBPE + the weighted residuals", "isotonic", "corrected"),
     ("recalibration and weighting both chosen on staged windows", "auto", "auto"),
-    ("default: recalibration chosen on staged windows; mean of CBPE, weighted, recalibrated",
-     "auto", "blend"),
+    ("default: recalibration chosen on staged windows; mean of CBPE, weighted and "
+     "recalibrated, the last two pulled toward CBPE by their noise", "auto", "blend"),
 ]  # fmt: skip
 DIRECTIONS = (
-    "mean of CBPE and weighted (the default before)",
+    "mean of CBPE, weighted and recalibrated, none pulled (the default before)",
+    "mean of CBPE and weighted (the default two passes before)",
     "mean of CBPE, weighted and doubly robust",
     "CBPE recalibrated on the reference weighted toward each window (isotonic)",
     "CBPE + weighted, weighted share ESS / (ESS + 200) (effective sample size)",
@@ -140,7 +142,11 @@ def _directions(estimator: Any, table: RealTable, spans: list[slice]) -> dict[st
     from sklearn.isotonic import IsotonicRegression
 
     from driftline.estimate._expected import expected_metrics
-    from driftline.estimate._weights import corrected_metrics, weighted_metrics
+    from driftline.estimate._weights import (
+        corrected_metrics,
+        recalibrated_toward,
+        weighted_metrics,
+    )
 
     ref, cur = table.reference, table.current
     y, p, pred = ref["y"].to_numpy(), ref["proba"].to_numpy(), ref["pred"].to_numpy()
@@ -155,6 +161,8 @@ def _directions(estimator: Any, table: RealTable, spans: list[slice]) -> dict[st
         plain = expected_metrics(METRICS, craw, estimator.calibrated(craw), cpred)
         weighted = weighted_metrics(METRICS, w, y, pred, raw)
         fitted = estimator._ref_fitted
+        toward = recalibrated_toward(w, y, fitted, estimator.calibrated(craw))
+        recalibrated = expected_metrics(METRICS, craw, toward, cpred)
         corrected = corrected_metrics(
             METRICS, w, (y, pred, raw, fitted), (craw, estimator.calibrated(craw), cpred)
         )
@@ -164,10 +172,11 @@ def _directions(estimator: Any, table: RealTable, spans: list[slice]) -> dict[st
         ess = w.sum() ** 2 / (w**2).sum()
         share = ess / (ess + 200)
         for m in METRICS:
-            out[DIRECTIONS[0]][m].append((plain[m] + weighted[m]) / 2)
-            out[DIRECTIONS[1]][m].append((plain[m] + weighted[m] + corrected[m]) / 3)
-            out[DIRECTIONS[2]][m].append(local[m])
-            out[DIRECTIONS[3]][m].append((1 - share) * plain[m] + share * weighted[m])
+            out[DIRECTIONS[0]][m].append((plain[m] + weighted[m] + recalibrated[m]) / 3)
+            out[DIRECTIONS[1]][m].append((plain[m] + weighted[m]) / 2)
+            out[DIRECTIONS[2]][m].append((plain[m] + weighted[m] + corrected[m]) / 3)
+            out[DIRECTIONS[3]][m].append(local[m])
+            out[DIRECTIONS[4]][m].append((1 - share) * plain[m] + share * weighted[m])
     return out
 
 
