@@ -224,7 +224,7 @@ class CBPE:
         proba = self._calibrate(raw)
         names = list(self.metrics)
         plain = expected_metrics(names, raw, proba, predicted)
-        parts = self._shifted(X, raw, proba, predicted, plain)
+        seen, parts = self._shifted(X, raw, proba, predicted, plain)
         values = blended(plain, parts, self.weighting_)
         draws = simulate(raw, proba, predicted, names, self.n_simulations, self.seed)
         alpha = (1 - self.confidence) / 2
@@ -237,11 +237,12 @@ class CBPE:
                 if len(sample)
                 else (float("nan"), float("nan"))
             )
-            if values[name] != plain[name]:
+            if seen:
                 # The draws spread around CBPE's value; moved to another estimate (or a
-                # mean), the band widens by half the spread of the estimates behind it,
-                # which none of them can rule out.
-                spread = np.ptp([v for p in (plain, *parts.values()) if np.isfinite(v := p[name])])
+                # mean), the band widens by half the spread of the estimates behind it as
+                # they came, before any was pulled toward CBPE's: none of them can be
+                # ruled out, and a pulled one's noise is still what the band must hold.
+                spread = np.ptp([v for p in (plain, *seen.values()) if np.isfinite(v := p[name])])
                 low = values[name] - (plain[name] - low) - spread / 2
                 high = values[name] + (high - plain[name]) + spread / 2
             out[name] = MetricEstimate(
@@ -373,23 +374,25 @@ class CBPE:
         proba: np.ndarray,
         predicted: np.ndarray,
         plain: dict[str, float],
-    ) -> dict[str, dict[str, float]]:
-        """The estimates besides CBPE's that the weighting uses (none without inputs)."""
+    ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+        """The estimates besides CBPE's that the weighting uses (none without inputs): as
+        computed, and as used (the blend's pulled toward CBPE's ``plain``)."""
         if not PARTS[self.weighting_] or self.reweighter_ is None or X is None:
-            return {}
+            return {}, {}
         if len(X) != len(raw):
             raise InputError(
                 f"the window has {len(X)} rows of inputs but {len(raw)} of probabilities"
             )
         weights = self.reweighter_.weights(X, raw)
         if weights is None:
-            return {}
+            return {}, {}
         fitted = self._ref_fitted if self._ref_fitted is not None else self._ref_raw
         reference = (self._truth, self._ref_predicted, self._ref_raw, fitted)
         names, window = list(plain), (raw, proba, predicted)
         if self.weighting_ == "blend":
-            return pulled(names, weights, reference, window, plain)[1]
-        return shifted(names, PARTS[self.weighting_], weights, reference, window)
+            return pulled(names, weights, reference, window, plain)
+        parts = shifted(names, PARTS[self.weighting_], weights, reference, window)
+        return parts, parts
 
     def _realized(
         self, y_true: Any, raw: np.ndarray, predicted: np.ndarray
