@@ -141,8 +141,8 @@ def estimate_performance(
         ... )
         >>> est.to_frame()[["rows", "accuracy"]].round(2)
            rows  accuracy
-        0  1000      0.77
-        1  1000      0.77
+        0  1000      0.78
+        1  1000      0.78
     """
     check_confidence(confidence)
     if isinstance(metrics, str):
