@@ -199,12 +199,9 @@ def _census() -> RealTable:
 
 
 def _rainfall() -> RealTable:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
     rain = pd.read_parquet(FOLDER / "rainfall.parquet")
-    X, y = rain[RAINFALL_FEATURES], rain["rain"].to_numpy()
-    model = HistGradientBoostingClassifier(max_iter=100, random_state=0).fit(X[:3000], y[:3000])
-    proba = model.predict_proba(X)[:, 1]
+    y = rain["rain"].to_numpy()
+    X, proba = _fitted(rain[RAINFALL_FEATURES], y, np.arange(len(rain)) < 3000)
     return RealTable(
         "rainfall",
         _answered(X, y, proba, slice(3000, 6000)),
@@ -218,20 +215,12 @@ def _rainfall() -> RealTable:
 
 
 def _bikeshare() -> RealTable:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
     bikes = pd.read_parquet(FOLDER / "bikeshare.parquet")
-    X = bikes[BIKESHARE_FEATURES].copy()
-    X["hr"] = X["hr"].astype(int)
-    X["weathersit"] = X["weathersit"].astype(str)
+    X = bikes[BIKESHARE_FEATURES].assign(hr=bikes["hr"].astype(int))
     month = bikes["mnth"].map({m: i for i, m in enumerate(pd.unique(bikes["mnth"]))}).to_numpy()
     train, reference, current = month < 3, (month >= 3) & (month < 6), month >= 6
     y = (bikes["bikers"].to_numpy() > np.median(bikes["bikers"][train])).astype(np.int64)
-    coded = X.assign(weathersit=X["weathersit"].astype("category"))
-    model = HistGradientBoostingClassifier(
-        max_iter=100, random_state=0, categorical_features="from_dtype"
-    ).fit(coded[train], y[train])
-    proba = model.predict_proba(coded)[:, 1]
+    X, proba = _fitted(X.assign(weathersit=X["weathersit"].astype(str)), y, train)
     return RealTable(
         "bikeshare",
         _answered(X, y, proba, reference),
@@ -247,8 +236,6 @@ def _bikeshare() -> RealTable:
 
 
 def _flights() -> RealTable:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
     flights = pd.read_parquet(FOLDER / "flights.parquet").dropna(subset=["arr_delay"])
     weather = pd.read_parquet(FOLDER / "flights_weather.parquet")
     weather = weather.drop_duplicates(["origin", "time_hour"])[
@@ -260,16 +247,10 @@ def _flights() -> RealTable:
     when = pd.to_datetime(flights[["year", "month", "day"]])
     flights["sched_hour"] = flights["sched_dep_time"] // 100
     flights["weekday"] = when.dt.weekday
-    X = flights[FLIGHTS_FEATURES].copy()
     y = (flights["arr_delay"].to_numpy() >= 15).astype(np.int64)
     month = flights["month"].to_numpy()
     train, reference, current = month <= 2, (month >= 3) & (month <= 4), month >= 5
-    text = ["carrier", "origin", "dest"]
-    coded = X.assign(**{c: X[c].astype("category") for c in text})
-    model = HistGradientBoostingClassifier(
-        max_iter=100, random_state=0, categorical_features="from_dtype"
-    ).fit(coded[train], y[train])
-    proba = model.predict_proba(coded)[:, 1]
+    X, proba = _fitted(flights[FLIGHTS_FEATURES], y, train)
     return RealTable(
         "flights",
         _answered(X, y, proba, reference),
@@ -286,22 +267,13 @@ def _flights() -> RealTable:
 
 
 def _wages() -> RealTable:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
     gss = pd.read_parquet(FOLDER / "wages.parquet").dropna(subset=["realrinc"])
     gss = gss.sort_values("year", kind="stable").reset_index(drop=True)
-    X = gss[WAGES_FEATURES].copy()
     year = gss["year"].to_numpy()
     train, reference, current = year <= 1984, (year >= 1985) & (year <= 1993), year >= 1994
     income = gss["realrinc"].to_numpy()
     y = (income > np.median(income[train])).astype(np.int64)
-    text = ["wrkstat", "gender", "educcat", "maritalcat", "occrecode"]
-    X[text] = X[text].astype(str)
-    coded = X.assign(**{c: X[c].astype("category") for c in text})
-    model = HistGradientBoostingClassifier(
-        max_iter=100, random_state=0, categorical_features="from_dtype"
-    ).fit(coded[train], y[train])
-    proba = model.predict_proba(coded)[:, 1]
+    X, proba = _fitted(gss[WAGES_FEATURES], y, train)
     return RealTable(
         "wages",
         _answered(X, y, proba, reference),
