@@ -351,5 +351,27 @@ def test_prebinned_weights_match_the_classifier_on_raw_inputs() -> None:
         np.vstack([ref_matrix, win_matrix]), side, sample_weight=np.where(side == 1, 1500 / 120, 1)
     )
     q = np.clip(classifier.predict_proba(ref_matrix)[:, 1], 0.01, 0.99)
+    seen = classifier.predict_proba(win_matrix)[:, 1]
     assert got is not None
-    np.testing.assert_allclose(got, q / (1 - q), rtol=1e-9)
+    np.testing.assert_allclose(got[0], q / (1 - q), rtol=1e-9)
+    assert got[1] == pytest.approx(np.minimum(1, (1 - seen) / seen).mean(), rel=1e-9)
+
+
+def test_overlap_is_near_one_for_a_like_window_and_near_zero_beyond_the_reference() -> None:
+    # The overlapping coefficient of N(0, 1) and N(d, 1) is 2 * Phi(-d / 2): 1 at d = 0,
+    # 0.62 at d = 1, 0.0027 at d = 6. The domain classifier's estimate follows it.
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(8)
+    reference = pd.DataFrame({"x": rng.normal(0, 1, 4000)})
+    reweighter = Reweighter(reference, np.full(4000, 0.5))
+    got = {}
+    for d in (0.0, 1.0, 6.0):
+        window = pd.DataFrame({"x": rng.normal(d, 1, 1000)})
+        weighed = reweighter.weights(window, np.full(1000, 0.5))
+        assert weighed is not None
+        got[d] = weighed[1]
+    # Measured: 0.92, 0.62 and 0.015.
+    assert got[0.0] > 0.85, got  # a classifier finds some difference in any two samples
+    assert abs(got[1.0] - 2 * norm.cdf(-0.5)) < 0.12, got
+    assert got[6.0] < 0.05, got

@@ -112,8 +112,9 @@ def estimate_performance(
     window's inputs by a domain classifier (``"weighted"`` alone), and CBPE's
     on probabilities recalibrated toward each window on the reference so
     weighted (``"recalibrated"`` alone), the last two each pulled toward CBPE's
-    by as much as their own noise could explain; ``"corrected"`` for the doubly
-    robust estimate, ``"none"`` for CBPE alone.
+    by as much as their own noise could explain and to the share of the window
+    the reference overlaps; ``"corrected"`` for the doubly robust estimate,
+    ``"none"`` for CBPE alone.
 
     ``window`` is a number of rows, a period (``"6h"``, ``"1d"``, with the
     rows' times in ``time_column``; windows aligned to midnight UTC), or

@@ -88,14 +88,18 @@ class Reweighter:
     def usable(self) -> bool:
         return bool(self.features)
 
-    def weights(self, X: pd.DataFrame, scores: np.ndarray) -> np.ndarray | None:
-        """Each reference row's weight toward ``X``'s rows; None when the window lacks inputs."""
+    def weights(self, X: pd.DataFrame, scores: np.ndarray) -> tuple[np.ndarray, float] | None:
+        """Each reference row's weight toward ``X``'s rows, and how much of the window the
+        reference overlaps (:meth:`weights_of`); None when the window lacks inputs."""
         if not self.usable or any(c not in X.columns for c in self.features) or len(X) < 2:
             return None
         return self.weights_of(self.reference, self._matrix(X, scores))
 
-    def weights_of(self, reference: np.ndarray, window: np.ndarray) -> np.ndarray:
-        """Weights of ``reference``'s rows toward ``window``'s (both already encoded)."""
+    def weights_of(self, reference: np.ndarray, window: np.ndarray) -> tuple[np.ndarray, float]:
+        """Weights of ``reference``'s rows toward ``window``'s (both already encoded), and
+        the two sides' overlapping coefficient, ``∫ min(p_window, p_reference)``: the mean
+        over the window's rows of ``min(1, (1 - q) / q)``, 1 where the reference holds rows
+        like all of the window's, 0 where it holds none (Weitzman, 1970)."""
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         rng = np.random.default_rng(self.seed)
@@ -127,8 +131,11 @@ class Reweighter:
         with _one_thread():
             classifier.fit(_binned(data, cuts), side, sample_weight=balance)
             q = classifier.predict_proba(_binned(reference, cuts))[:, 1]
+            seen = classifier.predict_proba(_binned(window, cuts))[:, 1]
+        seen = np.clip(seen, 1e-12, 1.0)
+        overlap = float(np.minimum(1.0, (1.0 - seen) / seen).mean())
         q = np.clip(q, _MIN_Q, _MAX_Q)
-        return np.asarray(q / (1 - q))
+        return np.asarray(q / (1 - q)), overlap
 
     def _matrix(self, X: pd.DataFrame, scores: np.ndarray) -> np.ndarray:
         columns = []
