@@ -5,9 +5,10 @@ accuracy and ROC AUC without the window's labels; the labels then give the
 realized values. Reported: mean absolute error per variant, its ratio to
 NannyML CBPE's, and how often the 95% band held the realized value.
 
-Five directions computed here from the default estimator's own parts (no
+Six directions computed here from the default estimator's own parts (no
 band): the mean of CBPE, weighted and recalibrated without pulling either
-toward CBPE (the default before), the mean of CBPE and the weighted estimate
+toward CBPE (the default before), the same pulled by their noise but not by
+the overlap, the mean of CBPE and the weighted estimate
 alone (the default before that), the mean of CBPE, weighted and doubly robust, CBPE recalibrated per window on the
 reference weighted toward that window (isotonic with the density-ratio
 weights), and the blend of CBPE and the weighted estimate with the weighted
@@ -44,10 +45,12 @@ VARIANTS = [
     ("doubly robust: CBPE + the weighted residuals", "isotonic", "corrected"),
     ("recalibration and weighting both chosen on staged windows", "auto", "auto"),
     ("default: recalibration chosen on staged windows; mean of CBPE, weighted and "
-     "recalibrated, the last two pulled toward CBPE by their noise", "auto", "blend"),
+     "recalibrated, the last two pulled toward CBPE by their noise and the overlap", "auto",
+     "blend"),
 ]  # fmt: skip
 DIRECTIONS = (
     "mean of CBPE, weighted and recalibrated, none pulled (the default before)",
+    "the same, the last two pulled by their noise only, not by the overlap",
     "mean of CBPE and weighted (the default two passes before)",
     "mean of CBPE, weighted and doubly robust",
     "CBPE recalibrated on the reference weighted toward each window (isotonic)",
@@ -141,6 +144,7 @@ def _directions(estimator: Any, table: RealTable, spans: list[slice]) -> dict[st
     """More ways to use the density-ratio weights, from the default estimator's parts."""
     from sklearn.isotonic import IsotonicRegression
 
+    from driftline.estimate._choose import pulled
     from driftline.estimate._expected import expected_metrics
     from driftline.estimate._weights import (
         corrected_metrics,
@@ -157,7 +161,14 @@ def _directions(estimator: Any, table: RealTable, spans: list[slice]) -> dict[st
     for s in spans:
         cp, cpred = cur["proba"].to_numpy()[s], cur["pred"].to_numpy()[s]
         craw = np.column_stack([1 - cp, cp])
-        w = estimator.reweighter_.weights(cur[table.features][s], cp)
+        w, _overlap = estimator.reweighter_.weights(cur[table.features][s], cp)
+        reference = (
+            estimator._truth,
+            estimator._ref_predicted,
+            estimator._ref_raw,
+            estimator._ref_fitted,
+        )
+        seen = (craw, estimator.calibrated(craw), cpred)
         plain = expected_metrics(METRICS, craw, estimator.calibrated(craw), cpred)
         weighted = weighted_metrics(METRICS, w, y, pred, raw)
         fitted = estimator._ref_fitted
@@ -171,12 +182,16 @@ def _directions(estimator: Any, table: RealTable, spans: list[slice]) -> dict[st
         local = expected_metrics(METRICS, craw, np.column_stack([1 - q, q]), cpred)
         ess = w.sum() ** 2 / (w**2).sum()
         share = ess / (ess + 200)
+        noise_only = pulled(METRICS, w, reference, seen, plain)[1]
         for m in METRICS:
             out[DIRECTIONS[0]][m].append((plain[m] + weighted[m] + recalibrated[m]) / 3)
-            out[DIRECTIONS[1]][m].append((plain[m] + weighted[m]) / 2)
-            out[DIRECTIONS[2]][m].append((plain[m] + weighted[m] + corrected[m]) / 3)
-            out[DIRECTIONS[3]][m].append(local[m])
-            out[DIRECTIONS[4]][m].append((1 - share) * plain[m] + share * weighted[m])
+            out[DIRECTIONS[1]][m].append(
+                (plain[m] + noise_only["weighted"][m] + noise_only["recalibrated"][m]) / 3
+            )
+            out[DIRECTIONS[2]][m].append((plain[m] + weighted[m]) / 2)
+            out[DIRECTIONS[3]][m].append((plain[m] + weighted[m] + corrected[m]) / 3)
+            out[DIRECTIONS[4]][m].append(local[m])
+            out[DIRECTIONS[5]][m].append((1 - share) * plain[m] + share * weighted[m])
     return out
 
 
