@@ -48,11 +48,10 @@ leaving out each tenth of the reference in turn; then to the share of the
 window the reference overlaps, since weights speak only for rows the
 reference holds rows like. On eleven real tables, four of them held out
 from every choice, the blend erred no more than CBPE alone in 21 of 22
-cells (accuracy and ROC AUC) and 1.02 times in the last; the gains are a few
-percent. Unpulled, it erred
-far less on some tables (0.59 times on one) and far more on others (1.44
-times), which no check on the reference alone told apart
-(``benchmarks/RESULTS.md``).
+cells (accuracy and ROC AUC) and 1.02 times in the last; the gains are a
+few percent. Unpulled, it erred far less on some tables (0.59 times on one)
+and far more on others (1.44 times), which no check on the reference alone
+told apart (``benchmarks/RESULTS.md``).
 
 The band: labels are drawn ``n_simulations`` times from the window's
 calibrated probabilities and each draw's metric computed; the band holds the
@@ -111,7 +110,8 @@ class CBPE:
     weighting:
         ``"blend"`` (the mean of CBPE's, the importance-weighted and the
         recalibrated estimates, the last two pulled toward CBPE's by their
-        noise and by how little of the window the reference overlaps), ``"none"`` (CBPE alone), ``"weighted"``
+        noise and by how little of the window the reference overlaps),
+        ``"none"`` (CBPE alone), ``"weighted"``
         (the reference's metrics weighted by the density ratio to each
         window), ``"recalibrated"`` (CBPE on probabilities recalibrated
         toward each window on the reference so weighted), ``"corrected"``

@@ -128,10 +128,11 @@ class Reweighter:
             categorical_features=[not numeric for numeric in self.numeric],
             random_state=self.seed,
         )
+        binned = _binned(data, cuts)
         with _one_thread():
-            classifier.fit(_binned(data, cuts), side, sample_weight=balance)
+            classifier.fit(binned, side, sample_weight=balance)
             q = classifier.predict_proba(_binned(reference, cuts))[:, 1]
-            seen = classifier.predict_proba(_binned(window, cuts))[:, 1]
+            seen = classifier.predict_proba(binned[len(fit_rows) :])[:, 1]
         seen = np.clip(seen, 1e-12, 1.0)
         overlap = float(np.minimum(1.0, (1.0 - seen) / seen).mean())
         q = np.clip(q, _MIN_Q, _MAX_Q)
@@ -451,16 +452,9 @@ def corrected_metrics(
 
 def weighted_auc(scores: np.ndarray, positive: np.ndarray, weights: np.ndarray) -> float:
     """ROC AUC with each (positive, negative) pair counted by the product of its rows' weights."""
-    order = np.argsort(scores, kind="mergesort")
-    s, pos, w = scores[order], positive[order], weights[order]
-    wn = np.where(pos, 0.0, w)
-    wp = np.where(pos, w, 0.0)
-    _, first = np.unique(s, return_index=True)
-    tied_n = np.add.reduceat(wn, first)
-    below = np.cumsum(tied_n) - tied_n
-    counts = np.diff(np.r_[first, len(s)])
-    group = np.repeat(np.arange(len(first)), counts)
-    beaten = below[group] + 0.5 * tied_n[group]
+    wp = np.where(positive, weights, 0.0)
+    wn = np.where(positive, 0.0, weights)
+    beaten, _ = _pair_sums(scores, wp, wn)
     pairs = wp.sum() * wn.sum()
     if pairs <= 0:
         return float("nan")
