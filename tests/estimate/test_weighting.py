@@ -375,3 +375,34 @@ def test_overlap_is_near_one_for_a_like_window_and_near_zero_beyond_the_referenc
     assert got[0.0] > 0.85, got  # a classifier finds some difference in any two samples
     assert abs(got[1.0] - 2 * norm.cdf(-0.5)) < 0.12, got
     assert got[6.0] < 0.05, got
+
+
+def test_a_window_beyond_the_reference_keeps_cbpe_value_and_the_estimates_spread() -> None:
+    # The window lies six standard deviations past the reference: the reference overlaps
+    # almost none of it, so the blend's value is CBPE's; the weighted and recalibrated
+    # estimates as computed still disagree with it, and the band must hold that.
+    rng = np.random.default_rng(31)
+
+    def rows(n: int, mean: float) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        x = rng.normal(mean, 1, n)
+        p = 1 / (1 + np.exp(-(x - mean)))  # the score does not move with the shift
+        y = (rng.random(n) < 1 / (1 + np.exp(-0.5 * x))).astype(int)
+        return pd.DataFrame({"x": x}), np.column_stack([1 - p, p]), y
+
+    X_ref, p_ref, y_ref = rows(3000, 0.0)
+    X_win, p_win, _ = rows(500, 6.0)
+    names = ["accuracy", "roc_auc"]
+    blend = CBPE(metrics=names, calibration="isotonic").fit(y_ref, p_ref, classes=[0, 1], X=X_ref)
+    alone = CBPE(metrics=names, calibration="isotonic", weighting="none").fit(
+        y_ref, p_ref, classes=[0, 1], X=X_ref
+    )
+    got, cbpe = blend.estimate(p_win, X=X_win), alone.estimate(p_win)
+    proba = blend.calibrated(p_win)
+    plain = expected_metrics(names, p_win, proba, p_win.argmax(1))
+    seen, _ = blend._shifted(X_win, p_win, proba, p_win.argmax(1), plain)
+    for m in names:
+        spread = np.ptp([plain[m], seen["weighted"][m], seen["recalibrated"][m]])
+        assert abs(got[m].value - cbpe[m].value) < 0.02, m  # pulled back: overlap near 0
+        assert spread > 0.02, m  # the estimates as computed do disagree
+        width, cbpe_width = got[m].high - got[m].low, cbpe[m].high - cbpe[m].low
+        assert width >= cbpe_width + spread - 1e-9, m
